@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+/**
+ * Registers every subcommand. Each command module exports `register(program)`; add new ones to this list.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}

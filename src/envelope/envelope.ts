@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * One notification as the relay hands it on: the original Genesys frame's fields at the top level
+ * (NDJSON contract, ../shared/CONTRACT.md) plus what the relay adds under `relay`.
+ */
+export interface RelayEvent {
+  topicName: string;
+  version: string | undefined;
+  eventBody: unknown;
+  metadata: Record<string, unknown>;
+  relay: RelayFields;
+}
+
+export interface RelayFields {
+  /** ISO-8601 instant the frame was read off the socket. */
+  receivedAt: string;
+  /** Channel the frame arrived on. */
+  channelId: string;
+  /** Deterministic idempotency key: the same event seen on two channels (rollover overlap) has the same key. */
+  key: string;
+}
+
+/**
+ * The de-duplication and idempotency key. Genesys does not document CorrelationId uniqueness, and one upstream
+ * operation can fan out to several topics under the same id, so the key is (topic, CorrelationId); topic names are
+ * compared case-insensitively (genesys-api.md §3). Without a CorrelationId the raw frame text is the identity.
+ * 32 hex chars (128 bits) keep ServiceNow coalesce fields and SQLite indexes small.
+ */
+export function eventKey(topicName: string, correlationId: string | undefined, rawFrame: string): string {
+  const identity = correlationId ? `${topicName.toLowerCase()}\u0000${correlationId}` : `raw\u0000${rawFrame}`;
+  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+}
