@@ -17,7 +17,11 @@ export const defaultBackoff: BackoffPolicy = { baseMs: 250, maxMs: 30_000, first
  * Randomness spreads reconnects of many relays after a shared outage, so they do not storm the API.
  * `attempt` counts from 0 (the first retry).
  */
-export function computeBackoffMs(attempt: number, policy: BackoffPolicy = defaultBackoff, random: Random = Math.random): number {
+export function computeBackoffMs(
+  attempt: number,
+  policy: BackoffPolicy = defaultBackoff,
+  random: Random = Math.random,
+): number {
   if (attempt <= 0 && policy.firstImmediate) return 0;
   const exponent = policy.firstImmediate ? attempt - 1 : attempt;
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(exponent, 30));

@@ -103,8 +103,7 @@ export interface ResultFrame {
 
 /** Frames a client may send. */
 export type ClientFrame =
-  | { message: 'ping' }
-  | { message: 'subscribe' | 'unsubscribe'; topics: string[]; correlationId: string };
+  { message: 'ping' } | { message: 'subscribe' | 'unsubscribe'; topics: string[]; correlationId: string };
 
 export const HEARTBEAT_TOPIC = 'channel.metadata';
 export const HEARTBEAT_MESSAGE = 'WebSocket Heartbeat';

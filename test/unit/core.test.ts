@@ -7,10 +7,22 @@ import { resolveEndpoints } from '../../src/genesys/regions.ts';
 describe('backoff', () => {
   it('retries the first attempt immediately and caps later ones', () => {
     const policy = { baseMs: 100, maxMs: 1000, firstImmediate: true };
-    assert.equal(computeBackoffMs(0, policy, () => 0.99), 0);
-    assert.equal(computeBackoffMs(1, policy, () => 0.5), 50);
-    assert.equal(computeBackoffMs(2, policy, () => 0.5), 100);
-    assert.equal(computeBackoffMs(40, policy, () => 0.999), 999);
+    assert.equal(
+      computeBackoffMs(0, policy, () => 0.99),
+      0,
+    );
+    assert.equal(
+      computeBackoffMs(1, policy, () => 0.5),
+      50,
+    );
+    assert.equal(
+      computeBackoffMs(2, policy, () => 0.5),
+      100,
+    );
+    assert.equal(
+      computeBackoffMs(40, policy, () => 0.999),
+      999,
+    );
   });
 
   it('reads Retry-After as seconds or as a date', () => {
@@ -57,6 +69,9 @@ describe('regions', () => {
       loginBase: 'https://login.mypurecloud.ie',
     });
     assert.equal(resolveEndpoints(undefined).apiBase, 'https://api.mypurecloud.com');
-    assert.equal(resolveEndpoints('mypurecloud.de', { apiBase: 'http://127.0.0.1:4010/' }).apiBase, 'http://127.0.0.1:4010');
+    assert.equal(
+      resolveEndpoints('mypurecloud.de', { apiBase: 'http://127.0.0.1:4010/' }).apiBase,
+      'http://127.0.0.1:4010',
+    );
   });
 });
