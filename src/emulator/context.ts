@@ -1,0 +1,123 @@
+import type { WebSocket } from 'ws';
+import type { TimerHandle } from '../core/clock.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { TopicDenyList } from './topics.ts';
+
+/** An issued bearer token. The value is never reported by the control API. */
+export interface TokenRecord {
+  value: string;
+  /** Short public handle (`t1`, `t2`, …) shown in the state and accepted by the revoke-token fault. */
+  id: string;
+  clientId: string;
+  issuedAt: number;
+  expiresAt: number;
+  revoked: boolean;
+  windowStartAt: number;
+  windowCount: number;
+}
+
+export interface ClientRecord {
+  id: string;
+  secret: string;
+  denied: TopicDenyList;
+}
+
+export interface SocketRecord {
+  ws: WebSocket;
+  channel: ChannelRecord;
+  openedAt: number;
+  /** A zombie gets nothing (no heartbeats, events, pongs) while its TCP connection stays open. */
+  zombie: boolean;
+  pongDelayMs: number;
+  /** Pongs still to swallow; Infinity drops them all. */
+  pongDropRemaining: number;
+  heartbeatTimer: TimerHandle | undefined;
+  closingTimer: TimerHandle | undefined;
+}
+
+export interface ChannelRecord {
+  id: string;
+  clientId: string;
+  ownerTokenId: string;
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number;
+  /** Subscribed ids in subscription order → the permitted expanded names delivered for each. */
+  topics: Map<string, string[]>;
+  /** Union of the expanded names, the set a publish is matched against. */
+  delivery: Set<string>;
+  socket: SocketRecord | undefined;
+  sent: number;
+  dropped: number;
+  expiryTimer: TimerHandle | undefined;
+  warnTimer: TimerHandle | undefined;
+}
+
+/** Global counters reported by GET /control/state. */
+export interface Counters {
+  published: number;
+  sent: number;
+  dropped: number;
+  apiRequests: number;
+  loginRequests: number;
+  rateLimited: number;
+  serverErrors: number;
+  tokensIssued: number;
+  channelsCreated: number;
+  channelsEvicted: number;
+  channelsExpired: number;
+  socketsOpened: number;
+  socketsRejected: number;
+  heartbeats: number;
+  pongs: number;
+  clientFrames: number;
+  systemMessages: number;
+}
+
+export function zeroCounters(): Counters {
+  return {
+    published: 0,
+    sent: 0,
+    dropped: 0,
+    apiRequests: 0,
+    loginRequests: 0,
+    rateLimited: 0,
+    serverErrors: 0,
+    tokensIssued: 0,
+    channelsCreated: 0,
+    channelsEvicted: 0,
+    channelsExpired: 0,
+    socketsOpened: 0,
+    socketsRejected: 0,
+    heartbeats: 0,
+    pongs: 0,
+    clientFrames: 0,
+    systemMessages: 0,
+  };
+}
+
+/** Faults armed for the next API calls or socket subscribes. */
+/** Which requests an HTTP fault applies to. */
+export type FaultTarget = 'api' | 'login' | 'all';
+
+export interface PendingFaults {
+  rateLimit: { remaining: number; retryAfterS: number; target: FaultTarget };
+  serverError: { remaining: number; status: number; target: FaultTarget };
+  wsSubscribeErrors: number;
+}
+
+/** The whole mutable state of one emulator; every module works on it. */
+export interface EmulatorContext {
+  readonly options: ResolvedOptions;
+  readonly clients: Map<string, ClientRecord>;
+  readonly tokens: Map<string, TokenRecord>;
+  readonly channels: Map<string, ChannelRecord>;
+  readonly publishedByTopic: Map<string, number>;
+  readonly pending: PendingFaults;
+  counters: Counters;
+  /** `host:port` the server listens on, set once listening; used when a request carries no Host header. */
+  address: string;
+  nextTokenNumber: number;
+  eventsPerSecond: number;
+  closed: boolean;
+}

@@ -1,0 +1,60 @@
+import type { ChannelRecord, EmulatorContext } from './context.ts';
+import { makeEventBody } from './event-bodies.ts';
+import { eventFrame } from './frames.ts';
+import { newCorrelationId } from './ids.ts';
+
+export interface PublishResult {
+  /** Events created: one per expanded topic per repetition. */
+  published: number;
+  /** Frames written to sockets (an event reaching two channels counts twice). */
+  delivered: number;
+}
+
+/**
+ * Creates `count` events on each expanded topic and fans each one out to every subscribed channel: one
+ * CorrelationId and one per-topic sequence number per event, serialised once, the same string to every socket.
+ * Events for a channel without an open (or with a zombie) socket are lost, as on the real service, and counted.
+ */
+export function publishEvents(
+  ctx: EmulatorContext,
+  topics: readonly string[],
+  eventBody: unknown,
+  count: number,
+): PublishResult {
+  const result: PublishResult = { published: 0, delivered: 0 };
+  const now = ctx.options.clock.now();
+  for (const topic of topics) {
+    const subscribers = subscribersOf(ctx, topic);
+    let sequence = ctx.publishedByTopic.get(topic) ?? 0;
+    for (let i = 0; i < count; i++) {
+      sequence++;
+      const body = eventBody === undefined ? makeEventBody(topic, now) : eventBody;
+      const frame = eventFrame(topic, body, newCorrelationId(), sequence);
+      result.published++;
+      for (const channel of subscribers) if (deliver(ctx, channel, frame)) result.delivered++;
+    }
+    ctx.publishedByTopic.set(topic, sequence);
+  }
+  ctx.counters.published += result.published;
+  return result;
+}
+
+function subscribersOf(ctx: EmulatorContext, topic: string): ChannelRecord[] {
+  const found: ChannelRecord[] = [];
+  for (const channel of ctx.channels.values()) if (channel.delivery.has(topic)) found.push(channel);
+  return found;
+}
+
+function deliver(ctx: EmulatorContext, channel: ChannelRecord, frame: string): boolean {
+  const sock = channel.socket;
+  // readyState 1 is OPEN; a closing or zombie socket loses the event.
+  if (sock && !sock.zombie && sock.ws.readyState === 1) {
+    sock.ws.send(frame);
+    channel.sent++;
+    ctx.counters.sent++;
+    return true;
+  }
+  channel.dropped++;
+  ctx.counters.dropped++;
+  return false;
+}
