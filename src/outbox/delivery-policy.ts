@@ -1,0 +1,60 @@
+import { computeBackoffMs, type BackoffPolicy, type Random } from '../core/backoff.ts';
+import { assertNever } from '../core/errors.ts';
+import type { DeliveryOutcome } from '../sinks/sink.ts';
+
+export interface DeliveryPolicy {
+  /** Attempts (the first delivery included) before a retryable failure is dead-lettered. @default 10 */
+  maxAttempts: number;
+  /** Delay between attempts when the sink did not say (no Retry-After). @default { baseMs: 1000, maxMs: 300000, firstImmediate: false } */
+  backoff: BackoffPolicy;
+  /** A Retry-After longer than this is cut down to it, so a bogus header cannot park a sink for days. @default 3600000 */
+  maxRetryAfterMs: number;
+}
+
+export const defaultDeliveryPolicy: DeliveryPolicy = {
+  maxAttempts: 10,
+  // Not immediate: a sink that just failed is most likely still failing a millisecond later.
+  backoff: { baseMs: 1_000, maxMs: 300_000, firstImmediate: false },
+  maxRetryAfterMs: 3_600_000,
+};
+
+export type DeliveryDecision =
+  { action: 'ack' } | { action: 'retry'; at: number } | { action: 'deadLetter'; reason: string };
+
+/**
+ * What to do with one event after a delivery attempt. Pure, so every row is a table test.
+ *
+ * - delivered → ack.
+ * - permanent → dead-letter at once: retrying cannot help (400, 403, mapping error).
+ * - retryable → retry at the sink's Retry-After if it gave one (capped at `maxRetryAfterMs`; it wins over backoff
+ *   because the server knows best when it will take work again), else after jittered exponential backoff; but
+ *   dead-letter once `attempt` reaches `maxAttempts`.
+ *
+ * `attempt` counts from 1: the attempt whose outcome this is.
+ */
+export function decideDelivery(
+  attempt: number,
+  outcome: DeliveryOutcome,
+  nowMs: number,
+  policy: DeliveryPolicy = defaultDeliveryPolicy,
+  random: Random = Math.random,
+): DeliveryDecision {
+  switch (outcome.kind) {
+    case 'delivered':
+      return { action: 'ack' };
+    case 'permanent':
+      return { action: 'deadLetter', reason: `permanent: ${outcome.error}` };
+    case 'retryable': {
+      if (attempt >= policy.maxAttempts) {
+        return { action: 'deadLetter', reason: `gave up after ${attempt} attempts: ${outcome.error}` };
+      }
+      const delayMs =
+        outcome.retryAfterMs !== undefined
+          ? Math.min(Math.max(0, outcome.retryAfterMs), policy.maxRetryAfterMs)
+          : computeBackoffMs(attempt - 1, policy.backoff, random);
+      return { action: 'retry', at: nowMs + delayMs };
+    }
+    default:
+      return assertNever(outcome, 'delivery outcome');
+  }
+}

@@ -1,0 +1,173 @@
+import type { Random } from '../core/backoff.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import { ClosedError, errorMessage } from '../core/errors.ts';
+import type { DeliveryOutcome, Sink } from '../sinks/sink.ts';
+import { decideDelivery, type DeliveryPolicy } from './delivery-policy.ts';
+import type { ClaimedEvent, Outbox, Settlement } from './outbox.ts';
+
+/** Callbacks for metrics and logs. Each is optional and must not throw. */
+export interface DispatcherHooks {
+  /** `count` events of one batch were acknowledged by `sink`. */
+  onDelivered?(sink: string, count: number): void;
+  /** `count` events failed and were scheduled for another attempt. */
+  onRetry?(sink: string, count: number, error: string): void;
+  /** `count` events were dead-lettered. */
+  onDeadLettered?(sink: string, count: number, reason: string): void;
+  /** One observation per delivered event: its receive time to its acknowledgement. */
+  onLatency?(sink: string, latencyMs: number): void;
+  /** The outbox itself failed (disk full, closed); the worker pauses and tries again. */
+  onError?(sink: string, error: unknown): void;
+}
+
+export interface SinkWorkerOptions {
+  outbox: Outbox;
+  sink: Sink;
+  clock: Clock;
+  policy: DeliveryPolicy;
+  random: Random;
+  pollIntervalMs: number;
+  errorPauseMs: number;
+  hooks: DispatcherHooks;
+}
+
+/** Counters of one sink since the dispatcher started. */
+export interface SinkCounters {
+  delivered: number;
+  retried: number;
+  deadLettered: number;
+}
+
+/**
+ * The delivery loop of one sink: claim a batch of due rows, hand it to the sink, apply the delivery policy to each
+ * outcome, repeat. One batch at a time, which keeps the sink's order. When nothing is due it waits for a commit
+ * (`wake`), the next due retry, or the poll interval (which picks up changes made by other processes, e.g. the CLI).
+ */
+export class SinkWorker {
+  readonly counters: SinkCounters = { delivered: 0, retried: 0, deadLettered: 0 };
+  private stopping = false;
+  private waiter: { resolve: () => void; timer: TimerHandle } | undefined;
+  private controller: AbortController | undefined;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: SinkWorkerOptions) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Resolves when the loop has ended (after `stop`). */
+  get done(): Promise<void> {
+    return this.loop;
+  }
+
+  /** New work may be there: stop waiting. */
+  wake(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.waiter = undefined;
+    this.o.clock.clearTimeout(waiter.timer);
+    waiter.resolve();
+  }
+
+  /** Claims nothing more; the batch in flight, if any, runs to completion. */
+  stop(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  /** Aborts the batch in flight; its undelivered events go back to pending. */
+  abort(): void {
+    this.controller?.abort(new ClosedError('dispatcher closed before the delivery finished'));
+  }
+
+  private async run(): Promise<void> {
+    const name = this.o.sink.name;
+    while (!this.stopping) {
+      let claimed: ClaimedEvent[];
+      let nextDueAt: number | undefined;
+      try {
+        ({ events: claimed, nextDueAt } = this.o.outbox.claim(name, this.o.sink.maxBatch));
+      } catch (err) {
+        this.o.hooks.onError?.(name, err);
+        await this.idle(this.o.clock.now() + this.o.errorPauseMs);
+        continue;
+      }
+      if (claimed.length === 0) await this.idle(nextDueAt);
+      else await this.deliver(claimed);
+    }
+  }
+
+  private idle(nextDueAt: number | undefined): Promise<void> {
+    const now = this.o.clock.now();
+    const wakeAt = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, now + this.o.pollIntervalMs);
+    return new Promise<void>((resolve) => {
+      if (this.stopping) return resolve();
+      const timer = this.o.clock.setTimeout(() => this.wake(), wakeAt - now);
+      this.waiter = { resolve, timer };
+    });
+  }
+
+  private async deliver(claimed: ClaimedEvent[]): Promise<void> {
+    const controller = new AbortController();
+    this.controller = controller;
+    let outcomes: readonly DeliveryOutcome[];
+    try {
+      outcomes = await this.o.sink.deliver(
+        claimed.map((c) => c.event),
+        controller.signal,
+      );
+    } catch (err) {
+      // The Sink contract says deliver() classifies rather than throws; a throw is a bug or an outage we did not
+      // foresee, and retrying is the safe reading of both.
+      outcomes = claimed.map(() => ({ kind: 'retryable', error: `sink threw: ${errorMessage(err)}` }));
+    } finally {
+      this.controller = undefined;
+    }
+    this.apply(claimed, outcomes, controller.signal.aborted);
+  }
+
+  private apply(claimed: ClaimedEvent[], outcomes: readonly DeliveryOutcome[], aborted: boolean): void {
+    const now = this.o.clock.now();
+    const settlements: Settlement[] = [];
+    const released: number[] = [];
+    const tally = { retry: [] as string[], dead: [] as string[], latencies: [] as number[] };
+    claimed.forEach((c, i) => {
+      const outcome = outcomes[i] ?? { kind: 'retryable', error: 'sink returned no outcome for this event' };
+      // Shutdown cut the attempt short: that says nothing about the sink, so the attempt does not count.
+      if (aborted && outcome.kind !== 'delivered') return void released.push(c.seq);
+      const decision = decideDelivery(c.attempts, outcome, now, this.o.policy, this.o.random);
+      if (decision.action === 'ack') {
+        settlements.push({ seq: c.seq, action: 'ack' });
+        tally.latencies.push(now - Date.parse(c.event.relay.receivedAt));
+      } else if (decision.action === 'retry') {
+        const error = outcome.kind === 'retryable' ? outcome.error : outcome.kind;
+        settlements.push({ seq: c.seq, action: 'retry', at: decision.at, error });
+        tally.retry.push(error);
+      } else {
+        settlements.push({ seq: c.seq, action: 'deadLetter', reason: decision.reason });
+        tally.dead.push(decision.reason);
+      }
+    });
+    try {
+      this.o.outbox.settle(this.o.sink.name, settlements);
+      if (released.length > 0) this.o.outbox.release(this.o.sink.name, released);
+    } catch (err) {
+      // The rows stay inflight in the file; the next open puts them back to pending (at-least-once).
+      this.o.hooks.onError?.(this.o.sink.name, err);
+      return;
+    }
+    this.report(tally);
+  }
+
+  private report(tally: { retry: string[]; dead: string[]; latencies: number[] }): void {
+    const { hooks, sink } = this.o;
+    const delivered = tally.latencies.length;
+    this.counters.delivered += delivered;
+    this.counters.retried += tally.retry.length;
+    this.counters.deadLettered += tally.dead.length;
+    if (delivered > 0) hooks.onDelivered?.(sink.name, delivered);
+    if (hooks.onLatency) for (const ms of tally.latencies) if (Number.isFinite(ms)) hooks.onLatency(sink.name, ms);
+    if (tally.retry[0] !== undefined) hooks.onRetry?.(sink.name, tally.retry.length, tally.retry[0]);
+    if (tally.dead[0] !== undefined) hooks.onDeadLettered?.(sink.name, tally.dead.length, tally.dead[0]);
+  }
+}

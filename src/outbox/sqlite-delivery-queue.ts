@@ -1,0 +1,187 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { Clock } from '../core/clock.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import type { ClaimedBatch, ClaimedEvent, DeadLetter, DeadSelector, ReplayFrom, Settlement } from './outbox.ts';
+import { OutboxError } from './outbox-error.ts';
+
+interface PendingRow {
+  seq: number;
+  attempts: number;
+  nextAttemptAt: number;
+  payload: string;
+}
+
+/** `IN (…)` over a JSON array parameter, so a variable-length key list is still one prepared statement. */
+const keysFilter = 'AND (? IS NULL OR seq IN (SELECT seq FROM events WHERE key IN (SELECT value FROM json_each(?))))';
+
+/** The per-sink side of the outbox: claims, settlements, dead letters and replay over the `deliveries` table. */
+export class SqliteDeliveryQueue {
+  private readonly s: {
+    head: Statement<[string, number]>;
+    markInflight: Statement<[number, number, string]>;
+    ack: Statement<[number, number, string]>;
+    retry: Statement<[number, string, number, number, string]>;
+    dead: Statement<[string, number, number, string]>;
+    release: Statement<[number, number, string]>;
+  };
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {
+    this.s = {
+      head: db.prepare(
+        `SELECT d.seq, d.attempts, d.next_attempt_at AS nextAttemptAt, e.payload
+         FROM deliveries d JOIN events e ON e.seq = d.seq
+         WHERE d.sink = ? AND d.state = 'pending' ORDER BY d.seq LIMIT ?`,
+      ),
+      markInflight: db.prepare(
+        `UPDATE deliveries SET state = 'inflight', attempts = attempts + 1, updated_at = ? WHERE seq = ? AND sink = ?`,
+      ),
+      ack: db.prepare(
+        `UPDATE deliveries SET state = 'delivered', last_error = NULL, updated_at = ? WHERE seq = ? AND sink = ?`,
+      ),
+      retry: db.prepare(
+        `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ?
+         WHERE seq = ? AND sink = ?`,
+      ),
+      dead: db.prepare(
+        `UPDATE deliveries SET state = 'dead', last_error = ?, updated_at = ? WHERE seq = ? AND sink = ?`,
+      ),
+      release: db.prepare(
+        `UPDATE deliveries SET state = 'pending', attempts = max(attempts - 1, 0), updated_at = ?
+         WHERE seq = ? AND sink = ? AND state = 'inflight'`,
+      ),
+    };
+  }
+
+  /** A previous process died mid-delivery: those rows may or may not have arrived, so they go again. */
+  recoverInflight(): number {
+    return this.db
+      .prepare(`UPDATE deliveries SET state = 'pending', updated_at = ? WHERE state = 'inflight'`)
+      .run(this.clock.now()).changes;
+  }
+
+  setActiveSinks(names: readonly string[]): void {
+    const now = this.clock.now();
+    const json = JSON.stringify(names);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE sinks SET active = (name IN (SELECT value FROM json_each(?)))').run(json);
+      const add = this.db.prepare('INSERT OR IGNORE INTO sinks (name, active, registered_at) VALUES (?, 1, ?)');
+      for (const name of names) add.run(name, now);
+    })();
+  }
+
+  sinkNames(): string[] {
+    return this.db.prepare('SELECT name FROM sinks ORDER BY name').pluck().all() as string[];
+  }
+
+  claim(sink: string, limit: number): ClaimedBatch {
+    const now = this.clock.now();
+    return this.db.transaction((): ClaimedBatch => {
+      const rows = this.s.head.all(sink, Math.max(1, limit)) as PendingRow[];
+      // Strict order per sink: stop at the first row that is not due, even if later ones are.
+      const dueCount = rows.findIndex((r) => r.nextAttemptAt > now);
+      const due = dueCount === -1 ? rows : rows.slice(0, dueCount);
+      const events: ClaimedEvent[] = due.map((row) => {
+        this.s.markInflight.run(now, row.seq, sink);
+        return { seq: row.seq, attempts: row.attempts + 1, event: JSON.parse(row.payload) as RelayEvent };
+      });
+      const nextDueAt = events.length === 0 && rows[0] !== undefined ? rows[0].nextAttemptAt : undefined;
+      return { events, nextDueAt };
+    })();
+  }
+
+  settle(sink: string, settlements: readonly Settlement[]): void {
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      for (const s of settlements) {
+        switch (s.action) {
+          case 'ack':
+            this.s.ack.run(now, s.seq, sink);
+            break;
+          case 'retry':
+            this.s.retry.run(s.at, s.error, now, s.seq, sink);
+            break;
+          case 'deadLetter':
+            this.s.dead.run(s.reason, now, s.seq, sink);
+            break;
+        }
+      }
+    })();
+  }
+
+  release(sink: string, seqs: readonly number[]): void {
+    const now = this.clock.now();
+    this.db.transaction(() => {
+      for (const seq of seqs) this.s.release.run(now, seq, sink);
+    })();
+  }
+
+  listDead(sink: string, limit: number): DeadLetter[] {
+    this.assertKnown(sink);
+    return this.db
+      .prepare(
+        `SELECT d.seq, e.key, e.topic, d.attempts, d.last_error AS lastError, e.received_at AS receivedAt,
+                d.updated_at AS deadAt
+         FROM deliveries d JOIN events e ON e.seq = d.seq
+         WHERE d.sink = ? AND d.state = 'dead' ORDER BY d.seq LIMIT ?`,
+      )
+      .all(sink, Math.max(0, limit)) as DeadLetter[];
+  }
+
+  requeueDead(sink: string, selector: DeadSelector): number {
+    this.assertKnown(sink);
+    const keys = 'keys' in selector ? JSON.stringify(selector.keys) : null;
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?
+         WHERE sink = ? AND state = 'dead' ${keysFilter}`,
+      )
+      .run(this.clock.now(), sink, keys, keys).changes;
+  }
+
+  purgeDead(sink: string, selector: DeadSelector): number {
+    this.assertKnown(sink);
+    const keys = 'keys' in selector ? JSON.stringify(selector.keys) : null;
+    return this.db
+      .prepare(`DELETE FROM deliveries WHERE sink = ? AND state = 'dead' ${keysFilter}`)
+      .run(sink, keys, keys).changes;
+  }
+
+  /**
+   * Re-delivers retained events to `sink`: delivered rows go back to pending, and events the sink never had a row for
+   * (it was added later, or its dead letter was purged) get one. Dead and pending rows are left alone.
+   */
+  replay(sink: string, from: ReplayFrom): number {
+    this.assertKnown(sink);
+    const now = this.clock.now();
+    const fromSeq = 'fromSeq' in from ? from.fromSeq : 0;
+    const sinceAt = 'sinceAt' in from ? from.sinceAt : 0;
+    const selected = 'SELECT seq FROM events WHERE seq >= ? AND received_at >= ?';
+    return this.db.transaction(() => {
+      const reset = this.db
+        .prepare(
+          `UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL,
+                  updated_at = ?
+           WHERE sink = ? AND state = 'delivered' AND seq IN (${selected})`,
+        )
+        .run(now, sink, fromSeq, sinceAt).changes;
+      const added = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO deliveries (seq, sink, state, attempts, next_attempt_at, updated_at)
+           SELECT seq, ?, 'pending', 0, 0, ? FROM (${selected})`,
+        )
+        .run(sink, now, fromSeq, sinceAt).changes;
+      return reset + added;
+    })();
+  }
+
+  private assertKnown(sink: string): void {
+    const known = this.sinkNames();
+    if (!known.includes(sink)) {
+      const list = known.length > 0 ? known.join(', ') : 'none yet';
+      throw new OutboxError(`unknown sink "${sink}" (known: ${list})`);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
+import { ClosedError, errorMessage } from '../core/errors.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import { GroupCommit } from './group-commit.ts';
+import { migrate } from './migrations.ts';
+import type {
+  AppendResult,
+  ClaimedBatch,
+  DeadLetter,
+  DeadSelector,
+  Outbox,
+  OutboxStats,
+  PruneResult,
+  ReplayFrom,
+  Settlement,
+} from './outbox.ts';
+import { OutboxError } from './outbox-error.ts';
+import { SqliteDeliveryQueue } from './sqlite-delivery-queue.ts';
+import { SqliteRetention } from './sqlite-retention.ts';
+
+export interface SqliteOutboxOptions {
+  /** The database file; its directory is created if missing. */
+  path: string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Commit as soon as this many appends are buffered. @default 512 */
+  groupCommitMaxEvents?: number;
+  /** Commit at the latest this long after the first buffered append. @default 5 */
+  flushIntervalMs?: number;
+  /** Finished events (delivered to every sink that had them) are kept this long, for `replay`. @default 86400000 (24 h) */
+  retentionMs?: number;
+  /** Upper bound on stored events; the oldest finished events go first. Undelivered events are never evicted. @default 1000000 */
+  maxRows?: number;
+  /** How often retention runs on its own; 0 turns that off. @default 60000 */
+  pruneIntervalMs?: number;
+  /** How long a write waits for another process (e.g. the CLI) to release the file. @default 5000 */
+  busyTimeoutMs?: number;
+  /**
+   * Put rows left `inflight` by a previous process back to pending. Only the process that runs the dispatcher may do
+   * this; the CLI, opening the file beside a running relay, must not. @default true
+   */
+  recoverInflight?: boolean;
+}
+
+export const sqliteOutboxDefaults = {
+  groupCommitMaxEvents: 512,
+  flushIntervalMs: 5,
+  retentionMs: 86_400_000,
+  maxRows: 1_000_000,
+  pruneIntervalMs: 60_000,
+  busyTimeoutMs: 5_000,
+  recoverInflight: true,
+} as const satisfies Omit<Required<SqliteOutboxOptions>, 'path' | 'clock'>;
+
+/**
+ * The outbox on better-sqlite3: WAL journal with `synchronous=FULL`, so every commit is fsynced and survives power
+ * loss, and group commit so that fsync is paid once per batch of appends rather than per event
+ * (shared/ecosystem.md §2). The API is synchronous; each transaction is kept short.
+ */
+export class SqliteOutbox implements Outbox {
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly writer: GroupCommit<RelayEvent, AppendResult>;
+  private readonly queue: SqliteDeliveryQueue;
+  private readonly retention: SqliteRetention;
+  private readonly listeners = new Set<() => void>();
+  private readonly insertEvent: Database.Statement<[string, string, string, number]>;
+  private readonly fanOut: Database.Statement<[number, number]>;
+  private pruneTimer: TimerHandle | undefined;
+  private closed = false;
+
+  constructor(options: SqliteOutboxOptions) {
+    const o = { ...sqliteOutboxDefaults, ...options };
+    this.clock = options.clock ?? systemClock;
+    this.db = openDatabase(o.path, o.busyTimeoutMs);
+    this.queue = new SqliteDeliveryQueue(this.db, this.clock);
+    if (o.recoverInflight) this.queue.recoverInflight();
+    this.retention = new SqliteRetention(this.db, this.clock, o.retentionMs, o.maxRows);
+    this.insertEvent = this.db.prepare(
+      'INSERT OR IGNORE INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)',
+    );
+    this.fanOut = this.db.prepare(
+      `INSERT OR IGNORE INTO deliveries (seq, sink, state, attempts, next_attempt_at, updated_at)
+       SELECT ?, name, 'pending', 0, 0, ? FROM sinks WHERE active = 1`,
+    );
+    this.writer = new GroupCommit({
+      clock: this.clock,
+      maxItems: o.groupCommitMaxEvents,
+      intervalMs: o.flushIntervalMs,
+      commit: (events) => this.commitEvents(events),
+    });
+    this.schedulePrune(o.pruneIntervalMs);
+  }
+
+  append(event: RelayEvent): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new ClosedError('outbox is closed'));
+    return this.writer.push(event);
+  }
+
+  appendSync(event: RelayEvent): AppendResult {
+    if (this.closed) throw new ClosedError('outbox is closed');
+    return this.writer.pushSync(event);
+  }
+
+  flush(): void {
+    this.writer.flush();
+  }
+
+  setActiveSinks(names: readonly string[]): void {
+    this.open().queue.setActiveSinks(names);
+  }
+
+  sinkNames(): string[] {
+    return this.open().queue.sinkNames();
+  }
+
+  claim(sink: string, limit: number): ClaimedBatch {
+    return this.open().queue.claim(sink, limit);
+  }
+
+  settle(sink: string, settlements: readonly Settlement[]): void {
+    this.open().queue.settle(sink, settlements);
+  }
+
+  release(sink: string, seqs: readonly number[]): void {
+    this.open().queue.release(sink, seqs);
+  }
+
+  listDead(sink: string, limit: number): DeadLetter[] {
+    return this.open().queue.listDead(sink, limit);
+  }
+
+  requeueDead(sink: string, selector: DeadSelector): number {
+    return this.open().queue.requeueDead(sink, selector);
+  }
+
+  purgeDead(sink: string, selector: DeadSelector): number {
+    return this.open().queue.purgeDead(sink, selector);
+  }
+
+  replay(sink: string, from: ReplayFrom): number {
+    return this.open().queue.replay(sink, from);
+  }
+
+  prune(): PruneResult {
+    return this.open().retention.prune();
+  }
+
+  stats(): OutboxStats {
+    return this.open().retention.stats();
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.closed = true;
+    this.clock.clearTimeout(this.pruneTimer);
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  private open(): this {
+    if (this.closed) throw new ClosedError('outbox is closed');
+    return this;
+  }
+
+  /** One transaction for the whole group; a duplicate key inserts nothing and fans out nothing. */
+  private commitEvents(events: readonly RelayEvent[]): AppendResult[] {
+    const now = this.clock.now();
+    let results: AppendResult[];
+    try {
+      results = this.db.transaction(() => events.map((event) => this.insertOne(event, now)))();
+    } catch (err) {
+      throw new OutboxError(`could not commit ${events.length} event(s): ${errorMessage(err)}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+    if (results.some((r) => !r.duplicate)) this.notify();
+    return results;
+  }
+
+  private insertOne(event: RelayEvent, now: number): AppendResult {
+    const key = event.relay.key;
+    const receivedAt = Date.parse(event.relay.receivedAt);
+    const info = this.insertEvent.run(
+      key,
+      event.topicName,
+      JSON.stringify(event),
+      Number.isNaN(receivedAt) ? now : receivedAt,
+    );
+    if (info.changes === 0) return { key, seq: undefined, duplicate: true };
+    const seq = Number(info.lastInsertRowid);
+    this.fanOut.run(seq, now);
+    return { key, seq, duplicate: false };
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private schedulePrune(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    this.pruneTimer = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      try {
+        this.retention.prune();
+      } catch {
+        // Retention is housekeeping: a busy or full disk must not take the relay down; the next run tries again.
+      }
+      this.schedulePrune(intervalMs);
+    }, intervalMs);
+  }
+}
+
+function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, { timeout: busyTimeoutMs });
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is fsynced before it returns, so "append resolved" means "survives power loss".
+    db.pragma('synchronous = FULL');
+    migrate(db);
+    return db;
+  } catch (err) {
+    if (err instanceof OutboxError) throw err;
+    throw new OutboxError(`cannot open outbox ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+}

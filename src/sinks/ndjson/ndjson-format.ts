@@ -1,0 +1,30 @@
+import type { RelayEvent, RelayFields } from '../../envelope/envelope.ts';
+
+/**
+ * One NDJSON line (shared/CONTRACT.md "Sinks"): the original notification's fields at the top level and what the
+ * relay adds under `relay`. Nothing else, so consumers can rely on the shape.
+ */
+export interface NdjsonRecord {
+  topicName: string;
+  /** `null` when the frame had none, so the field is always present. */
+  version: string | null;
+  eventBody: unknown;
+  metadata: Record<string, unknown>;
+  relay: RelayFields;
+}
+
+export function toNdjsonRecord(event: RelayEvent): NdjsonRecord {
+  const { receivedAt, channelId, key } = event.relay;
+  return {
+    topicName: event.topicName,
+    version: event.version ?? null,
+    eventBody: event.eventBody,
+    metadata: event.metadata,
+    relay: { receivedAt, channelId, key },
+  };
+}
+
+/** The event as one line, newline included. Throws if the event cannot be serialised. */
+export function formatNdjsonLine(event: RelayEvent): string {
+  return `${JSON.stringify(toNdjsonRecord(event))}\n`;
+}

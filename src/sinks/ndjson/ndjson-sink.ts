@@ -1,0 +1,158 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { ConfigError, errorMessage } from '../../core/errors.ts';
+import type { RelayEvent } from '../../envelope/envelope.ts';
+import type { BatchOutcome, DeliveryOutcome, Sink } from '../sink.ts';
+import { formatNdjsonLine } from './ndjson-format.ts';
+
+export interface NdjsonSinkOptions {
+  /** The outbox cursor name. @default 'ndjson' */
+  name?: string;
+  /** Events per `deliver` call (and per write + fsync). @default 500 */
+  maxBatch?: number;
+  /** fdatasync the file after each batch, so "delivered" means "on disk". Files only. @default true */
+  fsync?: boolean;
+  /** Where `ndjson:-` writes. @default process.stdout */
+  stream?: Writable;
+}
+
+const defaults = { name: 'ndjson', maxBatch: 500, fsync: true } as const;
+
+/**
+ * The sink behind `--sink ndjson:PATH` (append to a file) and `--sink ndjson:-` (stdout). `target` is the part after
+ * `ndjson:`.
+ */
+export function createNdjsonSink(target: string, options: NdjsonSinkOptions = {}): Sink {
+  if (target === '') throw new ConfigError('sink', 'ndjson needs a path, or - for stdout (ndjson:PATH | ndjson:-)');
+  const name = options.name ?? defaults.name;
+  const maxBatch = options.maxBatch ?? defaults.maxBatch;
+  if (target === '-') return new NdjsonStreamSink(name, maxBatch, options.stream ?? process.stdout);
+  return new NdjsonFileSink(name, maxBatch, target, options.fsync ?? defaults.fsync);
+}
+
+/** Serialises a batch; an event that cannot be serialised is a permanent failure for that event alone. */
+function encode(events: readonly RelayEvent[]): { body: string; failed: (DeliveryOutcome | undefined)[] } {
+  let body = '';
+  const failed = events.map((event): DeliveryOutcome | undefined => {
+    try {
+      body += formatNdjsonLine(event);
+      return undefined;
+    } catch (err) {
+      return { kind: 'permanent', error: `cannot serialise event: ${errorMessage(err)}` };
+    }
+  });
+  return { body, failed };
+}
+
+/** Every event not already failed gets `outcome`. */
+function fill(failed: readonly (DeliveryOutcome | undefined)[], outcome: DeliveryOutcome): BatchOutcome {
+  return failed.map((f) => f ?? outcome);
+}
+
+function retryable(what: string, err: unknown): DeliveryOutcome {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return { kind: 'retryable', error: `${what}: ${code ? `${code} ` : ''}${errorMessage(err)}` };
+}
+
+/**
+ * Appends to a file. Each batch is one write followed by fdatasync; a write error (ENOSPC, EIO) closes the file so the
+ * next attempt reopens it. A batch that failed half-way may leave a partial line before its retry: consumers
+ * de-duplicate by `relay.key` anyway (at-least-once).
+ */
+class NdjsonFileSink implements Sink {
+  private handle: FileHandle | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly maxBatch: number,
+    private readonly path: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    const { body, failed } = encode(events);
+    if (signal.aborted) return fill(failed, { kind: 'retryable', error: 'aborted before writing' });
+    try {
+      const handle = await this.file();
+      const bytes = Buffer.from(body, 'utf8');
+      for (let offset = 0; offset < bytes.length;) {
+        offset += (await handle.write(bytes, offset)).bytesWritten;
+      }
+      if (this.fsync) await handle.datasync();
+    } catch (err) {
+      await this.reset();
+      return fill(failed, retryable(`writing ${this.path}`, err));
+    }
+    return fill(failed, { kind: 'delivered' });
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+  }
+
+  private async file(): Promise<FileHandle> {
+    if (!this.handle) {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.handle = await open(this.path, 'a');
+    }
+    return this.handle;
+  }
+
+  private async reset(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Writes to a stream (stdout). A batch counts as delivered once the stream has flushed it, which is also the
+ * backpressure: the next batch is not claimed before. A closed reader (EPIPE) makes batches retryable instead of
+ * crashing the process with an unhandled 'error' event.
+ */
+class NdjsonStreamSink implements Sink {
+  private failure: unknown;
+  private readonly onError = (err: unknown): void => {
+    this.failure = err;
+  };
+
+  constructor(
+    readonly name: string,
+    readonly maxBatch: number,
+    private readonly stream: Writable,
+  ) {
+    stream.on('error', this.onError);
+  }
+
+  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    const { body, failed } = encode(events);
+    if (this.failure !== undefined) return fill(failed, retryable('stdout', this.failure));
+    if (this.stream.destroyed || !this.stream.writable) {
+      return fill(failed, { kind: 'retryable', error: 'stdout is closed' });
+    }
+    try {
+      await this.write(body, signal);
+    } catch (err) {
+      return fill(failed, retryable('stdout', err));
+    }
+    return fill(failed, { kind: 'delivered' });
+  }
+
+  close(): Promise<void> {
+    this.stream.off('error', this.onError);
+    return Promise.resolve();
+  }
+
+  private write(body: string, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(new Error('aborted while waiting for stdout to drain'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.stream.write(body, (err) => {
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+}
