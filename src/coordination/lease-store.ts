@@ -1,0 +1,59 @@
+/**
+ * Port for shard leases with fencing epochs. The relay's only implementation is PgLeaseStore (pg-lease-store.ts);
+ * tests use an in-memory fake of the same interface.
+ *
+ * Semantics every implementation keeps:
+ * - Time is the STORE's clock (Postgres `now()`), never the caller's, so worker clock skew cannot make two workers
+ *   believe they both hold a shard.
+ * - `epoch` is a fencing token: it strictly increases with every successful `acquire` of a shard (so with every
+ *   change of owner) and never goes back, not even after `release`. A writer that remembers the highest epoch it
+ *   has seen per shard, or asks `checkFence`, rejects a stale holder whose lease was taken over.
+ * - `renew` keeps the epoch; it only succeeds for the holder of exactly that epoch.
+ */
+export interface LeaseGrant {
+  shard: string;
+  owner: string;
+  /** Fencing token for this tenure. */
+  epoch: number;
+  /** Store-clock expiry (epoch ms). Informational: holders time their own deadline with their local clock. */
+  expiresAt: number;
+}
+
+/** A row as `list()` reports it. */
+export interface Lease {
+  shard: string;
+  /** Undefined once released. */
+  owner: string | undefined;
+  /** Epoch of the latest tenure (kept after release so the next acquire continues from it). */
+  epoch: number;
+  /** Store-clock expiry; undefined once released. */
+  expiresAt: number | undefined;
+  /** Held and unexpired by the store's clock at the time of the query. */
+  live: boolean;
+}
+
+export interface LeaseStore {
+  /**
+   * Takes `shard` for `owner` for `ttlMs` if it is unowned, released, expired, or already `owner`'s, and bumps its
+   * epoch. Undefined when another owner holds a live lease.
+   */
+  acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
+  /** Extends `owner`'s tenure `epoch` by `ttlMs` from now. Undefined when the lease was taken over (fenced). */
+  renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined>;
+  /** Gives the shard up at once so another worker can take it. False if `owner`/`epoch` no longer held it. */
+  release(shard: string, owner: string, epoch: number): Promise<boolean>;
+  /** Every shard row the store knows. */
+  list(): Promise<Lease[]>;
+  /** True only while `epoch` is the current, live tenure of `shard`. Writers call it to reject stale holders. */
+  checkFence(shard: string, epoch: number): Promise<boolean>;
+  /**
+   * Records that `workerId` is alive until now + `ttlMs` and returns the ids of all live workers (sorted), so each
+   * worker can compute its fair share. A worker that holds no lease yet must still be counted, hence a separate
+   * heartbeat rather than deriving liveness from leases alone.
+   */
+  heartbeat(workerId: string, ttlMs: number): Promise<string[]>;
+  /** Removes `workerId`'s heartbeat (graceful shutdown), so the others' fair share grows at once. */
+  leave(workerId: string): Promise<void>;
+  /** Releases connections. Does not release leases. */
+  close(): Promise<void>;
+}

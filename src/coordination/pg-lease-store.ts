@@ -1,0 +1,213 @@
+import pg from 'pg';
+import { ConfigError } from '../core/errors.ts';
+import type { Lease, LeaseGrant, LeaseStore } from './lease-store.ts';
+
+/*
+ * Why a lease table and not `pg_advisory_lock`: a session advisory lock belongs to one connection. It silently
+ * vanishes when that connection drops (the holder is not told and keeps working), it is meaningless behind a
+ * transaction-pooling PgBouncer (the next statement may run on another backend), and it carries no fencing token,
+ * so a paused holder cannot be told apart from the current one. A row with `expires_at` on the database clock and
+ * a monotonically increasing `epoch` survives reconnects, works through any pooler, and gives writers a token to
+ * check (see ../shared/ecosystem.md §3).
+ */
+
+const MIGRATION = `
+CREATE TABLE IF NOT EXISTS genesys_relay_leases (
+  shard text PRIMARY KEY,
+  owner text,
+  epoch bigint NOT NULL,
+  expires_at timestamptz,
+  renewed_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS genesys_relay_workers (
+  worker_id text PRIMARY KEY,
+  expires_at timestamptz NOT NULL,
+  heartbeat_at timestamptz NOT NULL
+)`;
+
+const TTL = `now() + $3::float8 * interval '1 millisecond'`;
+const GRANT_COLUMNS = `shard, owner, epoch::text AS epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_at_ms`;
+
+// One statement, so acquisition is atomic without an explicit transaction: a concurrent acquirer blocks on the row
+// and then re-evaluates the WHERE against the winner's committed row (READ COMMITTED upsert semantics), so exactly
+// one wins. Every acquisition bumps the epoch, even by the same owner: a restarted worker with the same id must
+// fence out its own previous incarnation.
+const ACQUIRE = `
+INSERT INTO genesys_relay_leases AS l (shard, owner, epoch, expires_at, renewed_at)
+VALUES ($1, $2, 1, ${TTL}, now())
+ON CONFLICT (shard) DO UPDATE
+   SET owner = excluded.owner, epoch = l.epoch + 1, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
+ WHERE l.owner IS NULL OR l.expires_at < now() OR l.owner = excluded.owner
+RETURNING ${GRANT_COLUMNS}`;
+
+// Matching the epoch is what fences: after a takeover the epoch differs and the old holder's renew finds no row.
+// An expired but untaken lease may be renewed: nobody else held it meanwhile, so no newer epoch exists.
+const RENEW = `
+UPDATE genesys_relay_leases SET expires_at = ${TTL}, renewed_at = now()
+ WHERE shard = $1 AND owner = $2 AND epoch = $4
+RETURNING ${GRANT_COLUMNS}`;
+
+// The row is kept (owner NULL) so the next acquire continues the epoch sequence instead of restarting at 1.
+const RELEASE = `
+UPDATE genesys_relay_leases SET owner = NULL, expires_at = NULL, renewed_at = now()
+ WHERE shard = $1 AND owner = $2 AND epoch = $3`;
+
+const LIST = `
+SELECT shard, owner, epoch::text AS epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_at_ms,
+       (owner IS NOT NULL AND expires_at > now()) AS live
+  FROM genesys_relay_leases ORDER BY shard`;
+
+const CHECK_FENCE = `
+SELECT EXISTS (SELECT 1 FROM genesys_relay_leases
+                WHERE shard = $1 AND epoch = $2 AND owner IS NOT NULL AND expires_at > now()) AS current`;
+
+// A data-modifying CTE's effect is invisible to the outer SELECT (same snapshot), hence the UNION with its output.
+const HEARTBEAT = `
+WITH beat AS (
+  INSERT INTO genesys_relay_workers (worker_id, expires_at, heartbeat_at) VALUES ($1, now() + $2::float8 * interval '1 millisecond', now())
+  ON CONFLICT (worker_id) DO UPDATE SET expires_at = excluded.expires_at, heartbeat_at = excluded.heartbeat_at
+  RETURNING worker_id)
+SELECT worker_id FROM genesys_relay_workers WHERE expires_at > now() AND worker_id <> $1
+UNION SELECT worker_id FROM beat
+ORDER BY 1`;
+
+const LEAVE = `DELETE FROM genesys_relay_workers WHERE worker_id = $1`;
+
+interface GrantRow {
+  shard: string;
+  owner: string;
+  epoch: string;
+  expires_at_ms: number;
+}
+
+interface LeaseRow {
+  shard: string;
+  owner: string | null;
+  epoch: string;
+  expires_at_ms: number | null;
+  live: boolean;
+}
+
+export interface PgLeaseStoreOptions {
+  /** `postgres://user:pass@host:port/db`. Never logged. Either this or `pool`. */
+  connectionString?: string;
+  /** An existing pool to share (the store then does not end it on `close()`). */
+  pool?: pg.Pool;
+  /**
+   * Per-statement timeout, so a hung database surfaces as an error before a holder's lease deadline.
+   * @default 5000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Connections in the store's own pool. Lease traffic is a few statements per renew interval.
+   * @default 4
+   */
+  maxConnections?: number;
+  /** Receives errors of idle pooled connections (a restarted database), which pg would otherwise throw. */
+  onPoolError?: (err: Error) => void;
+}
+
+/** LeaseStore on PostgreSQL through a `pg` Pool. Call `migrate()` once before use (idempotent). */
+export class PgLeaseStore implements LeaseStore {
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+
+  constructor(options: PgLeaseStoreOptions) {
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+    } else if (options.connectionString) {
+      const timeoutMs = options.statementTimeoutMs ?? 5000;
+      this.pool = new pg.Pool({
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 4,
+        connectionTimeoutMillis: timeoutMs,
+        statement_timeout: timeoutMs,
+        query_timeout: timeoutMs + 1000,
+        application_name: 'genesys-relay-leases',
+      });
+      this.ownsPool = true;
+    } else {
+      throw new ConfigError('coordination.url', 'a PostgreSQL connection string or pool is required');
+    }
+    // Without a listener, an idle client's error (database restart) is an unhandled 'error' event.
+    this.pool.on('error', (err) => options.onPoolError?.(err));
+  }
+
+  /** Opens a store and creates its tables. */
+  static async open(options: PgLeaseStoreOptions): Promise<PgLeaseStore> {
+    const store = new PgLeaseStore(options);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Creates the tables if missing. Safe when several workers start at once. */
+  async migrate(): Promise<void> {
+    try {
+      await this.pool.query(MIGRATION);
+    } catch (err) {
+      // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog; the other worker created it.
+      if (!isPgCode(err, '23505', '42P07')) throw err;
+      await this.pool.query(MIGRATION);
+    }
+  }
+
+  async acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+    const result = await this.pool.query<GrantRow>(ACQUIRE, [shard, owner, ttlMs]);
+    return toGrant(result.rows[0]);
+  }
+
+  async renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined> {
+    const result = await this.pool.query<GrantRow>(RENEW, [shard, owner, ttlMs, epoch]);
+    return toGrant(result.rows[0]);
+  }
+
+  async release(shard: string, owner: string, epoch: number): Promise<boolean> {
+    const result = await this.pool.query(RELEASE, [shard, owner, epoch]);
+    return result.rowCount === 1;
+  }
+
+  async list(): Promise<Lease[]> {
+    const result = await this.pool.query<LeaseRow>(LIST);
+    return result.rows.map((row) => ({
+      shard: row.shard,
+      owner: row.owner ?? undefined,
+      epoch: Number(row.epoch),
+      expiresAt: row.expires_at_ms ?? undefined,
+      live: row.live,
+    }));
+  }
+
+  async checkFence(shard: string, epoch: number): Promise<boolean> {
+    const result = await this.pool.query<{ current: boolean }>(CHECK_FENCE, [shard, epoch]);
+    return result.rows[0]?.current === true;
+  }
+
+  async heartbeat(workerId: string, ttlMs: number): Promise<string[]> {
+    const result = await this.pool.query<{ worker_id: string }>(HEARTBEAT, [workerId, ttlMs]);
+    return result.rows.map((row) => row.worker_id);
+  }
+
+  async leave(workerId: string): Promise<void> {
+    await this.pool.query(LEAVE, [workerId]);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function toGrant(row: GrantRow | undefined): LeaseGrant | undefined {
+  if (!row) return undefined;
+  return { shard: row.shard, owner: row.owner, epoch: Number(row.epoch), expiresAt: row.expires_at_ms };
+}
+
+function isPgCode(err: unknown, ...codes: string[]): boolean {
+  const code: unknown = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && codes.includes(code);
+}

@@ -1,0 +1,105 @@
+import type { Clock } from '../../../src/core/clock.ts';
+import type { Lease, LeaseGrant, LeaseStore } from '../../../src/coordination/lease-store.ts';
+
+interface Row {
+  owner: string | undefined;
+  epoch: number;
+  expiresAt: number | undefined;
+}
+
+/**
+ * LeaseStore fake with PgLeaseStore's semantics (same conditions as its SQL), timed by the given clock, which plays
+ * the database clock. `unreachable` makes every call reject, like a partitioned database.
+ */
+export class InMemoryLeaseStore implements LeaseStore {
+  readonly rows = new Map<string, Row>();
+  readonly workers = new Map<string, number>();
+  unreachable = false;
+  calls = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+    return this.op(() => {
+      const row = this.rows.get(shard);
+      const now = this.clock.now();
+      const free = !row || row.owner === undefined || (row.expiresAt ?? 0) < now || row.owner === owner;
+      if (!free) return undefined;
+      const next: Row = { owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
+      this.rows.set(shard, next);
+      return { shard, owner, epoch: next.epoch, expiresAt: now + ttlMs };
+    });
+  }
+
+  renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined> {
+    return this.op(() => {
+      const row = this.rows.get(shard);
+      if (!row || row.owner !== owner || row.epoch !== epoch) return undefined;
+      row.expiresAt = this.clock.now() + ttlMs;
+      return { shard, owner, epoch, expiresAt: row.expiresAt };
+    });
+  }
+
+  release(shard: string, owner: string, epoch: number): Promise<boolean> {
+    return this.op(() => {
+      const row = this.rows.get(shard);
+      if (!row || row.owner !== owner || row.epoch !== epoch) return false;
+      row.owner = undefined;
+      row.expiresAt = undefined;
+      return true;
+    });
+  }
+
+  list(): Promise<Lease[]> {
+    return this.op(() =>
+      [...this.rows]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([shard, row]) => ({ shard, ...row, live: this.isLive(row) })),
+    );
+  }
+
+  checkFence(shard: string, epoch: number): Promise<boolean> {
+    return this.op(() => {
+      const row = this.rows.get(shard);
+      return row !== undefined && row.epoch === epoch && this.isLive(row);
+    });
+  }
+
+  heartbeat(workerId: string, ttlMs: number): Promise<string[]> {
+    return this.op(() => {
+      const now = this.clock.now();
+      this.workers.set(workerId, now + ttlMs);
+      return [...this.workers]
+        .filter(([, expiresAt]) => expiresAt > now)
+        .map(([id]) => id)
+        .sort();
+    });
+  }
+
+  leave(workerId: string): Promise<void> {
+    return this.op(() => {
+      this.workers.delete(workerId);
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Who holds what, live only: shard → owner. */
+  owners(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [shard, row] of this.rows) if (row.owner && this.isLive(row)) out.set(shard, row.owner);
+    return out;
+  }
+
+  private isLive(row: Row): boolean {
+    return row.owner !== undefined && (row.expiresAt ?? 0) > this.clock.now();
+  }
+
+  private op<T>(fn: () => T): Promise<T> {
+    this.calls++;
+    if (this.unreachable) return Promise.reject(new Error('store unreachable'));
+    return Promise.resolve(fn());
+  }
+}
