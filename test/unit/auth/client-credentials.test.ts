@@ -11,7 +11,7 @@ import { ScriptedTransport, type ScriptedReply } from '../genesys/scripted-trans
 const SECRET = 's3cr3t-value-never-logged';
 const LOGIN = 'https://login.example.test';
 
-async function fetchWith(reply: ScriptedReply) {
+function fetchWith(reply: ScriptedReply) {
   const clock = new ManualClock();
   const transport = new ScriptedTransport(clock, () => reply);
   const result = fetchClientCredentialsToken({
@@ -25,7 +25,7 @@ async function fetchWith(reply: ScriptedReply) {
 }
 
 async function rejection(reply: ScriptedReply): Promise<AuthError> {
-  const { result } = await fetchWith(reply);
+  const { result } = fetchWith(reply);
   const err = await result.then(
     () => assert.fail('expected a rejection'),
     (e: unknown) => e,
@@ -37,7 +37,7 @@ async function rejection(reply: ScriptedReply): Promise<AuthError> {
 
 describe('fetchClientCredentialsToken', () => {
   it('sends the Basic header and form body and computes expiresAt from expires_in', async () => {
-    const { clock, transport, result } = await fetchWith({
+    const { clock, transport, result } = fetchWith({
       status: 200,
       body: { access_token: 'tok-1', token_type: 'bearer', expires_in: 300 },
     });
