@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, errorMessage } from '../core/errors.ts';
+import { isRecord } from '../core/json.ts';
+import { relayConfigSchema, type ParsedConfig, type SinkConfig } from './schema.ts';
+import { parseSinkSpec } from './sink-spec.ts';
+
+/** Flags that override everything else (CONTRACT: run's options). */
+export interface CliOverrides {
+  /** --config FILE (YAML or JSON). */
+  configFile?: string;
+  /** --topic T (repeatable); replaces the file's topics when given. */
+  topics?: readonly string[];
+  /** --sink SPEC (repeatable); replaces the file's sinks, taking their options by matching type and URL. */
+  sinks?: readonly string[];
+  /** --state-dir DIR */
+  stateDir?: string;
+  /** --metrics-port N */
+  metricsPort?: number;
+  /** --log-level L */
+  logLevel?: string;
+}
+
+export interface LoadOptions {
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** File reader, replaceable in tests. @default readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string;
+}
+
+/** Fully resolved configuration with credentials present: what `createRelay` takes. */
+export type RelayConfig = ParsedConfig & {
+  genesys: ParsedConfig['genesys'] & { clientId: string; clientSecret: string };
+  sinks: Array<SinkConfig & { name: string }>;
+};
+
+/**
+ * Loads the configuration: defaults < config file < environment < CLI flags, validated by one schema.
+ * Secrets given as files are read here. Credentials may be absent (e.g. `topics validate`); see
+ * {@link requireCredentials}. Throws ConfigError naming the offending field; never includes a secret value.
+ */
+export function loadConfig(
+  cli: CliOverrides = {},
+  options: LoadOptions = {},
+): ParsedConfig & { sinks: RelayConfig['sinks'] } {
+  const env = options.env ?? process.env;
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const fileLayer = cli.configFile ? readConfigFile(cli.configFile, readFile) : {};
+  const merged = applyCli(applyEnv(fileLayer, env), cli);
+  const parsed = relayConfigSchema.safeParse(merged);
+  if (!parsed.success) throw toConfigError(parsed.error);
+  resolveSecretFiles(parsed.data, readFile);
+  return { ...parsed.data, sinks: nameSinks(parsed.data.sinks) };
+}
+
+/** Narrows a loaded config to one that can talk to Genesys, or says which credential is missing. */
+export function requireCredentials(config: ParsedConfig & { sinks: RelayConfig['sinks'] }): RelayConfig {
+  const { clientId, clientSecret } = config.genesys;
+  if (!clientId) throw new ConfigError('genesys.clientId', 'missing — set GENESYS_CLIENT_ID or genesys.clientId');
+  if (!clientSecret) {
+    throw new ConfigError('genesys.clientSecret', 'missing — set GENESYS_CLIENT_SECRET or genesys.clientSecretFile');
+  }
+  return { ...config, genesys: { ...config.genesys, clientId, clientSecret } };
+}
+
+function readConfigFile(path: string, readFile: (path: string) => string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${errorMessage(err)}`);
+  }
+  let data: unknown;
+  try {
+    // YAML is a superset of JSON, so one parser reads both.
+    data = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('--config', `${path} is not valid YAML/JSON: ${errorMessage(err).split('\n')[0] ?? ''}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (!isRecord(data)) throw new ConfigError('--config', `${path} must contain a mapping at the top level`);
+  return data;
+}
+
+function applyEnv(file: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const genesys: Record<string, unknown> = isRecord(file.genesys) ? { ...file.genesys } : {};
+  const set = (key: string, value: string | undefined): void => {
+    if (value !== undefined && value !== '') genesys[key] = value;
+  };
+  // An environment secret beats a file secret in either form, so drop the file's pair before applying it.
+  if (nonEmpty(env.GENESYS_CLIENT_SECRET) || nonEmpty(env.GENESYS_CLIENT_SECRET_FILE)) {
+    delete genesys.clientSecret;
+    delete genesys.clientSecretFile;
+  }
+  set('clientId', env.GENESYS_CLIENT_ID);
+  set('clientSecret', env.GENESYS_CLIENT_SECRET);
+  set('clientSecretFile', env.GENESYS_CLIENT_SECRET_FILE);
+  set('region', env.GENESYS_REGION);
+  set('apiBase', env.GENESYS_API_BASE);
+  set('loginBase', env.GENESYS_LOGIN_BASE);
+  const out: Record<string, unknown> = { ...file, genesys };
+  if (nonEmpty(env.GENESYS_RELAY_LOG_LEVEL)) {
+    out.log = { ...(isRecord(file.log) ? file.log : {}), level: env.GENESYS_RELAY_LOG_LEVEL };
+  }
+  return out;
+}
+
+function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...layer };
+  if (cli.topics && cli.topics.length > 0) out.topics = [...cli.topics];
+  if (cli.stateDir !== undefined) out.stateDir = cli.stateDir;
+  if (cli.metricsPort !== undefined)
+    out.metrics = { ...(isRecord(layer.metrics) ? layer.metrics : {}), port: cli.metricsPort };
+  if (cli.logLevel !== undefined) out.log = { ...(isRecord(layer.log) ? layer.log : {}), level: cli.logLevel };
+  if (cli.sinks && cli.sinks.length > 0) {
+    const fileSinks = Array.isArray(layer.sinks) ? layer.sinks.filter(isRecord) : [];
+    out.sinks = cli.sinks.map((spec, i) => parseSinkSpec(spec, i, fileSinks));
+  }
+  if (out.sinks === undefined || (Array.isArray(out.sinks) && out.sinks.length === 0)) {
+    // Without any sink the relay would only fill its outbox; stdout is the least surprising default.
+    out.sinks = [{ type: 'ndjson', path: '-' }];
+  }
+  return out;
+}
+
+function resolveSecretFiles(config: ParsedConfig, readFile: (path: string) => string): void {
+  const g = config.genesys;
+  if (!g.clientSecret && g.clientSecretFile)
+    g.clientSecret = readSecret(g.clientSecretFile, 'genesys.clientSecretFile', readFile);
+  config.sinks.forEach((sink, i) => {
+    if (sink.type === 'webhook' && !sink.secret && sink.secretFile) {
+      sink.secret = readSecret(sink.secretFile, `sinks[${i}].secretFile`, readFile);
+    } else if (sink.type === 'servicenow') {
+      const auth = sink.auth;
+      if (auth.type === 'basic' && !auth.password) {
+        if (!auth.passwordFile)
+          throw new ConfigError(`sinks[${i}].auth.password`, 'missing — set password or passwordFile');
+        auth.password = readSecret(auth.passwordFile, `sinks[${i}].auth.passwordFile`, readFile);
+      } else if (auth.type === 'oauth' && !auth.clientSecret) {
+        if (!auth.clientSecretFile) {
+          throw new ConfigError(`sinks[${i}].auth.clientSecret`, 'missing — set clientSecret or clientSecretFile');
+        }
+        auth.clientSecret = readSecret(auth.clientSecretFile, `sinks[${i}].auth.clientSecretFile`, readFile);
+      }
+    }
+  });
+}
+
+function readSecret(path: string, field: string, readFile: (path: string) => string): string {
+  let value: string;
+  try {
+    value = readFile(path).trim();
+  } catch (err) {
+    // The path is not secret; the content never reaches the message.
+    throw new ConfigError(field, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (value === '') throw new ConfigError(field, `${path} is empty`);
+  return value;
+}
+
+/** Gives every sink a stable name: its type, or `<type>-<n>` for the n-th sink of the same type. */
+function nameSinks(sinks: readonly SinkConfig[]): RelayConfig['sinks'] {
+  const seenTypes = new Map<string, number>();
+  const names = new Set<string>();
+  return sinks.map((sink, i) => {
+    const n = (seenTypes.get(sink.type) ?? 0) + 1;
+    seenTypes.set(sink.type, n);
+    const name = sink.name ?? (n === 1 ? sink.type : `${sink.type}-${n}`);
+    if (names.has(name))
+      throw new ConfigError(`sinks[${i}].name`, `duplicate sink name "${name}"; give each sink a distinct name`);
+    names.add(name);
+    return { ...sink, name };
+  });
+}
+
+/** Formats a zod path as `sinks[1].url`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? 'config' : out;
+}
+
+function toConfigError(error: z.ZodError): ConfigError {
+  const describe = (issue: z.core.$ZodIssue): { field: string; message: string } => {
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0] ?? '';
+      return { field: formatPath([...issue.path, key]), message: 'unknown field' };
+    }
+    return { field: formatPath(issue.path), message: issue.message };
+  };
+  const [first, ...rest] = error.issues.map(describe);
+  if (!first) return new ConfigError('config', 'invalid');
+  const more = rest.length > 0 ? ` (also: ${rest.map((r) => `${r.field}: ${r.message}`).join('; ')})` : '';
+  return new ConfigError(first.field, `${first.message}${more}`);
+}
+
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { DEFAULT_REGION } from '../genesys/regions.ts';
+import { parseDurationMs } from './duration.ts';
+
+/**
+ * The relay's configuration: one zod schema that is at once the defaults, the validation and the documentation.
+ * Sources are merged in load.ts (defaults < file < env < CLI flags). Every duration is accepted as a number of
+ * milliseconds or a string such as '30s' / '5m', and comes out as `…Ms: number`.
+ */
+
+/** A duration field: number (ms) or '250ms' / '30s' / '5m' / '2h' / '7d'. */
+function durationMs() {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration such as 30s, 5m or a number of ms (got ${JSON.stringify(value)})`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const httpUrl = (): z.ZodURL => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const positiveInt = (): z.ZodInt => z.int().positive();
+
+export const genesysSchema = z
+  .object({
+    /** OAuth client id (Client Credentials grant). Env: GENESYS_CLIENT_ID. */
+    clientId: z.string().min(1).optional(),
+    /** OAuth client secret. Env: GENESYS_CLIENT_SECRET. Prefer clientSecretFile; never logged. */
+    clientSecret: z.string().min(1).optional(),
+    /** File whose (trimmed) content is the client secret. Env: GENESYS_CLIENT_SECRET_FILE. */
+    clientSecretFile: z.string().min(1).optional(),
+    /** Region domain (`mypurecloud.ie`) or SDK key (`eu_west_1`). Env: GENESYS_REGION. @default 'mypurecloud.com' */
+    region: z.string().min(1).default(DEFAULT_REGION),
+    /** Overrides `https://api.<region>` (emulator, gateway). Env: GENESYS_API_BASE. */
+    apiBase: httpUrl().optional(),
+    /** Overrides `https://login.<region>`. Env: GENESYS_LOGIN_BASE. */
+    loginBase: httpUrl().optional(),
+  })
+  .strict();
+
+export const sessionSchema = z
+  .object({
+    /** Genesys sends a heartbeat every 30 s; a socket silent for this long is stale and replaced. @default 90000 */
+    watchdogMs: durationMs().default(90_000),
+    /** Interval of our own application-level ping. @default 30000 */
+    pingIntervalMs: durationMs().default(30_000),
+    /** Start the replacement channel this long before the 24 h channel expires. @default 600000 */
+    rolloverLeadMs: durationMs().default(600_000),
+    /** Deadline for each waiting step (create channel, connect, subscribe). @default 30000 */
+    stepTimeoutMs: durationMs().default(30_000),
+    /** Topics per channel; more topics open more channels (shards). @default 1000 */
+    maxTopicsPerChannel: positiveInt().max(1000).default(1000),
+  })
+  .strict();
+
+export const outboxSchema = z
+  .object({
+    /** Attempts per event and sink before it is dead-lettered. @default 20 */
+    maxAttempts: positiveInt().default(20),
+    /** Delivered events are kept this long for inspection, then purged. @default 86400000 (1 day) */
+    retentionMs: durationMs().default(86_400_000),
+    /** How often the dispatcher polls for due work when it was not woken by an append. @default 1000 */
+    flushIntervalMs: durationMs().default(1_000),
+    /** First retry delay; grows exponentially with full jitter. @default 1000 */
+    retryBaseMs: durationMs().default(1_000),
+    /** Longest delay between two attempts. @default 300000 */
+    retryMaxMs: durationMs().default(300_000),
+  })
+  .strict();
+
+const sinkBase = {
+  /** Unique sink name; names the outbox cursor, so keep it stable across restarts. @default the type */
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - or _')
+    .optional(),
+};
+
+export const ndjsonSinkSchema = z
+  .object({
+    type: z.literal('ndjson'),
+    ...sinkBase,
+    /** File to append to, or '-' for stdout. @default '-' */
+    path: z.string().min(1).default('-'),
+  })
+  .strict();
+
+export const webhookSinkSchema = z
+  .object({
+    type: z.literal('webhook'),
+    ...sinkBase,
+    url: httpUrl(),
+    /** HMAC-SHA256 signing secret; never logged. */
+    secret: z.string().min(1).optional(),
+    /** File holding the signing secret. */
+    secretFile: z.string().min(1).optional(),
+    /** Extra request headers (e.g. an API key). Values are treated as secrets in logs. */
+    headers: z.record(z.string(), z.string()).optional(),
+    /** Per-request deadline. @default 10000 */
+    timeoutMs: durationMs().default(10_000),
+    /** Events per POST (1 = one event per request). @default 1 */
+    maxBatch: positiveInt().default(1),
+  })
+  .strict();
+
+export const servicenowAuthSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('basic'),
+      username: z.string().min(1),
+      password: z.string().min(1).optional(),
+      passwordFile: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('oauth'),
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1).optional(),
+      clientSecretFile: z.string().min(1).optional(),
+      /** @default `<instanceUrl>/oauth_token.do` */
+      tokenUrl: httpUrl().optional(),
+    })
+    .strict(),
+]);
+
+export const servicenowSinkSchema = z
+  .object({
+    type: z.literal('servicenow'),
+    ...sinkBase,
+    instanceUrl: httpUrl(),
+    /** Table API insert, or Import Set staging table (transform maps on the instance). @default 'importSet' */
+    mode: z.enum(['table', 'importSet']).default('importSet'),
+    /** Target table (or import set table). @default 'u_genesys_event' */
+    table: z.string().min(1).default('u_genesys_event'),
+    auth: servicenowAuthSchema,
+    /** Per-request deadline. @default 15000 */
+    timeoutMs: durationMs().default(15_000),
+  })
+  .strict();
+
+export const sinkSchema = z.discriminatedUnion('type', [ndjsonSinkSchema, webhookSinkSchema, servicenowSinkSchema]);
+
+export const relayConfigSchema = z
+  .object({
+    genesys: genesysSchema.prefault({}),
+    /** Notification topics, e.g. `v2.users.<id>?presence&routingStatus`. CLI: --topic (repeatable). */
+    topics: z.array(z.string().min(1)).default([]),
+    /** Where the outbox database lives. CLI: --state-dir. @default './.state' */
+    stateDir: z.string().min(1).default('./.state'),
+    session: sessionSchema.prefault({}),
+    outbox: outboxSchema.prefault({}),
+    /** Delivery targets. CLI: --sink (repeatable). @default [{ type: 'ndjson', path: '-' }] when none is given */
+    sinks: z.array(sinkSchema).default([]),
+    metrics: z
+      .object({
+        /** Port of /metrics, /livez, /readyz; 0 picks a free port; absent = no server. CLI: --metrics-port. */
+        port: z.int().min(0).max(65_535).optional(),
+        /** Bind address. @default '127.0.0.1' */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** /readyz fails when no heartbeat or event arrived within this window. @default 90000 */
+        livenessWindowMs: durationMs().default(90_000),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        /** pino level. Env: GENESYS_RELAY_LOG_LEVEL. @default 'info' */
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** What a config file may contain (before defaults). */
+export type RelayConfigInput = z.input<typeof relayConfigSchema>;
+/** The parsed config; credentials may still be missing (see load.ts `requireCredentials`). */
+export type ParsedConfig = z.output<typeof relayConfigSchema>;
+export type SinkConfig = z.output<typeof sinkSchema>;
+export type NdjsonSinkConfig = z.output<typeof ndjsonSinkSchema>;
+export type WebhookSinkConfig = z.output<typeof webhookSinkSchema>;
+export type ServicenowSinkConfig = z.output<typeof servicenowSinkSchema>;
+export type SessionConfig = z.output<typeof sessionSchema>;
+export type OutboxConfig = z.output<typeof outboxSchema>;
