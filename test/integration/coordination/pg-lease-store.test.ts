@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PgLeaseStore } from '../../../src/coordination/pg-lease-store.ts';
+import { waitUntil } from '../../helpers/infra.ts';
+import { pgSkip, startPgServer, type PgServer } from '../../helpers/pg-server.ts';
+
+describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
+  let server: PgServer;
+  let store: PgLeaseStore;
+
+  before(async () => {
+    server = await startPgServer();
+    store = await PgLeaseStore.open({ connectionString: server.url });
+  });
+
+  after(async () => {
+    await store?.close();
+    await server?.stop();
+  });
+
+  it('migrate() is idempotent, also when several workers run it at once', async () => {
+    const others = Array.from({ length: 4 }, () => new PgLeaseStore({ connectionString: server.url }));
+    try {
+      await Promise.all(others.map((s) => s.migrate()));
+      await store.migrate();
+    } finally {
+      await Promise.all(others.map((s) => s.close()));
+    }
+  });
+
+  it('acquire → renew keeps the epoch; another owner is refused while the lease is live', async () => {
+    const grant = await store.acquire('a-1', 'w1', 10_000);
+    assert.ok(grant);
+    assert.equal(grant.epoch, 1);
+    assert.equal(await store.acquire('a-1', 'w2', 10_000), undefined);
+    const renewed = await store.renew('a-1', 'w1', 1, 10_000);
+    assert.equal(renewed?.epoch, 1);
+    assert.ok(renewed.expiresAt >= grant.expiresAt);
+    assert.equal(await store.renew('a-1', 'w2', 1, 10_000), undefined, 'only the holder renews');
+    assert.equal(await store.checkFence('a-1', 1), true);
+  });
+
+  it('exactly one of many concurrent acquirers wins', async () => {
+    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => store.acquire('race', `w${i}`, 10_000)));
+    const winners = grants.filter((g) => g !== undefined);
+    assert.equal(winners.length, 1);
+    assert.equal(winners[0]?.epoch, 1);
+  });
+
+  it('an expired lease is taken over with a higher epoch, and the old holder is fenced', async () => {
+    const first = await store.acquire('exp', 'old', 150);
+    assert.equal(first?.epoch, 1);
+    let taken: Awaited<ReturnType<PgLeaseStore['acquire']>>;
+    await waitUntil(
+      async () => (taken = await store.acquire('exp', 'new', 10_000)) !== undefined,
+      5000,
+      'takeover after expiry',
+    );
+    assert.equal(taken?.epoch, 2);
+    assert.equal(await store.checkFence('exp', 1), false, 'stale epoch rejected');
+    assert.equal(await store.checkFence('exp', 2), true);
+    assert.equal(await store.renew('exp', 'old', 1, 10_000), undefined, 'old holder cannot renew');
+    assert.equal(await store.release('exp', 'old', 1), false, 'old holder cannot release');
+  });
+
+  it('release frees the shard at once and the epoch sequence continues', async () => {
+    const grant = await store.acquire('rel', 'w1', 60_000);
+    assert.ok(grant);
+    assert.equal(await store.release('rel', 'w1', grant.epoch), true);
+    assert.equal(await store.checkFence('rel', grant.epoch), false);
+    const next = await store.acquire('rel', 'w2', 60_000);
+    assert.equal(next?.epoch, grant.epoch + 1);
+    const row = (await store.list()).find((l) => l.shard === 'rel');
+    assert.deepEqual(
+      { owner: row?.owner, epoch: row?.epoch, live: row?.live },
+      { owner: 'w2', epoch: grant.epoch + 1, live: true },
+    );
+  });
+
+  it('re-acquiring by the same owner id bumps the epoch (fences a previous incarnation)', async () => {
+    const first = await store.acquire('same', 'w1', 60_000);
+    const second = await store.acquire('same', 'w1', 60_000);
+    assert.ok(first && second);
+    assert.equal(second.epoch, first.epoch + 1);
+    assert.equal(await store.checkFence('same', first.epoch), false);
+  });
+
+  it('heartbeat lists live workers; leave() and expiry remove them', async () => {
+    assert.deepEqual(await store.heartbeat('hb-b', 60_000), ['hb-b']);
+    assert.deepEqual(await store.heartbeat('hb-a', 60_000), ['hb-a', 'hb-b']);
+    await store.heartbeat('hb-c', 100);
+    await store.leave('hb-b');
+    await waitUntil(
+      async () => (await store.heartbeat('hb-a', 60_000)).join() === 'hb-a',
+      5000,
+      'hb-c expiry and hb-b leave',
+    );
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PgLeaseStore } from '../../../src/coordination/pg-lease-store.ts';
+import { ShardCoordinator } from '../../../src/coordination/shard-coordinator.ts';
+import { waitUntil } from '../../helpers/infra.ts';
+import { pgSkip, startPgServer, type PgServer } from '../../helpers/pg-server.ts';
+
+const SHARDS = Array.from({ length: 6 }, (_, i) => `shard-${i}`);
+const TTL_MS = 2000;
+const RENEW_MS = 400;
+
+/** One "process": its own pool and coordinator, as separate workers would have. */
+interface Worker {
+  store: PgLeaseStore;
+  coordinator: ShardCoordinator;
+}
+
+describe('ShardCoordinator on real PostgreSQL', { skip: pgSkip() }, () => {
+  let server: PgServer;
+  const workers: Worker[] = [];
+
+  const startWorker = async (id: string): Promise<ShardCoordinator> => {
+    const store = await PgLeaseStore.open({ connectionString: server.url });
+    const coordinator = new ShardCoordinator({
+      store,
+      workerId: id,
+      shards: SHARDS,
+      leaseTtlMs: TTL_MS,
+      renewEveryMs: RENEW_MS,
+    });
+    workers.push({ store, coordinator });
+    await coordinator.start();
+    return coordinator;
+  };
+
+  const counts = (...cs: ShardCoordinator[]) => cs.map((c) => c.heldShards().size).join(',');
+  const disjoint = (...cs: ShardCoordinator[]) => {
+    const all = cs.flatMap((c) => [...c.heldShards().keys()]);
+    return new Set(all).size === all.length;
+  };
+
+  before(async () => {
+    server = await startPgServer();
+  });
+
+  after(async () => {
+    for (const w of workers) {
+      w.coordinator.destroy();
+      await w.store.close();
+    }
+    await server?.stop();
+  });
+
+  it('3 workers share 6 shards evenly; a killed worker’s shards move within ttl + renew; close hands over at once', async () => {
+    const [a, b, c] = await Promise.all(['w-a', 'w-b', 'w-c'].map(startWorker));
+    assert.ok(a && b && c);
+    await waitUntil(async () => counts(a, b, c) === '2,2,2' && disjoint(a, b, c), 10_000, 'even split');
+    const lease = workers[0]?.store;
+    assert.ok(lease);
+    assert.equal((await lease.list()).filter((l) => l.live).length, 6);
+
+    // Kill c: it stops renewing without releasing, like a crashed process.
+    const orphaned = new Map(c.heldShards());
+    c.destroy();
+    const killedAt = Date.now();
+    await waitUntil(async () => counts(a, b) === '3,3' && disjoint(a, b), 10_000, 'takeover of a dead worker');
+    const takeoverMs = Date.now() - killedAt;
+    assert.ok(takeoverMs <= TTL_MS + RENEW_MS + 1000, `takeover took ${takeoverMs} ms`);
+    for (const [shard, oldEpoch] of orphaned) {
+      const newEpoch = a.heldShards().get(shard) ?? b.heldShards().get(shard);
+      assert.ok(newEpoch !== undefined && newEpoch > oldEpoch, `${shard}: epoch ${oldEpoch} → ${newEpoch}`);
+      assert.equal(await lease.checkFence(shard, oldEpoch), false, `stale holder of ${shard} is fenced`);
+      assert.equal(await lease.checkFence(shard, newEpoch), true);
+    }
+
+    // Graceful close releases at once: b takes everything well before a TTL would have passed.
+    const closedAt = Date.now();
+    await a.close();
+    await waitUntil(async () => b.heldShards().size === 6, 10_000, 'takeover after close');
+    const handoverMs = Date.now() - closedAt;
+    assert.ok(handoverMs < TTL_MS, `handover after close took ${handoverMs} ms`);
+  });
+});
