@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { isRecord } from '../core/json.ts';
-import { relayConfigSchema, type ParsedConfig, type SinkConfig } from './schema.ts';
+import { relayConfigSchema, type ParsedConfig, type ServicenowAuthConfig, type SinkConfig } from './schema.ts';
 import { parseSinkSpec } from './sink-spec.ts';
 
 /** Flags that override everything else (CONTRACT: run's options). */
@@ -132,19 +132,27 @@ function resolveSecretFiles(config: ParsedConfig, readFile: (path: string) => st
     if (sink.type === 'webhook' && !sink.secret && sink.secretFile) {
       sink.secret = readSecret(sink.secretFile, `sinks[${i}].secretFile`, readFile);
     } else if (sink.type === 'servicenow') {
-      const auth = sink.auth;
-      if (auth.type === 'basic' && !auth.password) {
-        if (!auth.passwordFile)
-          throw new ConfigError(`sinks[${i}].auth.password`, 'missing — set password or passwordFile');
-        auth.password = readSecret(auth.passwordFile, `sinks[${i}].auth.passwordFile`, readFile);
-      } else if (auth.type === 'oauth' && !auth.clientSecret) {
-        if (!auth.clientSecretFile) {
-          throw new ConfigError(`sinks[${i}].auth.clientSecret`, 'missing — set clientSecret or clientSecretFile');
-        }
-        auth.clientSecret = readSecret(auth.clientSecretFile, `sinks[${i}].auth.clientSecretFile`, readFile);
-      }
+      resolveServicenowSecrets(sink.auth, `sinks[${i}].auth`, readFile);
     }
   });
+}
+
+function resolveServicenowSecrets(auth: ServicenowAuthConfig, field: string, readFile: (path: string) => string): void {
+  if (!auth.password && auth.passwordFile)
+    auth.password = readSecret(auth.passwordFile, `${field}.passwordFile`, readFile);
+  if (auth.kind === 'basic' && !auth.password) {
+    throw new ConfigError(`${field}.password`, 'missing — set password or passwordFile');
+  }
+  if (auth.kind === 'oauth') {
+    if (!auth.clientSecret && auth.clientSecretFile) {
+      auth.clientSecret = readSecret(auth.clientSecretFile, `${field}.clientSecretFile`, readFile);
+    }
+    if (!auth.clientSecret)
+      throw new ConfigError(`${field}.clientSecret`, 'missing — set clientSecret or clientSecretFile');
+    if (auth.grant === 'password' && (!auth.username || !auth.password)) {
+      throw new ConfigError(`${field}.username`, 'the password grant needs username and password (or passwordFile)');
+    }
+  }
 }
 
 function readSecret(path: string, field: string, readFile: (path: string) => string): string {

@@ -60,16 +60,20 @@ export const sessionSchema = z
 
 export const outboxSchema = z
   .object({
-    /** Attempts per event and sink before it is dead-lettered. @default 20 */
-    maxAttempts: positiveInt().default(20),
-    /** Delivered events are kept this long for inspection, then purged. @default 86400000 (1 day) */
+    /** Attempts per event and sink (the first included) before it is dead-lettered. @default 10 */
+    maxAttempts: positiveInt().default(10),
+    /** Finished events are kept this long (for `replay`), then purged. @default 86400000 (1 day) */
     retentionMs: durationMs().default(86_400_000),
-    /** How often the dispatcher polls for due work when it was not woken by an append. @default 1000 */
-    flushIntervalMs: durationMs().default(1_000),
+    /** Group commit: appends are fsynced together at most this long after the first one. @default 5 */
+    flushIntervalMs: durationMs().default(5),
+    /** How often an idle sink loop looks for work written by another process (replay, dlq). @default 1000 */
+    pollIntervalMs: durationMs().default(1_000),
     /** First retry delay; grows exponentially with full jitter. @default 1000 */
     retryBaseMs: durationMs().default(1_000),
     /** Longest delay between two attempts. @default 300000 */
     retryMaxMs: durationMs().default(300_000),
+    /** Upper bound on stored events; only finished ones are evicted. @default 1000000 */
+    maxRows: positiveInt().default(1_000_000),
   })
   .strict();
 
@@ -103,15 +107,17 @@ export const webhookSinkSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** Per-request deadline. @default 10000 */
     timeoutMs: durationMs().default(10_000),
-    /** Events per POST (1 = one event per request). @default 1 */
-    maxBatch: positiveInt().default(1),
+    /** `single`: one POST per event; `array`: one POST per batch (a JSON array). @default 'single' */
+    batch: z.enum(['single', 'array']).default('single'),
+    /** Events per deliver call. @default 20 (single) / 100 (array) */
+    maxBatch: positiveInt().optional(),
   })
   .strict();
 
-export const servicenowAuthSchema = z.discriminatedUnion('type', [
+export const servicenowAuthSchema = z.discriminatedUnion('kind', [
   z
     .object({
-      type: z.literal('basic'),
+      kind: z.literal('basic'),
       username: z.string().min(1),
       password: z.string().min(1).optional(),
       passwordFile: z.string().min(1).optional(),
@@ -119,12 +125,16 @@ export const servicenowAuthSchema = z.discriminatedUnion('type', [
     .strict(),
   z
     .object({
-      type: z.literal('oauth'),
+      kind: z.literal('oauth'),
       clientId: z.string().min(1),
       clientSecret: z.string().min(1).optional(),
       clientSecretFile: z.string().min(1).optional(),
-      /** @default `<instanceUrl>/oauth_token.do` */
-      tokenUrl: httpUrl().optional(),
+      /** @default 'password' */
+      grant: z.enum(['password', 'client_credentials']).default('password'),
+      /** For the password grant. */
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      passwordFile: z.string().min(1).optional(),
     })
     .strict(),
 ]);
@@ -134,13 +144,17 @@ export const servicenowSinkSchema = z
     type: z.literal('servicenow'),
     ...sinkBase,
     instanceUrl: httpUrl(),
-    /** Table API insert, or Import Set staging table (transform maps on the instance). @default 'importSet' */
-    mode: z.enum(['table', 'importSet']).default('importSet'),
-    /** Target table (or import set table). @default 'u_genesys_event' */
-    table: z.string().min(1).default('u_genesys_event'),
+    /** Import Set API (transform map coalesces on keyField: an upsert), or Table API writes. @default 'import-set' */
+    mode: z.enum(['import-set', 'table']).default('import-set'),
+    /** Staging / target table. @default 'u_genesys_event_import' (import-set) or 'u_genesys_event' (table) */
+    table: z.string().min(1).optional(),
+    /** Column holding the event key (coalesce field). @default 'u_event_key' */
+    keyField: z.string().min(1).optional(),
+    /** Events per insertMultiple call. @default 100 */
+    batchSize: positiveInt().max(200).optional(),
+    /** Per-request deadline. @default 30000 */
+    timeoutMs: durationMs().optional(),
     auth: servicenowAuthSchema,
-    /** Per-request deadline. @default 15000 */
-    timeoutMs: durationMs().default(15_000),
   })
   .strict();
 
@@ -188,3 +202,4 @@ export type WebhookSinkConfig = z.output<typeof webhookSinkSchema>;
 export type ServicenowSinkConfig = z.output<typeof servicenowSinkSchema>;
 export type SessionConfig = z.output<typeof sessionSchema>;
 export type OutboxConfig = z.output<typeof outboxSchema>;
+export type ServicenowAuthConfig = z.output<typeof servicenowAuthSchema>;

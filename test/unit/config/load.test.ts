@@ -53,7 +53,7 @@ describe('loadConfig', () => {
     assert.equal(config.genesys.region, 'mypurecloud.com');
     assert.equal(config.stateDir, './.state');
     assert.equal(config.session.watchdogMs, 90_000);
-    assert.equal(config.outbox.maxAttempts, 20);
+    assert.equal(config.outbox.maxAttempts, 10);
     assert.equal(config.metrics.port, undefined);
     assert.deepEqual(config.sinks, [{ type: 'ndjson', path: '-', name: 'ndjson' }]);
   });
@@ -155,7 +155,7 @@ describe('--sink specs', () => {
     '  - { type: webhook, url: "https://hooks.example/in", secret: whsec-123456, maxBatch: 10 }',
     '  - type: servicenow',
     '    instanceUrl: https://dev1.service-now.com',
-    '    auth: { type: basic, username: relay, passwordFile: /run/sn }',
+    '    auth: { kind: basic, username: relay, passwordFile: /run/sn }',
   ].join('\n');
   const readFile = files({ 'c.yaml': yaml, '/run/sn': 'pw-abcdef' });
 
@@ -184,11 +184,12 @@ describe('--sink specs', () => {
     const webhook = config.sinks[2];
     assert.ok(webhook?.type === 'webhook');
     assert.equal(webhook.maxBatch, 10);
+    assert.equal(webhook.batch, 'single');
     assert.equal(webhook.secret, 'whsec-123456');
     const sn = config.sinks[3];
-    assert.ok(sn?.type === 'servicenow' && sn.auth.type === 'basic');
+    assert.ok(sn?.type === 'servicenow' && sn.auth.kind === 'basic');
     assert.equal(sn.auth.password, 'pw-abcdef');
-    assert.equal(sn.mode, 'importSet');
+    assert.equal(sn.mode, 'import-set');
   });
 
   it('rejects unknown types, empty targets and servicenow without options', () => {
