@@ -54,7 +54,7 @@ describe('ShardCoordinator on real PostgreSQL', { skip: pgSkip() }, () => {
   it('3 workers share 6 shards evenly; a killed worker’s shards move within ttl + renew; close hands over at once', async () => {
     const [a, b, c] = await Promise.all(['w-a', 'w-b', 'w-c'].map(startWorker));
     assert.ok(a && b && c);
-    await waitUntil(async () => counts(a, b, c) === '2,2,2' && disjoint(a, b, c), 10_000, 'even split');
+    await waitUntil(() => counts(a, b, c) === '2,2,2' && disjoint(a, b, c), 10_000, 'even split');
     const lease = workers[0]?.store;
     assert.ok(lease);
     assert.equal((await lease.list()).filter((l) => l.live).length, 6);
@@ -63,11 +63,11 @@ describe('ShardCoordinator on real PostgreSQL', { skip: pgSkip() }, () => {
     const orphaned = new Map(c.heldShards());
     c.destroy();
     const killedAt = Date.now();
-    await waitUntil(async () => counts(a, b) === '3,3' && disjoint(a, b), 10_000, 'takeover of a dead worker');
+    await waitUntil(() => counts(a, b) === '3,3' && disjoint(a, b), 10_000, 'takeover of a dead worker');
     const takeoverMs = Date.now() - killedAt;
     assert.ok(takeoverMs <= TTL_MS + RENEW_MS + 1000, `takeover took ${takeoverMs} ms`);
     for (const [shard, oldEpoch] of orphaned) {
-      const newEpoch = a.heldShards().get(shard) ?? b.heldShards().get(shard);
+      const newEpoch: number | undefined = a.heldShards().get(shard) ?? b.heldShards().get(shard);
       assert.ok(newEpoch !== undefined && newEpoch > oldEpoch, `${shard}: epoch ${oldEpoch} → ${newEpoch}`);
       assert.equal(await lease.checkFence(shard, oldEpoch), false, `stale holder of ${shard} is fenced`);
       assert.equal(await lease.checkFence(shard, newEpoch), true);
@@ -76,7 +76,7 @@ describe('ShardCoordinator on real PostgreSQL', { skip: pgSkip() }, () => {
     // Graceful close releases at once: b takes everything well before a TTL would have passed.
     const closedAt = Date.now();
     await a.close();
-    await waitUntil(async () => b.heldShards().size === 6, 10_000, 'takeover after close');
+    await waitUntil(() => b.heldShards().size === 6, 10_000, 'takeover after close');
     const handoverMs = Date.now() - closedAt;
     assert.ok(handoverMs < TTL_MS, `handover after close took ${handoverMs} ms`);
   });
