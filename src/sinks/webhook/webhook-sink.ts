@@ -1,0 +1,120 @@
+import type { Pool } from 'undici';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { RelayEvent } from '../../envelope/envelope.ts';
+import { classifyHttpResponse, classifyRequestError, redactUrl } from '../http/classify.ts';
+import { createHttpPool, sendHttp } from '../http/http-request.ts';
+import { skipRemaining } from '../http/skip-remaining.ts';
+import type { BatchOutcome, DeliveryOutcome, Sink } from '../sink.ts';
+import { batchIdempotencyKey, toWebhookPayload } from './payload.ts';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from './signature.ts';
+
+export interface WebhookSinkOptions {
+  /** Target URL (http or https). Query strings are sent but never logged. */
+  url: string;
+  /** Sink name, unique per relay; names the outbox cursor. @default 'webhook' */
+  name?: string;
+  /**
+   * Shared HMAC secret. When set, every request carries `X-Genesys-Relay-Timestamp` and
+   * `X-Genesys-Relay-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`
+   * (see `verifyWebhookSignature`). @default undefined (unsigned)
+   */
+  secret?: string;
+  /** Extra request headers, e.g. `Authorization`. They cannot replace the relay's own headers. @default {} */
+  headers?: Readonly<Record<string, string>>;
+  /** Per request: connect, wait for headers, and each gap while reading the body. @default 10000 */
+  timeoutMs?: number;
+  /**
+   * `single`: one POST per event, body = the event object; `array`: one POST per batch, body = a JSON array, and
+   * the batch succeeds or fails as a whole. @default 'single'
+   */
+  batch?: 'single' | 'array';
+  /** Largest batch per `deliver` call. @default 20 ('single'), 100 ('array') */
+  maxBatch?: number;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+const RESERVED_HEADERS = ['content-type', 'content-length', 'host', 'idempotency-key'].concat(
+  [TIMESTAMP_HEADER, SIGNATURE_HEADER].map((h) => h.toLowerCase()),
+);
+
+/**
+ * A sink that POSTs events as JSON to an HTTP endpoint. Delivery is at-least-once: receivers deduplicate on the
+ * `Idempotency-Key` header (the event's deterministic `relay.key`).
+ */
+export function createWebhookSink(options: WebhookSinkOptions): Sink {
+  const url = parseWebhookUrl(options.url);
+  const extraHeaders = checkHeaders(options.headers ?? {});
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const mode = options.batch ?? 'single';
+  const clock = options.clock ?? systemClock;
+  const what = `webhook POST ${redactUrl(options.url)}`;
+  const pool: Pool = createHttpPool(url.origin, timeoutMs);
+  const path = `${url.pathname}${url.search}`;
+
+  async function post(events: readonly RelayEvent[], signal: AbortSignal): Promise<DeliveryOutcome> {
+    const body = JSON.stringify(
+      mode === 'single' && events[0] ? toWebhookPayload(events[0]) : events.map(toWebhookPayload),
+    );
+    const timestampS = Math.floor(clock.now() / 1000);
+    const headers: Record<string, string> = {
+      ...extraHeaders,
+      'content-type': 'application/json',
+      [IDEMPOTENCY_HEADER]: batchIdempotencyKey(events),
+      [TIMESTAMP_HEADER]: String(timestampS),
+    };
+    if (options.secret !== undefined) headers[SIGNATURE_HEADER] = signWebhookBody(options.secret, timestampS, body);
+    try {
+      const res = await sendHttp(pool, { method: 'POST', path, headers, body, timeoutMs, signal });
+      return classifyHttpResponse(res, { what, nowMs: clock.now(), unauthorizedHint: 'check the webhook headers' });
+    } catch (err) {
+      return classifyRequestError(err, what);
+    }
+  }
+
+  return {
+    name: options.name ?? 'webhook',
+    maxBatch: options.maxBatch ?? (mode === 'single' ? 20 : 100),
+    async deliver(events, signal): Promise<BatchOutcome> {
+      if (events.length === 0) return [];
+      if (mode === 'array') {
+        const outcome = await post(events, signal);
+        return events.map(() => outcome);
+      }
+      const outcomes: BatchOutcome = [];
+      for (const event of events) {
+        const outcome = await post([event], signal);
+        outcomes.push(outcome);
+        // After a retryable failure the endpoint is down or throttling us: don't hammer it with the rest.
+        if (outcome.kind === 'retryable') return skipRemaining(outcomes, events.length, outcome);
+      }
+      return outcomes;
+    },
+    async close(): Promise<void> {
+      await pool.close();
+    },
+  };
+}
+
+function parseWebhookUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('webhook.url', 'is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('webhook.url', `must be http or https, got ${url.protocol}`);
+  }
+  return url;
+}
+
+function checkHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  for (const name of Object.keys(headers)) {
+    if (RESERVED_HEADERS.includes(name.toLowerCase())) {
+      throw new ConfigError(`webhook.headers.${name}`, 'is set by the relay and cannot be overridden');
+    }
+  }
+  return { ...headers };
+}
