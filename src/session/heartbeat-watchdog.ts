@@ -1,0 +1,113 @@
+import type { Clock, TimerHandle } from '../core/clock.ts';
+
+export interface WatchdogOptions {
+  /** Stale if no frame at all (heartbeat, pong or event) arrives for this long; 2× the 30 s heartbeat. @default 60000 */
+  watchdogMs: number;
+  /** How often to send the app-level `{"message":"ping"}`. @default 30000 */
+  pingIntervalMs: number;
+  /** How long to wait for the pong to each ping. @default 10000 */
+  pongTimeoutMs: number;
+  /** Consecutive unanswered pings before the socket counts as stale (one lost pong is not a dead socket). @default 2 */
+  missedPongLimit: number;
+}
+
+export const defaultWatchdogOptions: WatchdogOptions = {
+  watchdogMs: 60_000,
+  pingIntervalMs: 30_000,
+  pongTimeoutMs: 10_000,
+  missedPongLimit: 2,
+};
+
+/** The watchdog's only way out: it never touches the socket itself (cf. nats.js `PH`). */
+export interface WatchdogPort {
+  sendPing(): void;
+  onStale(reason: string): void;
+}
+
+/**
+ * Liveness in both directions (Slack #1465): server heartbeats must keep arriving, and our pings must be answered.
+ * `frameReceived()` is on the hot path, so it only stores a timestamp; the timer re-arms itself lazily.
+ */
+export class HeartbeatWatchdog {
+  private lastFrameAt = 0;
+  private frameTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private pongTimer: TimerHandle | undefined;
+  private missedPongs = 0;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: WatchdogOptions,
+    private readonly port: WatchdogPort,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.lastFrameAt = this.clock.now();
+    this.armFrameTimer(this.options.watchdogMs);
+    this.armPingTimer();
+  }
+
+  frameReceived(): void {
+    this.lastFrameAt = this.clock.now();
+  }
+
+  pongReceived(): void {
+    this.lastFrameAt = this.clock.now();
+    this.missedPongs = 0;
+    this.clock.clearTimeout(this.pongTimer);
+    this.pongTimer = undefined;
+  }
+
+  /** Milliseconds since the last frame (for status and gap start estimates). */
+  get lastFrameAtMs(): number {
+    return this.lastFrameAt;
+  }
+
+  stop(): void {
+    this.running = false;
+    this.clock.clearTimeout(this.frameTimer);
+    this.clock.clearTimeout(this.pingTimer);
+    this.clock.clearTimeout(this.pongTimer);
+    this.frameTimer = this.pingTimer = this.pongTimer = undefined;
+  }
+
+  private armFrameTimer(ms: number): void {
+    this.frameTimer = this.clock.setTimeout(() => this.checkFrames(), ms);
+  }
+
+  private checkFrames(): void {
+    if (!this.running) return;
+    const silentMs = this.clock.now() - this.lastFrameAt;
+    if (silentMs >= this.options.watchdogMs) {
+      this.stale(`no frame for ${silentMs} ms`);
+      return;
+    }
+    this.armFrameTimer(this.options.watchdogMs - silentMs);
+  }
+
+  private armPingTimer(): void {
+    this.pingTimer = this.clock.setTimeout(() => {
+      if (!this.running) return;
+      this.port.sendPing();
+      if (this.pongTimer === undefined) {
+        this.pongTimer = this.clock.setTimeout(() => this.pongMissed(), this.options.pongTimeoutMs);
+      }
+      this.armPingTimer();
+    }, this.options.pingIntervalMs);
+  }
+
+  private pongMissed(): void {
+    this.pongTimer = undefined;
+    if (!this.running) return;
+    this.missedPongs++;
+    if (this.missedPongs >= this.options.missedPongLimit) this.stale(`${this.missedPongs} pings unanswered`);
+  }
+
+  private stale(reason: string): void {
+    this.stop();
+    this.port.onStale(reason);
+  }
+}

@@ -1,0 +1,317 @@
+import type { Random } from '../core/backoff.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
+import { errorMessage, RelayError } from '../core/errors.ts';
+import { parseFrame, type ParsedFrame } from '../envelope/parse-frame.ts';
+import type { NotificationsApi } from '../genesys/notifications-api.ts';
+import type { ChannelTopic } from '../genesys/wire.ts';
+import type { SessionConfig } from './config.ts';
+import type { DiagnosticLevel, SessionEffect, SessionEvent } from './events.ts';
+import { lossReason, type Gap } from './gap.ts';
+import { HeartbeatWatchdog, type WatchdogOptions } from './heartbeat-watchdog.ts';
+import { SessionRequests } from './session-requests.ts';
+import type { SocketFactory } from './socket.ts';
+import { liveSocket, type RolloverReason, type SessionState, type SocketLink, type TimerName } from './state.ts';
+import { TopicSync } from './topic-sync.ts';
+import { transition } from './transition.ts';
+
+/** How a session reports to its owner (the NotificationClient). All calls are synchronous and must not throw. */
+export interface SessionHooks {
+  onEvent(event: Extract<ParsedFrame, { kind: 'event' }>, raw: string, channelId: string, receivedAt: number): void;
+  onMalformed(reason: string, channelId: string): void;
+  onStateChange(state: SessionState, previous: SessionState): void;
+  onGap(gap: Gap): void;
+  onRollover(info: { shardId: string; from: SocketLink; to: SocketLink; reason: RolloverReason; at: number }): void;
+  onRejectedTopics(rejected: ChannelTopic[], channelId: string): void;
+  onError(error: RelayError): void;
+  onInvalidateToken(): void;
+  onDiagnostic(level: DiagnosticLevel, message: string, data: Record<string, unknown>): void;
+}
+
+/** Limits how many rollovers run at once: each briefly needs one channel beyond the shard count. */
+export interface RolloverGate {
+  acquire(signal: AbortSignal): Promise<() => void>;
+}
+
+export interface SessionDeps {
+  shardId: string;
+  api: NotificationsApi;
+  clock: Clock;
+  random: Random;
+  sockets: SocketFactory;
+  config: SessionConfig;
+  watchdog: WatchdogOptions;
+  maxFrameBytes: number;
+  ignoreErrors: boolean;
+  hooks: SessionHooks;
+  rolloverGate?: RolloverGate;
+}
+
+interface SocketEntry {
+  generation: number;
+  channelId: string;
+  socket: ReturnType<SocketFactory['open']>;
+  watchdog: HeartbeatWatchdog;
+}
+
+/**
+ * The imperative shell around the pure reducer: runs effects (REST calls, sockets, timers on the injected Clock)
+ * and feeds their outcomes back as events. Each socket's callbacks are bound to its entry, and an entry removed from
+ * the table can no longer dispatch anything, so a retired socket can never touch its successor.
+ */
+export class Session {
+  private current: SessionState = { kind: 'idle', generation: 0 };
+  private readonly sockets = new Map<number, SocketEntry>();
+  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly queue: SessionEvent[] = [];
+  private dispatching = false;
+  private everOpen = false;
+  private openGap: Omit<Gap, 'endAt' | 'topics'> | undefined;
+  private releaseGate: (() => void) | undefined;
+  private readonly requests: SessionRequests;
+  private readonly closeWaiters: Array<() => void> = [];
+  private readonly openWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  readonly topics: TopicSync;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    topics: readonly string[],
+  ) {
+    this.topics = new TopicSync(topics);
+    this.requests = new SessionRequests(deps, (event) => this.dispatch(event));
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  get shardId(): string {
+    return this.deps.shardId;
+  }
+
+  /** Starts the lifecycle; resolves once the first socket is open, rejects if the session closes with a cause first. */
+  start(): Promise<void> {
+    const opened = new Promise<void>((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+    this.dispatch({ type: 'started' });
+    return opened;
+  }
+
+  /** Replaces this shard's topics; resolves when the server has them (or rejects if that fails for good). */
+  setTopics(topics: readonly string[]): Promise<void> {
+    const applied = this.topics.set(topics);
+    this.dispatch({ type: 'topicsChanged' });
+    return applied;
+  }
+
+  requestRollover(): void {
+    this.dispatch({ type: 'rolloverRequested' });
+  }
+
+  /** Graceful and idempotent: closes sockets with 1000, terminating any that do not answer in time. */
+  close(): Promise<void> {
+    if (this.current.kind === 'closed') return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    this.dispatch({ type: 'closeRequested' });
+    return closed;
+  }
+
+  private dispatch(event: SessionEvent): void {
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.apply(next);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private apply(event: SessionEvent): void {
+    const previous = this.current;
+    const now = this.deps.clock.now();
+    const { state, effects } = transition(previous, event, now, this.deps.config);
+    this.current = state;
+    for (const effect of effects) this.runSafely(effect);
+    if (state === previous) return;
+    this.trackGap(previous, state, event, now);
+    if (state.kind !== 'rollingOver' && this.releaseGate) {
+      this.releaseGate();
+      this.releaseGate = undefined;
+    }
+    if (state.kind !== previous.kind) this.deps.hooks.onStateChange(state, previous);
+    if (state.kind === 'open' && previous.kind !== 'open') this.onOpened();
+    if (state.kind === 'closed') this.onClosed(state.cause);
+  }
+
+  private onOpened(): void {
+    this.everOpen = true;
+    for (const w of this.openWaiters.splice(0)) w.resolve();
+    // Topics changed while the channel was being (re)made: bring the server up to date.
+    if (this.topics.pending) this.queue.push({ type: 'topicsChanged' });
+  }
+
+  private onClosed(cause: RelayError | undefined): void {
+    for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
+    this.timers.clear();
+    for (const entry of this.sockets.values()) this.retire(entry, true);
+    this.requests.abortAll();
+    this.releaseGate?.();
+    this.releaseGate = undefined;
+    const error = cause ?? new RelayError('GENESYS_RELAY_ERR_CLOSED', 'session closed');
+    for (const w of this.openWaiters.splice(0)) w.reject(error);
+    this.topics.failAll(error);
+    if (cause) this.deps.hooks.onError(cause);
+    for (const resolve of this.closeWaiters.splice(0)) resolve();
+  }
+
+  /** A gap is any time after the first open without a live socket, except during a deliberate close. */
+  private trackGap(previous: SessionState, state: SessionState, event: SessionEvent, now: number): void {
+    const was = liveSocket(previous);
+    const is = liveSocket(state);
+    if (was && !is && this.everOpen && state.kind !== 'closing' && state.kind !== 'closed') {
+      const entry = this.sockets.get(was.generation);
+      const startAt = event.type === 'socketStale' && entry ? entry.watchdog.lastFrameAtMs : now;
+      this.openGap = { shardId: this.deps.shardId, startAt, channelId: was.channel.id, reason: lossReason(event) };
+      return;
+    }
+    if (this.openGap && (is || state.kind === 'closed')) {
+      const gap: Gap = { ...this.openGap, endAt: now, topics: this.topics.list };
+      this.openGap = undefined;
+      this.deps.hooks.onGap(gap);
+    }
+  }
+
+  private runSafely(effect: SessionEffect): void {
+    try {
+      this.run(effect);
+    } catch (err) {
+      this.deps.hooks.onDiagnostic('error', `effect ${effect.type} failed: ${errorMessage(err)}`, {});
+    }
+  }
+
+  private run(effect: SessionEffect): void {
+    switch (effect.type) {
+      case 'createChannel':
+        return this.requests.createChannel(effect.purpose === 'rollover' ? this.gateFor() : undefined);
+      case 'subscribe':
+        return this.requests.subscribe(effect.channel, this.topics);
+      case 'checkChannel':
+        return this.requests.checkChannel(effect.channel);
+      case 'openSocket':
+        return this.openSocket(effect.channel.connectUri, effect.channel.id, effect.generation);
+      case 'closeSocket': {
+        const entry = this.sockets.get(effect.generation);
+        entry?.watchdog.stop();
+        entry?.socket.close(effect.code, effect.reason);
+        return;
+      }
+      case 'terminateSocket': {
+        const entry = this.sockets.get(effect.generation);
+        if (entry) this.retire(entry, true);
+        return;
+      }
+      case 'armTimer':
+        return this.armTimer(effect.timer, effect.at);
+      case 'abortRequests':
+        return this.requests.abortAll();
+      case 'invalidateToken':
+        return this.deps.hooks.onInvalidateToken();
+      case 'rolledOver':
+        return this.deps.hooks.onRollover({ shardId: this.deps.shardId, ...effect, at: this.deps.clock.now() });
+      case 'reportError':
+        return this.deps.hooks.onError(effect.error);
+      case 'diagnostic':
+        return this.deps.hooks.onDiagnostic(effect.level, effect.message, {
+          shardId: this.deps.shardId,
+          ...effect.data,
+        });
+    }
+  }
+
+  /** Rollovers wait for a slot; the slot is released as soon as the session leaves `rollingOver`. */
+  private gateFor(): ((signal: AbortSignal) => Promise<void>) | undefined {
+    const gate = this.deps.rolloverGate;
+    if (!gate) return undefined;
+    return async (signal) => {
+      const release = await gate.acquire(signal);
+      if (this.current.kind === 'rollingOver' && !this.releaseGate) this.releaseGate = release;
+      else release();
+    };
+  }
+
+  private armTimer(timer: TimerName, at: number): void {
+    const { clock } = this.deps;
+    clock.clearTimeout(this.timers.get(timer));
+    const handle = clock.setTimeout(() => {
+      if (this.timers.get(timer) === handle) this.timers.delete(timer);
+      this.dispatch({ type: 'timerFired', timer, at });
+    }, at - clock.now());
+    this.timers.set(timer, handle);
+  }
+
+  private openSocket(url: string, channelId: string, generation: number): void {
+    const { clock, watchdog: watchdogOptions, maxFrameBytes, hooks, random } = this.deps;
+    const existing = this.sockets.get(generation);
+    if (existing) this.retire(existing, true);
+    const live = (): boolean => this.sockets.get(generation) === entry;
+    const watchdog = new HeartbeatWatchdog(clock, watchdogOptions, {
+      sendPing: () => entry.socket.send('{"message":"ping"}'),
+      onStale: (reason) => {
+        if (live()) this.dispatch({ type: 'socketStale', generation, reason, jitter: random() });
+      },
+    });
+    const entry: SocketEntry = {
+      generation,
+      channelId,
+      watchdog,
+      socket: this.deps.sockets.open(url, {
+        onOpen: () => {
+          if (!live()) return;
+          watchdog.start();
+          this.dispatch({ type: 'socketOpened', generation });
+        },
+        onMessage: (text) => {
+          if (!live()) return;
+          watchdog.frameReceived();
+          this.onFrame(parseFrame(text, maxFrameBytes), text, entry);
+        },
+        onClose: (code, reason, httpStatus) => {
+          if (!live()) return;
+          this.retire(entry, false);
+          const event: SessionEvent = { type: 'socketClosed', generation, code, reason, jitter: random() };
+          if (httpStatus !== undefined) event.httpStatus = httpStatus;
+          this.dispatch(event);
+        },
+        onError: (error) => {
+          if (live()) hooks.onDiagnostic('debug', `socket error: ${error.message}`, { channelId, generation });
+        },
+      }),
+    };
+    this.sockets.set(generation, entry);
+  }
+
+  private onFrame(parsed: ParsedFrame, raw: string, entry: SocketEntry): void {
+    switch (parsed.kind) {
+      case 'event':
+        return this.deps.hooks.onEvent(parsed, raw, entry.channelId, this.deps.clock.now());
+      case 'malformed':
+        return this.deps.hooks.onMalformed(parsed.reason, entry.channelId);
+      case 'pong':
+        return entry.watchdog.pongReceived();
+      case 'heartbeat':
+        return;
+      case 'socketClosing':
+      case 'tokenRevoked':
+      case 'noLongerSubscribed':
+      case 'system':
+      case 'result':
+        return this.dispatch({ type: 'controlReceived', generation: entry.generation, frame: parsed });
+    }
+  }
+
+  /** Forgets a socket so nothing it says later is dispatched; optionally destroys it. */
+  private retire(entry: SocketEntry, terminate: boolean): void {
+    entry.watchdog.stop();
+    if (this.sockets.get(entry.generation) === entry) this.sockets.delete(entry.generation);
+    if (terminate) entry.socket.terminate();
+  }
+}
