@@ -100,13 +100,9 @@ export class RefreshingTokenProvider implements TokenProvider {
     if (this.closer.signal.aborted) throw new ClosedError('token provider is closed');
     const now = this.clock.now();
     const cur = this.current;
-    if (cur && now < cur.expiresAt - this.skewOf(cur) / 4) {
-      // Still comfortably valid; if the proactive refresh is overdue (e.g. it failed), nudge one in the background.
-      if (now >= cur.expiresAt - this.skewOf(cur) && !this.inflight && !this.inFatalCooldown(now)) {
-        this.refreshInBackground('proactive');
-      }
-      return cur;
-    }
+    // Still comfortably valid. A due refresh is the timer's job (including retries after a failed one), so
+    // callers never trigger token requests of their own while a usable token exists.
+    if (cur && now < cur.expiresAt - this.skewOf(cur) / 4) return cur;
     if (this.fatal && this.inFatalCooldown(now)) throw this.fatal.error;
     const reason: RefreshReason = this.invalidated ? 'invalidated' : cur ? 'expired' : 'initial';
     return raceAbort(this.refresh(reason), signal);
@@ -166,8 +162,9 @@ export class RefreshingTokenProvider implements TokenProvider {
   /** A failed proactive refresh while the old token is still valid: try again before it lapses. */
   private retryLater(): void {
     const cur = this.current;
-    if (this.closer.signal.aborted || !cur) return;
     const now = this.clock.now();
+    // After a fatal error the cooldown governs the next attempt; re-arming here would retry a bad secret.
+    if (this.closer.signal.aborted || !cur || this.inFatalCooldown(now)) return;
     const delayMs = Math.max(100, (cur.expiresAt - now) / 3);
     if (now + delayMs >= cur.expiresAt) return;
     this.arm(delayMs, 'proactive');

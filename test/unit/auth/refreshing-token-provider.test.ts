@@ -72,6 +72,24 @@ describe('RefreshingTokenProvider', () => {
     p2.close();
   });
 
+  it('keeps serving a valid token when a proactive refresh fails, and tries again before expiry', async () => {
+    const clock = new ManualClock(0);
+    const down = new AuthError('503', { retryable: true });
+    const { at, fetchToken } = scriptedFetch(clock, ['ok', down, 'ok'], 100_000);
+    const provider = new RefreshingTokenProvider({ fetchToken, clock, maxAttempts: 1 });
+    await provider.getToken();
+    await clock.advanceAsync(91_000);
+    assert.deepEqual(at, [0, 90_000]);
+    assert.equal((await provider.getToken()).value, 't1');
+    assert.equal(at.length, 2, 'a caller must not trigger its own token request');
+    await clock.advanceAsync(3_000);
+    // Retried a third of the remaining 10 s later, well before the old token lapses.
+    assert.equal(at.length, 3);
+    assert.ok(at[2]! > 93_000 && at[2]! < 94_000, `retried at ${at[2]}`);
+    assert.equal((await provider.getToken()).value, 't3');
+    provider.close();
+  });
+
   it('after invalidate(token) fetches anew, unless a newer token is already cached', async () => {
     const clock = new ManualClock();
     const { at, fetchToken } = scriptedFetch(clock, ['ok']);
