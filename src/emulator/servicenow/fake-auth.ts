@@ -75,7 +75,7 @@ export class FakeAuth {
   }
 
   private grantUser(form: URLSearchParams, clientCredentialsUser: string | undefined): string | undefined {
-    switch (form.get('grant_type')) {
+    switch (form.get('grant_type') ?? '') {
       case 'password': {
         const name = form.get('username') ?? '';
         const password = this.users[name];

@@ -1,0 +1,3 @@
+export { createServiceNowSink } from './servicenow-sink.ts';
+export type { ServiceNowAuth, ServiceNowBasicAuth, ServiceNowOAuthAuth, ServiceNowSinkOptions } from './options.ts';
+export { toServiceNowRecord, type ServiceNowRecord } from './record.ts';
