@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { register as registerEmulator } from './emulator.ts';
+import { register as registerDoctor } from './doctor.ts';
+import { register as registerTopics } from './topics.ts';
+import { register as registerStatus } from './status.ts';
 
 /**
  * Registers every subcommand. Each command module exports `register(program)`; add new ones to this list.
@@ -7,4 +10,7 @@ import { register as registerEmulator } from './emulator.ts';
 export function registerCommands(program: Command): void {
   void program;
   registerEmulator(program);
+  registerDoctor(program);
+  registerTopics(program);
+  registerStatus(program);
 }
