@@ -76,6 +76,14 @@ describe('GenesysRestClient mapping', () => {
     assert.equal(req.headers.authorization, 'Bearer token-1');
   });
 
+  it('resolves the API host from a region when no apiBase is given', async () => {
+    const clock = new ManualClock(0);
+    const transport = new ScriptedTransport(clock, () => ({ status: 200 }));
+    const client = new GenesysRestClient({ region: 'eu_west_1', tokens: new CountingTokens(), clock, transport });
+    assert.equal(await client.channelExists('c1'), true);
+    assert.equal(transport.requests[0]!.url, 'https://api.mypurecloud.ie/api/v2/notifications/channels/c1');
+  });
+
   it('PUTs subscriptions with ignoreErrors and splits permitted from rejected', async () => {
     const { client, transport } = setup(() => ({
       status: 200,
