@@ -3,6 +3,8 @@ import { register as registerEmulator } from './emulator.ts';
 import { register as registerDoctor } from './doctor.ts';
 import { register as registerTopics } from './topics.ts';
 import { register as registerStatus } from './status.ts';
+import { register as registerReplay } from './replay.ts';
+import { register as registerDlq } from './dlq.ts';
 
 /**
  * Registers every subcommand. Each command module exports `register(program)`; add new ones to this list.
@@ -13,4 +15,6 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerTopics(program);
   registerStatus(program);
+  registerReplay(program);
+  registerDlq(program);
 }

@@ -1,0 +1,38 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ReplayFrom } from '../../outbox/outbox.ts';
+import { addOutboxOptions, nonNegativeInt, withOutbox, type OutboxFlags } from './outbox-options.ts';
+
+interface ReplayFlags extends OutboxFlags {
+  fromSeq?: number;
+  since?: number;
+}
+
+function instant(value: string): number {
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new InvalidArgumentError('expected an ISO-8601 instant, e.g. 2026-01-01T00:00:00Z');
+  return at;
+}
+
+/**
+ * `genesys-relay replay`: marks retained events for delivery again to one sink. It only writes the outbox; a running
+ * relay picks the rows up within its poll interval, otherwise the next `run` does.
+ */
+export function register(program: Command): void {
+  addOutboxOptions(
+    program
+      .command('replay')
+      .description('Re-deliver events already delivered to a sink (by the running relay or the next run).'),
+  )
+    .option('--from-seq <n>', 'first outbox sequence number to replay', nonNegativeInt)
+    .option('--since <iso>', 'replay events received at or after this instant', instant)
+    .action((flags: ReplayFlags, command: Command) => {
+      if (flags.fromSeq !== undefined && flags.since !== undefined) {
+        command.error('error: give --from-seq or --since, not both', { exitCode: 1 });
+      }
+      const from: ReplayFrom = flags.since !== undefined ? { sinceAt: flags.since } : { fromSeq: flags.fromSeq ?? 0 };
+      withOutbox(command, flags.stateDir, (outbox) => {
+        const count = outbox.replay(flags.sink, from);
+        process.stdout.write(`marked ${count} event(s) of sink "${flags.sink}" for re-delivery\n`);
+      });
+    });
+}

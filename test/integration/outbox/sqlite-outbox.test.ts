@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ClosedError } from '../../../src/core/errors.ts';
+import { OutboxError } from '../../../src/outbox/outbox-error.ts';
+import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
+import { ManualClock } from '../../../src/testing/manual-clock.ts';
+import { makeEvent, tempDir } from './helpers.ts';
+
+describe('SqliteOutbox', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let clock: ManualClock;
+  const opened: SqliteOutbox[] = [];
+  const open = (options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox => {
+    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), clock, pruneIntervalMs: 0, ...options });
+    opened.push(outbox);
+    return outbox;
+  };
+  /** Counts committed rows through a second connection, as another process would see them. */
+  const committed = (table = 'events'): number => {
+    const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
+    try {
+      return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+  });
+  afterEach(() => {
+    for (const o of opened.splice(0)) o.close();
+    cleanup();
+  });
+
+  it('sets WAL, synchronous=FULL and the schema version', () => {
+    open().close();
+    const db = new Database(join(dir, 'outbox.sqlite'));
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    db.pragma('user_version = 99');
+    db.close();
+    assert.throws(() => open(), OutboxError);
+  });
+
+  it('group commit: appends resolve only once committed, by size or by interval', async () => {
+    const outbox = open({ groupCommitMaxEvents: 3, flushIntervalMs: 5 });
+    let resolved = 0;
+    const first = [0, 1].map((i) => outbox.append(makeEvent(i)).then(() => resolved++));
+    await Promise.resolve();
+    assert.equal(resolved, 0);
+    assert.equal(committed(), 0, 'nothing written before the group closes');
+    clock.advance(5);
+    await Promise.all(first);
+    assert.equal(committed(), 2);
+    const byCount = [2, 3, 4].map((i) => outbox.append(makeEvent(i)));
+    assert.equal(committed(), 5, 'the third append of a group commits at once');
+    const results = await Promise.all(byCount);
+    assert.deepEqual(
+      results.map((r) => r.seq),
+      [3, 4, 5],
+    );
+  });
+
+  it('appendSync and flush commit what is buffered, in order', () => {
+    const outbox = open({ flushIntervalMs: 1_000 });
+    const pending = outbox.append(makeEvent(0));
+    assert.equal(outbox.appendSync(makeEvent(1)).seq, 2);
+    assert.equal(committed(), 2);
+    void outbox.append(makeEvent(2));
+    outbox.flush();
+    assert.equal(committed(), 3);
+    return pending.then((r) => assert.equal(r.seq, 1));
+  });
+
+  it('ignores a duplicate key, within a group and across reopen', async () => {
+    let outbox = open();
+    outbox.setActiveSinks(['a']);
+    const both = [outbox.append(makeEvent(1)), outbox.append(makeEvent(1))];
+    clock.advance(5);
+    const [x, y] = await Promise.all(both);
+    assert.deepEqual([x.duplicate, y.duplicate], [false, true]);
+    outbox.close();
+    outbox = open();
+    assert.deepEqual(outbox.appendSync(makeEvent(1)), { key: makeEvent(1).relay.key, seq: undefined, duplicate: true });
+    assert.equal(committed(), 1);
+    assert.equal(committed('deliveries'), 1, 'a duplicate fans out to no sink');
+  });
+
+  it('fans out to active sinks only; claims in order and settles', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a', 'b']);
+    outbox.appendSync(makeEvent(1));
+    outbox.setActiveSinks(['a']);
+    outbox.appendSync(makeEvent(2));
+    assert.deepEqual(outbox.sinkNames(), ['a', 'b']);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [
+        [1, 1],
+        [2, 1],
+      ],
+    );
+    assert.equal(outbox.claim('b', 10).events.length, 1);
+    outbox.settle('a', [
+      { seq: 1, action: 'ack' },
+      { seq: 2, action: 'retry', at: clock.now() + 1_000, error: 'busy' },
+    ]);
+    const head = outbox.claim('a', 10);
+    assert.deepEqual(head, { events: [], nextDueAt: clock.now() + 1_000 });
+    clock.advance(1_000);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [[2, 2]],
+    );
+  });
+
+  it('keeps strict order: a retry at the head holds back later due rows', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    for (let i = 0; i < 3; i++) outbox.appendSync(makeEvent(i));
+    outbox.claim('a', 1);
+    outbox.settle('a', [{ seq: 1, action: 'retry', at: clock.now() + 50, error: 'x' }]);
+    assert.equal(outbox.claim('a', 10).events.length, 0);
+    clock.advance(50);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => c.seq),
+      [1, 2, 3],
+    );
+  });
+
+  it('puts inflight rows back to pending on reopen, and release does not count the attempt', () => {
+    let outbox = open();
+    outbox.setActiveSinks(['a']);
+    outbox.appendSync(makeEvent(1));
+    outbox.appendSync(makeEvent(2));
+    outbox.claim('a', 10);
+    outbox.release('a', [2]);
+    outbox.close();
+    outbox = open();
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [
+        [1, 2],
+        [2, 1],
+      ],
+    );
+    const cli = open({ recoverInflight: false });
+    assert.equal(cli.stats().sinks[0]?.inflight, 2, 'a second opener leaves a running relay’s rows alone');
+  });
+
+  it('dead letters: list, requeue by key or all, purge; unknown sink is an error', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    for (let i = 0; i < 3; i++) outbox.appendSync(makeEvent(i));
+    outbox.claim('a', 10);
+    outbox.settle('a', [
+      { seq: 1, action: 'deadLetter', reason: 'r1' },
+      { seq: 2, action: 'deadLetter', reason: 'r2' },
+      { seq: 3, action: 'deadLetter', reason: 'r3' },
+    ]);
+    const dead = outbox.listDead('a', 2);
+    assert.deepEqual(
+      dead.map((d) => [d.key, d.attempts, d.lastError]),
+      [
+        [makeEvent(0).relay.key, 1, 'r1'],
+        [makeEvent(1).relay.key, 1, 'r2'],
+      ],
+    );
+    assert.equal(outbox.requeueDead('a', { keys: [makeEvent(1).relay.key] }), 1);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [[2, 1]],
+    );
+    assert.equal(outbox.purgeDead('a', { keys: [makeEvent(2).relay.key] }), 1);
+    assert.equal(outbox.requeueDead('a', { all: true }), 1);
+    assert.equal(outbox.stats().sinks[0]?.dead, 0);
+    assert.throws(() => outbox.listDead('nope', 1), /unknown sink "nope" \(known: a\)/);
+  });
+
+  it('replay marks delivered events pending again, from a seq or an instant, and backfills a new sink', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    const t0 = clock.now();
+    for (let i = 0; i < 4; i++) outbox.appendSync(makeEvent(i, 0, new Date(t0 + i * 1_000).toISOString()));
+    outbox.claim('a', 10);
+    outbox.settle(
+      'a',
+      [1, 2, 3, 4].map((seq) => ({ seq, action: 'ack' as const })),
+    );
+    assert.equal(outbox.replay('a', { fromSeq: 3 }), 2);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => c.seq),
+      [3, 4],
+    );
+    outbox.setActiveSinks(['a', 'late']);
+    assert.equal(outbox.replay('late', { sinceAt: t0 + 1_000 }), 3);
+    assert.equal(outbox.stats().sinks.find((s) => s.sink === 'late')?.pending, 3);
+  });
+
+  it('retention drops finished old events, keeps pending ones, keeps dead ones unless over maxRows', () => {
+    const outbox = open({ retentionMs: 10_000, maxRows: 3 });
+    outbox.setActiveSinks(['a']);
+    const old = new Date(clock.now() - 20_000).toISOString();
+    for (let i = 0; i < 5; i++) outbox.appendSync(makeEvent(i, 0, old));
+    outbox.claim('a', 10);
+    outbox.settle('a', [
+      { seq: 1, action: 'ack' },
+      { seq: 2, action: 'deadLetter', reason: 'x' },
+      { seq: 3, action: 'ack' },
+    ]);
+    outbox.release('a', [4, 5]);
+    assert.deepEqual(outbox.prune(), { expired: 2, evicted: 0 }, 'dead letter 2 and pending 4, 5 stay');
+    const fresh = new Date(clock.now()).toISOString();
+    for (let i = 10; i < 12; i++) outbox.appendSync(makeEvent(i, 0, fresh));
+    outbox.claim('a', 10);
+    outbox.settle(
+      'a',
+      [4, 5, 6, 7].map((seq) => ({ seq, action: 'ack' as const })),
+    );
+    // 2 (dead), 4, 5 (old, done) and 6, 7 (young, done): 4 and 5 expire; 3 rows left = maxRows, nothing evicted.
+    assert.deepEqual(outbox.prune(), { expired: 2, evicted: 0 });
+    outbox.appendSync(makeEvent(20));
+    // Now 4 rows > 3: the oldest finished one goes first, even though it is a dead letter.
+    assert.deepEqual(outbox.prune(), { expired: 0, evicted: 1 });
+    assert.deepEqual(outbox.listDead('a', 10), []);
+    const stats = outbox.stats();
+    assert.equal(stats.events, 3);
+    assert.equal(stats.lastSeq, 8);
+  });
+
+  it('maxRows never evicts undelivered events', () => {
+    const outbox = open({ maxRows: 1 });
+    outbox.setActiveSinks(['a']);
+    const at = clock.now() - 5_000;
+    for (let i = 0; i < 3; i++) outbox.appendSync(makeEvent(i, 0, new Date(at + i).toISOString()));
+    assert.deepEqual(outbox.prune(), { expired: 0, evicted: 0 });
+    const s = outbox.stats().sinks[0];
+    assert.equal(s?.pending, 3);
+    assert.equal(s?.oldestPendingAt, at);
+  });
+
+  it('rejects use after close, and close commits the buffer', async () => {
+    const outbox = open({ flushIntervalMs: 60_000 });
+    const pending = outbox.append(makeEvent(1));
+    outbox.close();
+    assert.equal((await pending).seq, 1);
+    assert.equal(committed(), 1);
+    await assert.rejects(outbox.append(makeEvent(2)), ClosedError);
+    assert.throws(() => outbox.stats(), ClosedError);
+    outbox.close();
+  });
+});
