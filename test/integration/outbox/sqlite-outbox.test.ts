@@ -83,7 +83,7 @@ describe('SqliteOutbox', () => {
     const both = [outbox.append(makeEvent(1)), outbox.append(makeEvent(1))];
     clock.advance(5);
     const [x, y] = await Promise.all(both);
-    assert.deepEqual([x.duplicate, y.duplicate], [false, true]);
+    assert.deepEqual([x?.duplicate, y?.duplicate], [false, true]);
     outbox.close();
     outbox = open();
     assert.deepEqual(outbox.appendSync(makeEvent(1)), { key: makeEvent(1).relay.key, seq: undefined, duplicate: true });
