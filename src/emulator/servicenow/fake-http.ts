@@ -29,15 +29,16 @@ export function sendError(res: ServerResponse, err: FakeHttpError): void {
   sendJson(res, err.status, { error: { message: err.message, detail: err.detail }, status: 'failure' }, err.headers);
 }
 
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-export async function readBody(req: IncomingMessage): Promise<string> {
+/** Reads the whole body (so the client finishes sending), then answers 413 when it is over `maxBytes`. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new FakeHttpError(413, 'Request entity too large', null);
-    chunks.push(chunk);
+    if (size <= maxBytes) chunks.push(chunk);
+  }
+  if (size > maxBytes) {
+    throw new FakeHttpError(413, 'Request entity too large', `The request body exceeds ${maxBytes} bytes`);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

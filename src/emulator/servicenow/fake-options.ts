@@ -46,6 +46,8 @@ export interface ServiceNowFakeOptions {
   importSets?: Record<string, FakeImportSetTable>;
   /** Tables the Table API knows besides the import-set targets. @default ['u_genesys_event', 'incident'] */
   tables?: string[];
+  /** Larger request bodies get 413 (ServiceNow and its proxies cap payload size). @default 10485760 */
+  maxBodyBytes?: number;
   /** Faults queued at start. @default [] */
   faults?: ServiceNowFault[];
   /** Drives token expiry and rate-limit windows. @default systemClock */

@@ -45,7 +45,7 @@ export async function startServiceNowFake(options: ServiceNowFakeOptions = {}): 
 
   async function handle({ req, res, baseUrl: base, record }: Ctx): Promise<void> {
     const url = new URL(req.url ?? '/', base);
-    const body = await readBody(req);
+    const body = await readBody(req, options.maxBodyBytes ?? 10 * 1024 * 1024);
     if (url.pathname === '/oauth_token.do' && req.method === 'POST') {
       const granted = auth.grant(new URLSearchParams(body));
       sendJson(res, granted ? 200 : 401, granted ?? OAUTH_DENIED);

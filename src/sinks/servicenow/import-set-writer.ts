@@ -1,7 +1,7 @@
 import type { RelayEvent } from '../../envelope/envelope.ts';
 import type { BatchOutcome, DeliveryOutcome } from '../sink.ts';
 import type { ResolvedServiceNowOptions } from './options.ts';
-import { toServiceNowRecord } from './record.ts';
+import { mapEvent, type ServiceNowRecord } from './record.ts';
 import type { ServiceNowClient } from './servicenow-client.ts';
 
 /**
@@ -28,26 +28,39 @@ export class ImportSetWriter {
   }
 
   async write(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
-    if (events.length === 0) return [];
-    const outcome = await this.post(events, signal);
-    // A 413 means this batch is too large for the instance or a proxy in front of it; halves may fit, and only a
-    // single event that is still too large is really undeliverable.
-    if (outcome.kind === 'permanent' && outcome.error.includes('HTTP 413') && events.length > 1) {
-      const half = Math.ceil(events.length / 2);
-      const first = await this.write(events.slice(0, half), signal);
-      const second = await this.write(events.slice(half), signal);
-      return [...first, ...second];
-    }
-    return events.map(() => outcome);
+    const outcomes: Array<DeliveryOutcome | undefined> = [];
+    const ready: Array<{ index: number; record: ServiceNowRecord }> = [];
+    events.forEach((event, index) => {
+      const mapped = mapEvent(event, this.options.keyField);
+      if ('record' in mapped) ready.push({ index, record: mapped.record });
+      else outcomes[index] = mapped.outcome;
+    });
+    const sent = await this.send(
+      ready.map((r) => r.record),
+      signal,
+    );
+    ready.forEach((r, i) => (outcomes[r.index] = sent[i]));
+    return outcomes.map((o) => o ?? { kind: 'retryable', error: 'internal: no outcome recorded' });
   }
 
-  private async post(events: readonly RelayEvent[], signal: AbortSignal): Promise<DeliveryOutcome> {
-    const records = events.map((e) => toServiceNowRecord(e, this.options.keyField));
-    const what = `ServiceNow POST ${this.path} (${events.length} records)`;
-    const reply = await this.client.send(
-      { method: 'POST', path: this.path, body: JSON.stringify({ records }), signal },
-      what,
-    );
+  private async send(records: readonly ServiceNowRecord[], signal: AbortSignal): Promise<BatchOutcome> {
+    if (records.length === 0) return [];
+    const outcome = await this.post(records, signal);
+    // A 413 means this batch is too large for the instance or a proxy in front of it; halves may fit, and only a
+    // single record that is still too large is really undeliverable.
+    if (outcome.kind === 'permanent' && outcome.error.includes('HTTP 413') && records.length > 1) {
+      const half = Math.ceil(records.length / 2);
+      const first = await this.send(records.slice(0, half), signal);
+      const second = await this.send(records.slice(half), signal);
+      return [...first, ...second];
+    }
+    return records.map(() => outcome);
+  }
+
+  private async post(records: readonly ServiceNowRecord[], signal: AbortSignal): Promise<DeliveryOutcome> {
+    const what = `ServiceNow POST ${this.path} (${records.length} records)`;
+    const body = JSON.stringify({ records });
+    const reply = await this.client.send({ method: 'POST', path: this.path, body, signal }, what);
     return this.client.classify(reply, what);
   }
 }

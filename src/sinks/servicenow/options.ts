@@ -44,7 +44,10 @@ export interface ServiceNowSinkOptions {
   table?: string;
   /** Column holding the event's deterministic key; coalesce on it. @default 'u_event_key' */
   keyField?: string;
-  /** Events per insertMultiple call; ServiceNow advises at most 200. @default 100 */
+  /**
+   * Events per insertMultiple call; ServiceNow advises at most 200. In table mode it caps the events per
+   * `deliver` call at 20 instead, since each event costs two requests. @default 100
+   */
   batchSize?: number;
   /** Per request: connect, wait for headers, and each gap while reading the body. @default 30000 */
   timeoutMs?: number;

@@ -1,5 +1,7 @@
+import { errorMessage } from '../../core/errors.ts';
 import { isRecord } from '../../core/json.ts';
 import type { RelayEvent } from '../../envelope/envelope.ts';
+import type { DeliveryOutcome } from '../sink.ts';
 
 /** One ServiceNow row as sent: the Import Set API accepts only flat string name-value pairs. */
 export type ServiceNowRecord = Record<string, string>;
@@ -44,4 +46,18 @@ function scalarText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return '';
+}
+
+/** An event that cannot be turned into a record (an unserialisable body) is permanent on its own. */
+export function mapEvent(
+  event: RelayEvent,
+  keyField: string,
+): { record: ServiceNowRecord } | { outcome: DeliveryOutcome } {
+  try {
+    return { record: toServiceNowRecord(event, keyField) };
+  } catch (err) {
+    return {
+      outcome: { kind: 'permanent', error: `cannot map the event to a ServiceNow record: ${errorMessage(err)}` },
+    };
+  }
 }

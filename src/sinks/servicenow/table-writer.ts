@@ -3,7 +3,7 @@ import type { RelayEvent } from '../../envelope/envelope.ts';
 import { skipRemaining } from '../http/skip-remaining.ts';
 import type { BatchOutcome, DeliveryOutcome } from '../sink.ts';
 import type { ResolvedServiceNowOptions } from './options.ts';
-import { toServiceNowRecord } from './record.ts';
+import { mapEvent } from './record.ts';
 import type { ServiceNowClient } from './servicenow-client.ts';
 
 /**
@@ -42,14 +42,15 @@ export class TableWriter {
   }
 
   private async upsert(event: RelayEvent, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const mapped = mapEvent(event, this.options.keyField);
+    if ('outcome' in mapped) return mapped.outcome;
     const found = await this.findSysId(event.relay.key, signal);
     if (typeof found !== 'string' && found !== undefined) return found;
-    const record = toServiceNowRecord(event, this.options.keyField);
     const path = found === undefined ? this.base : `${this.base}/${encodeURIComponent(found)}`;
     const method = found === undefined ? 'POST' : 'PATCH';
     const what = `ServiceNow ${method} ${this.base}`;
     const reply = await this.client.send(
-      { method, path, headers: { 'x-no-response-body': 'true' }, body: JSON.stringify(record), signal },
+      { method, path, headers: { 'x-no-response-body': 'true' }, body: JSON.stringify(mapped.record), signal },
       what,
     );
     return this.client.classify(reply, what);

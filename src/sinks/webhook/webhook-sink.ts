@@ -1,6 +1,6 @@
 import type { Pool } from 'undici';
 import { systemClock, type Clock } from '../../core/clock.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, errorMessage } from '../../core/errors.ts';
 import type { RelayEvent } from '../../envelope/envelope.ts';
 import { classifyHttpResponse, classifyRequestError, redactUrl } from '../http/classify.ts';
 import { createHttpPool, sendHttp } from '../http/http-request.ts';
@@ -54,9 +54,14 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
   const path = `${url.pathname}${url.search}`;
 
   async function post(events: readonly RelayEvent[], signal: AbortSignal): Promise<DeliveryOutcome> {
-    const body = JSON.stringify(
-      mode === 'single' && events[0] ? toWebhookPayload(events[0]) : events.map(toWebhookPayload),
-    );
+    let body: string;
+    try {
+      body = JSON.stringify(
+        mode === 'single' && events[0] ? toWebhookPayload(events[0]) : events.map(toWebhookPayload),
+      );
+    } catch (err) {
+      return { kind: 'permanent', error: `cannot serialise the event as JSON: ${errorMessage(err)}` };
+    }
     const timestampS = Math.floor(clock.now() / 1000);
     const headers: Record<string, string> = {
       ...extraHeaders,

@@ -98,3 +98,28 @@ describe('ServiceNow sink (basic auth)', () => {
     assert.match(missing?.kind === 'permanent' ? missing.error : '', /HTTP 400 Invalid table u_no_such_import/);
   });
 });
+
+describe('ServiceNow sink, payload limits', () => {
+  it('a 413 batch is split until it fits; a record too large alone is permanent', async () => {
+    const fake = await startServiceNowFake({ maxBodyBytes: 3000 });
+    const sink = createServiceNowSink({
+      instanceUrl: fake.url,
+      auth: { kind: 'basic', username: 'admin', password: 'admin' },
+    });
+    try {
+      const events = makeEvents(6, 700);
+      const huge = makeEvents(1, 799)[0];
+      assert.ok(huge);
+      huge.eventBody = { blob: 'x'.repeat(4000) };
+      const outcomes = await sink.deliver([...events, huge], signal);
+      assert.deepEqual(outcomes.slice(0, 6), Array(6).fill({ kind: 'delivered' }));
+      assert.equal(outcomes[6]?.kind, 'permanent');
+      assert.match(outcomes[6]?.kind === 'permanent' ? outcomes[6].error : '', /HTTP 413 Request entity too large/);
+      assert.equal(fake.records('u_genesys_event').length, 6);
+      assert.ok(fake.requests.filter((r) => r.status === 413).length >= 2);
+    } finally {
+      await sink.close();
+      await fake.close();
+    }
+  });
+});

@@ -106,6 +106,14 @@ describe('webhook sink', () => {
     assert.match(outcome?.kind === 'retryable' ? outcome.error : '', /ECONNREFUSED/);
   });
 
+  it('an event that cannot be serialised → permanent for that event only', async () => {
+    sink = createWebhookSink({ url: receiver.url, clock });
+    const outcomes = await sink.deliver([makeEvent(1, { eventBody: { n: 1n } }), makeEvent(2)], signal);
+    assert.equal(outcomes[0]?.kind, 'permanent');
+    assert.deepEqual(outcomes[1], { kind: 'delivered' });
+    assert.equal(receiver.received.length, 1);
+  });
+
   it('rejects bad URLs and attempts to override relay headers at construction', () => {
     assert.throws(() => createWebhookSink({ url: 'ftp://x' }), ConfigError);
     assert.throws(() => createWebhookSink({ url: 'not a url' }), ConfigError);

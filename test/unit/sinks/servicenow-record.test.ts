@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { resolveServiceNowOptions } from '../../../src/sinks/servicenow/options.ts';
-import { toServiceNowRecord } from '../../../src/sinks/servicenow/record.ts';
+import { mapEvent, toServiceNowRecord } from '../../../src/sinks/servicenow/record.ts';
 import { makeEvent, USER_ID } from './fixtures.ts';
 
 describe('toServiceNowRecord', () => {
@@ -35,6 +35,15 @@ describe('toServiceNowRecord', () => {
     assert.equal(record['u_correlation_id'], '');
     assert.equal(record['u_event_body'], '[1,2]');
     for (const value of Object.values(record)) assert.equal(typeof value, 'string');
+  });
+});
+
+describe('mapEvent', () => {
+  it('makes an unserialisable event permanent on its own instead of throwing', () => {
+    const mapped = mapEvent(makeEvent(1, { eventBody: { n: 1n } }), 'u_event_key');
+    assert.ok('outcome' in mapped);
+    assert.equal(mapped.outcome.kind, 'permanent');
+    assert.ok('record' in mapEvent(makeEvent(2), 'u_event_key'));
   });
 });
 
