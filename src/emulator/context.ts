@@ -33,6 +33,8 @@ export interface SocketRecord {
   pongDropRemaining: number;
   heartbeatTimer: TimerHandle | undefined;
   closingTimer: TimerHandle | undefined;
+  /** Delayed pongs (pong-delay fault) still to send; cleared when the socket goes. */
+  pongTimers: Set<TimerHandle>;
 }
 
 export interface ChannelRecord {

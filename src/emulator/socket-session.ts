@@ -18,6 +18,7 @@ export function attachSocket(ctx: EmulatorContext, ws: WebSocket, channel: Chann
     pongDropRemaining: 0,
     heartbeatTimer: undefined,
     closingTimer: undefined,
+    pongTimers: new Set(),
   };
   channel.socket = sock;
   channel.lastUsedAt = sock.openedAt;

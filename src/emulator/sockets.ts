@@ -19,6 +19,8 @@ export function sendFrame(sock: SocketRecord, data: string): boolean {
 export function detachSocket(ctx: EmulatorContext, sock: SocketRecord): void {
   ctx.options.clock.clearTimeout(sock.heartbeatTimer);
   ctx.options.clock.clearTimeout(sock.closingTimer);
+  for (const timer of sock.pongTimers) ctx.options.clock.clearTimeout(timer);
+  sock.pongTimers.clear();
   sock.heartbeatTimer = undefined;
   sock.closingTimer = undefined;
   if (sock.channel.socket === sock) sock.channel.socket = undefined;
@@ -56,8 +58,15 @@ export function sendPong(ctx: EmulatorContext, sock: SocketRecord): void {
   const send = (): void => {
     if (sendFrame(sock, PONG_FRAME)) ctx.counters.pongs++;
   };
-  if (sock.pongDelayMs > 0) ctx.options.clock.setTimeout(send, sock.pongDelayMs);
-  else send();
+  if (sock.pongDelayMs <= 0) {
+    send();
+    return;
+  }
+  const timer = ctx.options.clock.setTimeout(() => {
+    sock.pongTimers.delete(timer);
+    send();
+  }, sock.pongDelayMs);
+  sock.pongTimers.add(timer);
 }
 
 /** Channels a fault or broadcast targets: one by id, or every channel with a socket. */
