@@ -1,0 +1,394 @@
+import type { Random } from '../core/backoff.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { ClosedError, ConfigError, errorMessage, RelayError } from '../core/errors.ts';
+import { DedupeWindow } from '../envelope/dedupe.ts';
+import { eventKey, type RelayEvent } from '../envelope/envelope.ts';
+import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
+import { GenesysRestClient } from '../genesys/rest-client.ts';
+import type { NotificationsApi } from '../genesys/notifications-api.ts';
+import { MAX_CHANNELS_PER_CLIENT, MAX_TOPICS_PER_CHANNEL } from '../genesys/wire.ts';
+import { defaultSessionConfig } from '../session/config.ts';
+import type { Gap } from '../session/gap.ts';
+import { Session, type SessionDeps, type SessionHooks } from '../session/session.ts';
+import { createWsSocketFactory } from '../session/socket.ts';
+import { currentChannel } from '../session/state.ts';
+import { planShards } from '../topics/sharding.ts';
+import type { ClientEventMap, ClientStatus } from './client-events.ts';
+import { newCounters, type ClientCounters } from './counters.ts';
+import { EventQueue } from './event-queue.ts';
+import { noopLogger, type ClientLogger, type NotificationClientOptions } from './options.ts';
+import { RolloverSemaphore } from './rollover-gate.ts';
+import { TypedEmitter } from './typed-emitter.ts';
+
+type Phase = ClientStatus['phase'];
+
+/**
+ * Keeps Genesys Cloud notification subscriptions alive and streams their events: shards topics over channels,
+ * runs one Session (state machine) per shard, removes rollover duplicates, records gaps, and drains on close.
+ */
+export class NotificationClient {
+  readonly counters: ClientCounters = newCounters();
+  private readonly emitter: TypedEmitter<ClientEventMap>;
+  private readonly api: NotificationsApi;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly logger: ClientLogger;
+  private readonly dedupe: DedupeWindow;
+  private readonly sessionDeps: Omit<SessionDeps, 'shardId' | 'hooks'>;
+  private readonly shardCapacity: { maxTopicsPerChannel: number; maxChannels: number };
+  private desired: string[];
+  private sessions: Session[] = [];
+  private phase: Phase = 'new';
+  private accepting = true;
+  private queue: EventQueue<RelayEvent> | undefined;
+  private delivery: Promise<void> = Promise.resolve();
+  private pendingDeliveries = 0;
+  private readonly background = new Set<Promise<void>>();
+  private topicOps: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private startPromise: Promise<void> | undefined;
+  private nextShard = 0;
+
+  constructor(private readonly options: NotificationClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger ?? noopLogger;
+    this.emitter = new TypedEmitter((err, event) =>
+      this.logger.error({ err: errorMessage(err), event }, 'client event listener threw'),
+    );
+    this.api = options.api ?? this.buildApi();
+    this.dedupe = new DedupeWindow(options.dedupe);
+    this.desired = [...options.topics];
+    const maxChannels = options.maxChannels ?? MAX_CHANNELS_PER_CLIENT;
+    const headroom = Math.max(0, options.rolloverHeadroom ?? 1);
+    if (maxChannels - headroom < 1) {
+      throw new ConfigError('maxChannels', `must exceed rolloverHeadroom (${headroom}) to leave room for a shard`);
+    }
+    this.shardCapacity = {
+      maxTopicsPerChannel: options.maxTopicsPerChannel ?? MAX_TOPICS_PER_CHANNEL,
+      maxChannels: maxChannels - headroom,
+    };
+    const heartbeatMs = options.heartbeatMs ?? 30_000;
+    const session = { ...defaultSessionConfig, ...options.session };
+    this.sessionDeps = {
+      api: this.api,
+      clock: this.clock,
+      random: this.random,
+      sockets:
+        options.sockets ??
+        createWsSocketFactory({
+          clock: this.clock,
+          handshakeTimeoutMs: session.connectTimeoutMs,
+          maxPayloadBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          closeTimeoutMs: session.closeTimeoutMs,
+        }),
+      config: session,
+      watchdog: {
+        watchdogMs: options.watchdogMs ?? 2 * heartbeatMs,
+        pingIntervalMs: options.pingIntervalMs ?? heartbeatMs,
+        pongTimeoutMs: options.pongTimeoutMs ?? Math.min(10_000, heartbeatMs),
+        missedPongLimit: options.missedPongLimit ?? 2,
+      },
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      ignoreErrors: options.ignoreErrors ?? true,
+      rolloverGate: new RolloverSemaphore(Math.max(1, headroom)),
+    };
+  }
+
+  /** Subscribes to a lifecycle event; returns an unsubscribe function. */
+  on<K extends keyof ClientEventMap & string>(event: K, listener: (...args: ClientEventMap[K]) => void): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /**
+   * Plans the shards and opens every one. Resolves when all are open; rejects with the first fatal error (bad
+   * credentials, too many topics, forbidden topics without ignoreErrors), after closing the others. Transient
+   * failures are retried with backoff and do not reject.
+   */
+  start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.phase !== 'new') throw new ClosedError('client already closed');
+    this.phase = 'starting';
+    const plan = planShards(this.desired, this.shardCapacity);
+    this.sessions = plan.map((topics) => this.createSession(topics));
+    try {
+      await Promise.all(this.sessions.map((s) => s.start()));
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    if (this.phase === 'starting') this.phase = 'running';
+  }
+
+  /**
+   * The events as an async iterable (one consumer). Bounded: when the consumer falls `bufferSize` behind, the
+   * overflow policy drops events and counts them in `counters.overflowDropped`. Ends after close().
+   */
+  events(): AsyncIterable<RelayEvent> {
+    if (!this.queue) {
+      this.queue = new EventQueue<RelayEvent>(
+        this.options.bufferSize ?? 10_000,
+        this.options.overflow ?? 'dropOldest',
+        () => {
+          this.counters.overflowDropped++;
+        },
+      );
+      if (this.phase === 'closed') this.queue.end();
+    }
+    return this.queue;
+  }
+
+  /** Adds topics at runtime: PUTs the affected channels' lists (no reconnect); opens new shards when full. */
+  addTopics(topics: readonly string[]): Promise<void> {
+    return this.changeTopics([...this.desired, ...topics]);
+  }
+
+  /** Removes topics at runtime (PUT of the remaining list; no reconnect). */
+  removeTopics(topics: readonly string[]): Promise<void> {
+    const drop = new Set(topics.map((t) => t.toLowerCase()));
+    return this.changeTopics(this.desired.filter((t) => !drop.has(t.toLowerCase())));
+  }
+
+  /** The current desired topics. */
+  get topics(): readonly string[] {
+    return this.desired;
+  }
+
+  status(): ClientStatus {
+    return {
+      phase: this.phase,
+      topics: this.sessions.reduce((n, s) => n + s.topics.list.length, 0),
+      buffered: this.queue?.size ?? 0,
+      shards: this.sessions.map((s) => {
+        const channel = currentChannel(s.state);
+        return {
+          shardId: s.shardId,
+          state: s.state.kind,
+          channelId: channel?.id,
+          expiresAt: channel?.expiresAt,
+          topics: s.topics.list.length,
+        };
+      }),
+    };
+  }
+
+  /**
+   * Drains and closes; idempotent. Stops accepting frames, closes every socket cleanly (1000, terminate after
+   * the close timeout), waits for pending onEvent calls and resync hooks, then ends events().
+   */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.phase = 'closing';
+    this.accepting = false;
+    await Promise.all(this.sessions.map((s) => s.close()));
+    await this.topicOps.catch(() => undefined);
+    await this.delivery;
+    await Promise.allSettled([...this.background]);
+    this.queue?.end();
+    this.phase = 'closed';
+  }
+
+  private changeTopics(next: string[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.phase === 'closing' || this.phase === 'closed') throw new ClosedError('client closed');
+      const current = this.sessions.map((s) => s.topics.list);
+      const plan = planShards(next, { ...this.shardCapacity, current });
+      this.desired = next;
+      if (this.phase === 'new') return;
+      await Promise.all(plan.map((topics, index) => this.applyShard(index, topics)));
+      const extra = this.sessions.splice(plan.length);
+      await Promise.all(extra.map((s) => s.close()));
+    };
+    const op = this.topicOps.then(run, run);
+    this.topicOps = op.catch(() => undefined);
+    return op;
+  }
+
+  private async applyShard(index: number, topics: readonly string[]): Promise<void> {
+    const existing = this.sessions[index];
+    if (!existing) {
+      const session = this.createSession(topics);
+      this.sessions[index] = session;
+      return session.start();
+    }
+    if (sameList(existing.topics.list, topics)) return;
+    return existing.setTopics(topics);
+  }
+
+  private createSession(topics: readonly string[]): Session {
+    const shardId = `shard-${this.nextShard++}`;
+    return new Session({ ...this.sessionDeps, shardId, hooks: this.hooksFor(shardId) }, topics);
+  }
+
+  private hooksFor(shardId: string): SessionHooks {
+    let opened = false;
+    return {
+      onEvent: (parsed, raw, channelId, receivedAt) =>
+        this.onFrame(parsed.frame, parsed.correlationId, raw, channelId, receivedAt),
+      onMalformed: (reason, channelId) => {
+        this.counters.malformedFrames++;
+        this.logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');
+      },
+      onStateChange: (state, previous) => {
+        const at = this.clock.now();
+        // Opening from `connecting` after a first open is a recovery; rollovers open from `rollingOver`.
+        if (state.kind === 'open' && previous.kind === 'connecting') {
+          if (opened) this.counters.reconnects++;
+          opened = true;
+        }
+        this.logger.debug({ shardId, state: state.kind, previous: previous.kind }, 'shard state');
+        this.emitter.emit('state', {
+          shardId,
+          state: state.kind,
+          previous: previous.kind,
+          channelId: currentChannel(state)?.id,
+          at,
+        });
+      },
+      onGap: (gap) => this.onGap(gap),
+      onRollover: (info) => {
+        this.counters.rollovers++;
+        this.logger.info(
+          { shardId, from: info.from.channel.id, to: info.to.channel.id, reason: info.reason },
+          'rolled over',
+        );
+        this.emitter.emit('rollover', {
+          shardId,
+          fromChannelId: info.from.channel.id,
+          toChannelId: info.to.channel.id,
+          reason: info.reason,
+          at: info.at,
+        });
+      },
+      onRejectedTopics: (rejected, channelId) => {
+        this.counters.rejectedTopics += rejected.length;
+        this.logger.warn({ shardId, channelId, rejected: rejected.map((t) => t.id) }, 'topics rejected');
+        this.emitter.emit('rejectedTopics', { shardId, channelId, rejected });
+      },
+      onError: (error) => this.reportError(error, shardId),
+      onInvalidateToken: () => this.invalidateToken(),
+      onDiagnostic: (level, message, data) => this.logger[level]({ shardId, ...data }, message),
+    };
+  }
+
+  /** The hot path: dedupe, wrap, deliver. */
+  private onFrame(
+    frame: { topicName: string; version?: string; eventBody: unknown; metadata?: Record<string, unknown> },
+    correlationId: string | undefined,
+    raw: string,
+    channelId: string,
+    receivedAt: number,
+  ): void {
+    if (!this.accepting) return;
+    this.counters.eventsReceived++;
+    const key = eventKey(frame.topicName, correlationId, raw);
+    if (!this.dedupe.add(key, receivedAt)) {
+      this.counters.duplicatesDropped++;
+      return;
+    }
+    const event: RelayEvent = {
+      topicName: frame.topicName,
+      version: frame.version,
+      eventBody: frame.eventBody,
+      metadata: frame.metadata ?? {},
+      relay: { receivedAt: new Date(receivedAt).toISOString(), channelId, key },
+    };
+    this.counters.eventsDelivered++;
+    this.queue?.push(event);
+    if (this.options.onEvent) this.callOnEvent(this.options.onEvent, event);
+  }
+
+  /** Calls onEvent in arrival order; an async handler is awaited before the next call. */
+  private callOnEvent(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
+    const invoke = async (): Promise<void> => {
+      try {
+        await handler(event);
+      } catch (err) {
+        this.reportError(
+          new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
+        );
+      }
+    };
+    if (this.pendingDeliveries === 0) {
+      let result: void | Promise<void>;
+      try {
+        result = handler(event);
+      } catch (err) {
+        this.reportError(
+          new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
+        );
+        return;
+      }
+      if (!(result instanceof Promise)) return;
+      this.track(
+        result.catch((err: unknown) =>
+          this.reportError(
+            new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
+          ),
+        ),
+      );
+      return;
+    }
+    this.track(this.delivery.then(invoke));
+  }
+
+  private track(promise: Promise<void>): void {
+    this.pendingDeliveries++;
+    this.delivery = promise.finally(() => {
+      this.pendingDeliveries--;
+    });
+  }
+
+  private onGap(gap: Gap): void {
+    this.counters.gaps++;
+    this.counters.gapMs += gap.endAt - gap.startAt;
+    this.logger.warn({ ...gap, topics: gap.topics.length }, 'gap in event stream');
+    this.emitter.emit('gap', gap);
+    const resync = this.options.resync;
+    if (!resync) return;
+    const task = resync(gap).catch((err: unknown) =>
+      this.reportError(new RelayError('GENESYS_RELAY_ERR_API', `resync failed: ${errorMessage(err)}`, { cause: err })),
+    );
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
+
+  private reportError(error: RelayError, shardId?: string): void {
+    this.counters.errors++;
+    this.logger.error({ shardId, code: error.code, err: error.message }, 'client error');
+    this.emitter.emit('error', error);
+  }
+
+  private invalidateToken(): void {
+    const tokens = this.options.tokens;
+    if (!tokens) return;
+    const task = tokens.getToken().then(
+      (token) => tokens.invalidate(token),
+      () => undefined,
+    );
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
+
+  private buildApi(): NotificationsApi {
+    const { apiBase, tokens } = this.options;
+    if (!tokens) throw new ConfigError('api', 'give either `api` or `tokens` (with `apiBase`)');
+    return new GenesysRestClient({
+      tokens,
+      clock: this.options.clock ?? systemClock,
+      ...(apiBase !== undefined ? { apiBase } : {}),
+    });
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}

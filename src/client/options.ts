@@ -1,0 +1,74 @@
+import type { Random } from '../core/backoff.ts';
+import type { Clock } from '../core/clock.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import type { TokenProvider } from '../auth/token-provider.ts';
+import type { DedupeOptions } from '../envelope/dedupe.ts';
+import type { NotificationsApi } from '../genesys/notifications-api.ts';
+import type { SessionConfig } from '../session/config.ts';
+import type { Gap } from '../session/gap.ts';
+import type { SocketFactory } from '../session/socket.ts';
+import type { OverflowPolicy } from './event-queue.ts';
+
+/** The subset of pino's API the client logs through: `(object, message)`. Tokens are never passed to it. */
+export interface ClientLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface NotificationClientOptions {
+  /** The REST API. Alternatively give `apiBase` + `tokens` and a GenesysRestClient is built. */
+  api?: NotificationsApi;
+  /** e.g. `https://api.mypurecloud.ie`; used with `tokens` when `api` is absent. */
+  apiBase?: string;
+  /** Token source for the REST client built from `apiBase`; also invalidated when the server revokes a token. */
+  tokens?: TokenProvider;
+  /** Topics to subscribe (combined `prefix?a&b` topics count once). */
+  topics: readonly string[];
+  /** @default systemClock */
+  clock?: Clock;
+  /** Jitter source. @default Math.random */
+  random?: Random;
+  /** The server's heartbeat interval; the liveness defaults derive from it. @default 30000 */
+  heartbeatMs?: number;
+  /** No frame for this long → the socket is stale (zombie). @default 2 × heartbeatMs */
+  watchdogMs?: number;
+  /** App-level `{"message":"ping"}` interval. @default heartbeatMs */
+  pingIntervalMs?: number;
+  /** Wait for each pong. @default min(10000, heartbeatMs) */
+  pongTimeoutMs?: number;
+  /** Unanswered pings in a row before the socket is stale. @default 2 */
+  missedPongLimit?: number;
+  /** Session deadlines, renewal and backoff (see SessionConfig for each default). */
+  session?: Partial<SessionConfig>;
+  /** @default 1000 */
+  maxTopicsPerChannel?: number;
+  /** Channels this OAuth client may hold (Genesys: 20). @default 20 */
+  maxChannels?: number;
+  /**
+   * Channels kept free for make-before-break rollovers: shards use at most `maxChannels - rolloverHeadroom`
+   * channels, and at most this many rollovers run at once, so a rollover never creates a 21st channel. @default 1
+   */
+  rolloverHeadroom?: number;
+  /** PUT with `ignoreErrors=true`: unauthorised topics are reported as rejected instead of failing the shard. @default true */
+  ignoreErrors?: boolean;
+  /** Duplicate suppression across rollover overlaps (by topic + CorrelationId). */
+  dedupe?: DedupeOptions;
+  /** Frames larger than this are counted as malformed and skipped. @default 1048576 */
+  maxFrameBytes?: number;
+  /** Capacity of the `events()` buffer. @default 10000 */
+  bufferSize?: number;
+  /** What `events()` drops when its consumer falls `bufferSize` behind. @default 'dropOldest' */
+  overflow?: OverflowPolicy;
+  /** Called for every (deduplicated) event, in arrival order; async handlers are awaited one at a time. */
+  onEvent?: (event: RelayEvent) => void | Promise<void>;
+  /** Called after each unplanned gap, to re-read the state of `gap.topics` over REST. */
+  resync?: (gap: Gap) => Promise<void>;
+  /** @default a no-op logger */
+  logger?: ClientLogger;
+  /** Socket implementation. @default the `ws` adapter */
+  sockets?: SocketFactory;
+}
+
+export const noopLogger: ClientLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { AuthError } from '../../../src/core/errors.ts';
+import type { Gap } from '../../../src/client/index.ts';
+import { audit, publishSteadily, startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+
+describe('NotificationClient against the emulator', () => {
+  const envs: Env[] = [];
+  after(async () => {
+    await Promise.all(envs.map((e) => e.close()));
+  });
+  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
+    const e = await startEnv(...args);
+    envs.push(e);
+    return e;
+  };
+
+  it('starts, receives events with relay fields, and closes cleanly', async () => {
+    const topic = userTopic(1);
+    const e = await env([topic]);
+    await e.client.start();
+    assert.equal(e.client.status().shards[0]?.state, 'open');
+    e.emu.publish(topic, { hello: 1 }, 3);
+    await waitFor(() => e.events.length === 3, '3 events');
+    const first = e.events[0];
+    assert.equal(first?.topicName, topic);
+    assert.deepEqual(first?.eventBody, { hello: 1 });
+    assert.match(first?.relay.key ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(first?.relay.channelId, e.client.status().shards[0]?.channelId);
+    await e.client.close();
+    await e.client.close();
+    assert.equal(e.client.status().phase, 'closed');
+    await waitFor(() => e.emu.state().channels.every((c) => !c.connected), 'sockets closed on the server');
+  });
+
+  it('socket_closing with continuous publishing: make-before-break, 0 lost, 0 duplicates, no gap', async () => {
+    const topic = userTopic(2);
+    const e = await env([topic]);
+    const gaps: Gap[] = [];
+    e.client.on('gap', (g) => gaps.push(g));
+    await e.client.start();
+    const before = e.client.status().shards[0]?.channelId;
+    const publishing = publishSteadily(e.emu, topic, 300, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    e.emu.fault({ kind: 'socket-closing' });
+    const published = await publishing;
+    await waitFor(() => e.client.counters.rollovers === 1, 'rollover');
+    await waitFor(() => e.events.length >= published, `${published} events`, 5_000).catch(() => undefined);
+    const { missing, duplicates } = audit(e.events, topic, published);
+    assert.deepEqual(missing, [], 'lost events');
+    assert.deepEqual(duplicates, [], 'duplicated events');
+    assert.equal(e.events.length, published);
+    assert.notEqual(e.client.status().shards[0]?.channelId, before, 'moved to a new channel');
+    assert.deepEqual(gaps, [], 'a planned rollover is not a gap');
+    assert.ok(e.client.counters.duplicatesDropped > 0, 'the two channels overlapped (make before break)');
+    assert.equal(e.client.counters.reconnects, 0);
+  });
+
+  it('invalid secret: start() rejects fast with AuthError and no retry storm', async () => {
+    const e = await env([userTopic(3)], { clientSecret: 'wrong' });
+    const started = Date.now();
+    await assert.rejects(e.client.start(), AuthError);
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+    await new Promise((r) => setTimeout(r, 300));
+    const { loginRequests, apiRequests } = e.emu.state().counters;
+    assert.ok(loginRequests <= 2, `${loginRequests} token requests`);
+    assert.equal(apiRequests, 0);
+    assert.equal(e.client.status().phase, 'closed');
+  });
+});
