@@ -120,4 +120,32 @@ describe('emulator: channels', () => {
       await emu.close();
     }
   });
+
+  it('sendSocketClosingOnExpiry warns socketClosingLeadMs before the expiry close', async () => {
+    const clock = new ManualClock();
+    const { emu, createChannel } = await openSession({
+      clock,
+      channelTtlMs: 100_000,
+      socketClosingLeadMs: 30_000,
+      sendSocketClosingOnExpiry: true,
+    });
+    try {
+      const channel = await createChannel();
+      const probe = await Probe.open(channel.connectUri);
+      clock.advance(69_999);
+      await probe.sync();
+      assert.equal(
+        probe.frames.some((f) => f.topicName === 'v2.system.socket_closing'),
+        false,
+      );
+      clock.advance(1);
+      const warning = await probe.next((f) => f.topicName === 'v2.system.socket_closing');
+      assert.equal(warning.eventBody?.channelId, channel.id);
+      clock.advance(30_000);
+      await probe.closed;
+      assert.equal(emu.state().channels.length, 0);
+    } finally {
+      await emu.close();
+    }
+  });
 });
