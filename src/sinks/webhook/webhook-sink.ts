@@ -41,65 +41,93 @@ const RESERVED_HEADERS = ['content-type', 'content-length', 'host', 'idempotency
 
 /**
  * A sink that POSTs events as JSON to an HTTP endpoint. Delivery is at-least-once: receivers deduplicate on the
- * `Idempotency-Key` header (the event's deterministic `relay.key`).
+ * `Idempotency-Key` header (the event's deterministic `relay.key`). Throws ConfigError for invalid options.
  */
 export function createWebhookSink(options: WebhookSinkOptions): Sink {
-  const url = parseWebhookUrl(options.url);
-  const extraHeaders = checkHeaders(options.headers ?? {});
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const mode = options.batch ?? 'single';
-  const clock = options.clock ?? systemClock;
-  const what = `webhook POST ${redactUrl(options.url)}`;
-  const pool: Pool = createHttpPool(url.origin, timeoutMs);
-  const path = `${url.pathname}${url.search}`;
+  return new WebhookSink(options);
+}
 
-  async function post(events: readonly RelayEvent[], signal: AbortSignal): Promise<DeliveryOutcome> {
+class WebhookSink implements Sink {
+  readonly name: string;
+  readonly maxBatch: number;
+  private readonly mode: 'single' | 'array';
+  private readonly extraHeaders: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private readonly what: string;
+  private readonly path: string;
+  private readonly pool: Pool;
+
+  constructor(private readonly options: WebhookSinkOptions) {
+    const url = parseWebhookUrl(options.url);
+    this.extraHeaders = checkHeaders(options.headers ?? {});
+    this.mode = options.batch ?? 'single';
+    this.name = options.name ?? 'webhook';
+    this.maxBatch = options.maxBatch ?? (this.mode === 'single' ? 20 : 100);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.clock = options.clock ?? systemClock;
+    this.what = `webhook POST ${redactUrl(options.url)}`;
+    this.path = `${url.pathname}${url.search}`;
+    this.pool = createHttpPool(url.origin, this.timeoutMs);
+  }
+
+  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    if (events.length === 0) return [];
+    if (this.mode === 'array') {
+      const outcome = await this.post(events, signal);
+      return events.map(() => outcome);
+    }
+    const outcomes: BatchOutcome = [];
+    for (const event of events) {
+      const outcome = await this.post([event], signal);
+      outcomes.push(outcome);
+      // After a retryable failure the endpoint is down or throttling us: don't hammer it with the rest.
+      if (outcome.kind === 'retryable') return skipRemaining(outcomes, events.length, outcome);
+    }
+    return outcomes;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async post(events: readonly RelayEvent[], signal: AbortSignal): Promise<DeliveryOutcome> {
     let body: string;
     try {
-      body = JSON.stringify(
-        mode === 'single' && events[0] ? toWebhookPayload(events[0]) : events.map(toWebhookPayload),
-      );
+      const payload = this.mode === 'single' && events[0] ? toWebhookPayload(events[0]) : events.map(toWebhookPayload);
+      body = JSON.stringify(payload);
     } catch (err) {
       return { kind: 'permanent', error: `cannot serialise the event as JSON: ${errorMessage(err)}` };
     }
-    const timestampS = Math.floor(clock.now() / 1000);
+    const headers = this.headersFor(events, body);
+    try {
+      const res = await sendHttp(this.pool, {
+        method: 'POST',
+        path: this.path,
+        headers,
+        body,
+        timeoutMs: this.timeoutMs,
+        signal,
+      });
+      const ctx = { what: this.what, nowMs: this.clock.now(), unauthorizedHint: 'check the webhook headers' };
+      return classifyHttpResponse(res, ctx);
+    } catch (err) {
+      return classifyRequestError(err, this.what);
+    }
+  }
+
+  private headersFor(events: readonly RelayEvent[], body: string): Record<string, string> {
+    const timestampS = Math.floor(this.clock.now() / 1000);
     const headers: Record<string, string> = {
-      ...extraHeaders,
+      ...this.extraHeaders,
       'content-type': 'application/json',
       [IDEMPOTENCY_HEADER]: batchIdempotencyKey(events),
       [TIMESTAMP_HEADER]: String(timestampS),
     };
-    if (options.secret !== undefined) headers[SIGNATURE_HEADER] = signWebhookBody(options.secret, timestampS, body);
-    try {
-      const res = await sendHttp(pool, { method: 'POST', path, headers, body, timeoutMs, signal });
-      return classifyHttpResponse(res, { what, nowMs: clock.now(), unauthorizedHint: 'check the webhook headers' });
-    } catch (err) {
-      return classifyRequestError(err, what);
-    }
+    const { secret } = this.options;
+    if (secret !== undefined) headers[SIGNATURE_HEADER] = signWebhookBody(secret, timestampS, body);
+    return headers;
   }
-
-  return {
-    name: options.name ?? 'webhook',
-    maxBatch: options.maxBatch ?? (mode === 'single' ? 20 : 100),
-    async deliver(events, signal): Promise<BatchOutcome> {
-      if (events.length === 0) return [];
-      if (mode === 'array') {
-        const outcome = await post(events, signal);
-        return events.map(() => outcome);
-      }
-      const outcomes: BatchOutcome = [];
-      for (const event of events) {
-        const outcome = await post([event], signal);
-        outcomes.push(outcome);
-        // After a retryable failure the endpoint is down or throttling us: don't hammer it with the rest.
-        if (outcome.kind === 'retryable') return skipRemaining(outcomes, events.length, outcome);
-      }
-      return outcomes;
-    },
-    async close(): Promise<void> {
-      await pool.close();
-    },
-  };
 }
 
 function parseWebhookUrl(raw: string): URL {
