@@ -65,10 +65,15 @@ export async function runAction(body: () => Promise<number | void>): Promise<voi
     const code = await body();
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
-    const scrub = createScrubber([process.env.GENESYS_CLIENT_SECRET]);
-    process.stderr.write(`genesys-relay: ${scrub(describeFailure(err))}\n`);
-    process.exitCode = err instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE;
+    process.exitCode = reportFailure(err);
   }
+}
+
+/** Writes the one-line explanation of `err` to stderr (secrets scrubbed) and returns the exit code for it. */
+export function reportFailure(err: unknown, secrets: ReadonlyArray<string | undefined> = []): number {
+  const scrub = createScrubber([process.env.GENESYS_CLIENT_SECRET, ...secrets]);
+  process.stderr.write(`genesys-relay: ${scrub(describeFailure(err))}\n`);
+  return err instanceof ConfigError ? EXIT_CONFIG : EXIT_FAILURE;
 }
 
 function describeFailure(err: unknown): string {

@@ -2,8 +2,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { fetchClientCredentialsToken } from '../auth/client-credentials.ts';
 import type { AccessToken, TokenProvider } from '../auth/token-provider.ts';
 import { formatDurationMs } from '../config/duration.ts';
-import { requireCredentials, type RelayConfig } from '../config/load.ts';
-import type { ParsedConfig } from '../config/schema.ts';
+import { requireCredentials, type LoadedConfig, type RelayConfig } from '../config/load.ts';
 import type { Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { Channel } from '../genesys/notifications-api.ts';
@@ -22,8 +21,6 @@ export interface CheckResult {
   /** What to do about a warn/fail. */
   fix?: string;
 }
-
-type LoadedConfig = ParsedConfig & { sinks: RelayConfig['sinks'] };
 
 /**
  * The doctor's checks in order; a failed step that later steps depend on (credentials, token, API) ends the list

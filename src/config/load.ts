@@ -29,10 +29,15 @@ export interface LoadOptions {
   readFile?: (path: string) => string;
 }
 
+/** A sink entry after loading: every sink has its (stable, unique) name. */
+export type NamedSinkConfig = SinkConfig & { name: string };
+
+/** The loaded configuration; credentials may still be missing (see {@link requireCredentials}). */
+export type LoadedConfig = Omit<ParsedConfig, 'sinks'> & { sinks: NamedSinkConfig[] };
+
 /** Fully resolved configuration with credentials present: what `createRelay` takes. */
-export type RelayConfig = ParsedConfig & {
+export type RelayConfig = Omit<LoadedConfig, 'genesys'> & {
   genesys: ParsedConfig['genesys'] & { clientId: string; clientSecret: string };
-  sinks: Array<SinkConfig & { name: string }>;
 };
 
 /**
@@ -43,7 +48,7 @@ export type RelayConfig = ParsedConfig & {
 export function loadConfig(
   cli: CliOverrides = {},
   options: LoadOptions = {},
-): ParsedConfig & { sinks: RelayConfig['sinks'] } {
+): LoadedConfig {
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const fileLayer = cli.configFile ? readConfigFile(cli.configFile, readFile) : {};
@@ -55,7 +60,7 @@ export function loadConfig(
 }
 
 /** Narrows a loaded config to one that can talk to Genesys, or says which credential is missing. */
-export function requireCredentials(config: ParsedConfig & { sinks: RelayConfig['sinks'] }): RelayConfig {
+export function requireCredentials(config: LoadedConfig): RelayConfig {
   const { clientId, clientSecret } = config.genesys;
   if (!clientId) throw new ConfigError('genesys.clientId', 'missing — set GENESYS_CLIENT_ID or genesys.clientId');
   if (!clientSecret) {
@@ -168,7 +173,7 @@ function readSecret(path: string, field: string, readFile: (path: string) => str
 }
 
 /** Gives every sink a stable name: its type, or `<type>-<n>` for the n-th sink of the same type. */
-function nameSinks(sinks: readonly SinkConfig[]): RelayConfig['sinks'] {
+function nameSinks(sinks: readonly SinkConfig[]): NamedSinkConfig[] {
   const seenTypes = new Map<string, number>();
   const names = new Set<string>();
   return sinks.map((sink, i) => {

@@ -45,16 +45,28 @@ export const genesysSchema = z
 
 export const sessionSchema = z
   .object({
-    /** Genesys sends a heartbeat every 30 s; a socket silent for this long is stale and replaced. @default 90000 */
-    watchdogMs: durationMs().default(90_000),
-    /** Interval of our own application-level ping. @default 30000 */
-    pingIntervalMs: durationMs().default(30_000),
-    /** Start the replacement channel this long before the 24 h channel expires. @default 600000 */
-    rolloverLeadMs: durationMs().default(600_000),
-    /** Deadline for each waiting step (create channel, connect, subscribe). @default 30000 */
-    stepTimeoutMs: durationMs().default(30_000),
+    /** The server's heartbeat interval (Genesys: 30 s); liveness defaults derive from it. @default 30000 */
+    heartbeatMs: durationMs().default(30_000),
+    /** No frame for this long → the socket is stale (zombie) and replaced. @default 2 × heartbeatMs */
+    watchdogMs: durationMs().optional(),
+    /** Interval of our application-level ping. @default heartbeatMs */
+    pingIntervalMs: durationMs().optional(),
+    /** Wait for each pong. @default min(10 s, heartbeatMs) */
+    pongTimeoutMs: durationMs().optional(),
+    /** Deadline for creating a channel. @default 30000 */
+    createTimeoutMs: durationMs().optional(),
+    /** Deadline for a subscription PUT. @default 30000 */
+    subscribeTimeoutMs: durationMs().optional(),
+    /** Deadline for the WebSocket upgrade. @default 10000 */
+    connectTimeoutMs: durationMs().optional(),
+    /** Deadline for a whole make-before-break rollover. @default 30000 */
+    rolloverTimeoutMs: durationMs().optional(),
     /** Topics per channel; more topics open more channels (shards). @default 1000 */
     maxTopicsPerChannel: positiveInt().max(1000).default(1000),
+    /** Channels this OAuth client may hold (Genesys: 20). @default 20 */
+    maxChannels: positiveInt().max(20).default(20),
+    /** Subscribe with ignoreErrors: unauthorised topics are reported (and logged) instead of failing. @default true */
+    ignoreErrors: z.boolean().default(true),
   })
   .strict();
 
@@ -177,8 +189,8 @@ export const relayConfigSchema = z
         port: z.int().min(0).max(65_535).optional(),
         /** Bind address. @default '127.0.0.1' */
         host: z.string().min(1).default('127.0.0.1'),
-        /** /readyz fails when no heartbeat or event arrived within this window. @default 90000 */
-        livenessWindowMs: durationMs().default(90_000),
+        /** /readyz fails when no heartbeat or event arrived within this window. @default 3 × session.heartbeatMs */
+        livenessWindowMs: durationMs().optional(),
       })
       .strict()
       .prefault({}),

@@ -12,6 +12,8 @@ export interface HealthServerOptions {
   registry: Registry;
   /** Evaluated on every /readyz request, so the answer is never stale. */
   readiness: () => Readiness;
+  /** Refreshes snapshot gauges (outbox depth, socket states) right before each /metrics scrape. */
+  beforeScrape?: () => void;
 }
 
 export interface HealthServer {
@@ -59,6 +61,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Health
   }
   switch (path) {
     case '/metrics':
+      options.beforeScrape?.();
       send(res, 200, options.registry.contentType, await options.registry.metrics());
       return;
     case '/livez':

@@ -32,6 +32,8 @@ export interface ShutdownOptions {
 }
 
 export interface ShutdownHandle {
+  /** True once a signal or `trigger` started the shutdown. */
+  readonly stopping: boolean;
   /** Starts the same graceful shutdown as a signal would (e.g. after a fatal error). */
   trigger(reason: string, code?: number): void;
   /** Removes the signal listeners without exiting. */
@@ -93,5 +95,11 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
   function dispose(): void {
     for (const { signal, listener } of listeners) source.off(signal, listener);
   }
-  return { trigger, dispose };
+  return {
+    get stopping() {
+      return stopping;
+    },
+    trigger,
+    dispose,
+  };
 }

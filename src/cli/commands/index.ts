@@ -3,6 +3,7 @@ import { register as registerEmulator } from './emulator.ts';
 import { register as registerDoctor } from './doctor.ts';
 import { register as registerTopics } from './topics.ts';
 import { register as registerStatus } from './status.ts';
+import { register as registerRun } from './run.ts';
 import { register as registerReplay } from './replay.ts';
 import { register as registerDlq } from './dlq.ts';
 
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerTopics(program);
   registerStatus(program);
+  registerRun(program);
   registerReplay(program);
   registerDlq(program);
 }

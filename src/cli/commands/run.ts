@@ -1,0 +1,52 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDurationMs } from '../../config/duration.ts';
+import { requireCredentials } from '../../config/load.ts';
+import { configSecrets } from '../../config/secrets.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { createRelay } from '../../service/relay.ts';
+import { installShutdown } from '../../service/shutdown.ts';
+import { EXIT_FAILURE, addConfigOptions, loadFromFlags, reportFailure, type ConfigFlags } from '../common.ts';
+
+interface RunFlags extends ConfigFlags {
+  drainTimeout: number;
+}
+
+function duration(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 10s or 500ms');
+  return ms;
+}
+
+/** `genesys-relay run`: runs the relay until SIGINT/SIGTERM, then drains and exits 0 (CONTRACT.md). */
+export function register(program: Command): void {
+  const command = program
+    .command('run')
+    .description('Run the relay: keep the subscriptions alive and deliver every event to the sinks.')
+    .option('--drain-timeout <duration>', 'on shutdown, time allowed for in-flight deliveries', duration, 10_000);
+  addConfigOptions(command).action((flags: RunFlags) => runRelay(flags));
+}
+
+async function runRelay(flags: RunFlags): Promise<void> {
+  let secrets: string[] = [];
+  try {
+    const config = requireCredentials(loadFromFlags(flags));
+    secrets = configSecrets(config);
+    const logger = createLogger({ level: config.log.level, secrets });
+    const relay = createRelay(config, { logger });
+    // Installed before start(), so a signal during start-up also ends in a clean close.
+    const shutdown = installShutdown({ relay, logger, drainTimeoutMs: flags.drainTimeout });
+    try {
+      await relay.start();
+    } catch (err) {
+      if (shutdown.stopping) return; // The shutdown handler owns the exit now.
+      shutdown.dispose();
+      process.exit(reportFailure(err, secrets));
+    }
+    void relay.failed.then((error) => {
+      reportFailure(error, secrets);
+      shutdown.trigger(`fatal: ${error.message}`, EXIT_FAILURE);
+    });
+  } catch (err) {
+    process.exit(reportFailure(err, secrets));
+  }
+}

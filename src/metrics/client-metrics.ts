@@ -1,0 +1,51 @@
+import type { ClientCounters, ClientStatus } from '../client/index.ts';
+import type { RelayMetrics } from './metrics.ts';
+
+/** The client counters mirrored into Prometheus counters by delta (they are monotonic on both sides). */
+const MIRRORED = ['malformedFrames', 'duplicatesDropped', 'reconnects', 'rollovers'] as const;
+
+/**
+ * Mirrors the NotificationClient's own counters into the registry, so the exported numbers are exactly the client's.
+ * Call `sync` before each scrape; it adds only what changed since the last call.
+ */
+export class ClientMetricsMirror {
+  private readonly seen: Record<(typeof MIRRORED)[number], number> = {
+    malformedFrames: 0,
+    duplicatesDropped: 0,
+    reconnects: 0,
+    rollovers: 0,
+  };
+  private readonly shardStates = new Map<string, string>();
+
+  constructor(private readonly metrics: RelayMetrics) {}
+
+  sync(counters: Readonly<ClientCounters>, status: ClientStatus): void {
+    const targets = {
+      malformedFrames: this.metrics.eventsMalformed,
+      duplicatesDropped: this.metrics.eventsDuplicate,
+      reconnects: this.metrics.reconnects,
+      rollovers: this.metrics.rollovers,
+    };
+    for (const name of MIRRORED) {
+      const delta = counters[name] - this.seen[name];
+      if (delta > 0) targets[name].inc(delta);
+      this.seen[name] = counters[name];
+    }
+    this.syncSockets(status);
+  }
+
+  /** socket_state{shard,state} is 1 for each shard's current state and 0 for the state it left. */
+  private syncSockets(status: ClientStatus): void {
+    let open = 0;
+    for (const shard of status.shards) {
+      const before = this.shardStates.get(shard.shardId);
+      if (before !== undefined && before !== shard.state) {
+        this.metrics.socketState.set({ shard: shard.shardId, state: before }, 0);
+      }
+      this.metrics.socketState.set({ shard: shard.shardId, state: shard.state }, 1);
+      this.shardStates.set(shard.shardId, shard.state);
+      if (shard.state === 'open' || shard.state === 'rollingOver') open++;
+    }
+    this.metrics.socketsOpen.set(open);
+  }
+}

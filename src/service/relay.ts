@@ -1,0 +1,329 @@
+import type { Writable } from 'node:stream';
+import { RefreshingTokenProvider, type TokenRefreshEvent } from '../auth/refreshing-token-provider.ts';
+import { NotificationClient } from '../client/index.ts';
+import type { RelayConfig } from '../config/load.ts';
+import { configSecrets } from '../config/secrets.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { ClosedError, ConfigError, RelayError, errorMessage } from '../core/errors.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import { resolveEndpoints } from '../genesys/regions.ts';
+import { GenesysRestClient } from '../genesys/rest-client.ts';
+import { audit, createLogger, type Logger } from '../logging/logger.ts';
+import { ClientMetricsMirror } from '../metrics/client-metrics.ts';
+import { startHealthServer, type HealthServer } from '../metrics/health.ts';
+import { createMetrics, type RelayMetrics } from '../metrics/metrics.ts';
+import { deliveryMetricsHooks, updateOutboxGauges } from '../metrics/outbox-gauges.ts';
+import { evaluateReadiness, type Readiness } from '../metrics/readiness.ts';
+import { Dispatcher } from '../outbox/dispatcher.ts';
+import { outboxPath } from '../outbox/state-dir.ts';
+import { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
+import type { Sink } from '../sinks/sink.ts';
+import { clientTimings, deliveryPolicy, livenessWindowMsOf, watchdogMsOf } from './relay-options.ts';
+import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
+import { createSinks } from './sink-factory.ts';
+
+export interface RelayOptions {
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default a pino logger on stderr at config.log.level, scrubbing the config's secrets */
+  logger?: Logger;
+  /** Where `ndjson:-` writes. @default process.stdout */
+  stdout?: Writable;
+  /** @default a fresh registry (createMetrics()) */
+  metrics?: RelayMetrics;
+}
+
+export interface RelayCloseOptions {
+  /** Time for in-flight deliveries to finish before they are aborted (and stay pending). @default 10000 */
+  drainTimeoutMs?: number;
+}
+
+export interface Relay {
+  /** Opens the outbox, starts delivery (including any backlog) and the sockets; resolves when every shard is open. */
+  start(): Promise<void>;
+  /** Graceful and idempotent: stop reading, commit, drain in-flight deliveries, close sockets and the outbox. */
+  close(options?: RelayCloseOptions): Promise<void>;
+  status(): RelayStatus;
+  readonly metrics: RelayMetrics;
+  /** Resolves if the relay stops by itself: every shard closed on a fatal error (e.g. credentials revoked). */
+  readonly failed: Promise<RelayError>;
+}
+
+/**
+ * The composition root. Reading `start()` top to bottom gives the data flow:
+ * token → REST → outbox → sinks + dispatcher → notification client (socket frames → outbox.append).
+ */
+export function createRelay(config: RelayConfig, options: RelayOptions = {}): Relay {
+  return new RelayService(config, options);
+}
+
+class RelayService implements Relay {
+  readonly metrics: RelayMetrics;
+  readonly failed: Promise<RelayError>;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly mirror: ClientMetricsMirror;
+  private phase: RelayPhase = 'new';
+  private failure: RelayError | undefined;
+  private reportFailure: (error: RelayError) => void = () => undefined;
+  private tokens: RefreshingTokenProvider | undefined;
+  private api: GenesysRestClient | undefined;
+  private outbox: SqliteOutbox | undefined;
+  private sinks: Sink[] = [];
+  private dispatcher: Dispatcher | undefined;
+  private client: NotificationClient | undefined;
+  private health: HealthServer | undefined;
+  private closing: Promise<void> | undefined;
+  private committed = 0;
+  private outboxDuplicates = 0;
+  private tokenRefreshes = 0;
+  private lastEventAt: number | undefined;
+  private lastEventTopic: string | undefined;
+
+  constructor(
+    private readonly config: RelayConfig,
+    private readonly options: RelayOptions,
+  ) {
+    if (config.topics.length === 0) {
+      throw new ConfigError('topics', 'none configured — pass --topic T or list topics in the config file');
+    }
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger({ level: config.log.level, secrets: configSecrets(config) });
+    this.metrics = options.metrics ?? createMetrics();
+    this.mirror = new ClientMetricsMirror(this.metrics);
+    this.failed = new Promise((resolve) => (this.reportFailure = resolve));
+  }
+
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new ClosedError(`relay cannot start: it is ${this.phase}`);
+    this.phase = 'starting';
+    const { genesys, stateDir, outbox: outboxConfig } = this.config;
+    const clock = this.clock;
+    audit(this.logger, 'relay.start', { topics: this.config.topics.length, sinks: this.sinkNames(), stateDir });
+    try {
+      const { apiBase, loginBase } = resolveEndpoints(genesys.region, {
+        ...(genesys.apiBase ? { apiBase: genesys.apiBase } : {}),
+        ...(genesys.loginBase ? { loginBase: genesys.loginBase } : {}),
+      });
+      // ① One token source for REST and, through it, the sockets.
+      this.tokens = RefreshingTokenProvider.clientCredentials({
+        loginBase,
+        clientId: genesys.clientId,
+        clientSecret: genesys.clientSecret,
+        clock,
+        onRefresh: (event) => this.onTokenRefresh(event),
+      });
+      // ② The Notification REST API.
+      this.api = new GenesysRestClient({ apiBase, tokens: this.tokens, clock });
+      // ⑤ The durable outbox: an event counts as received only once committed here.
+      this.outbox = new SqliteOutbox({
+        path: outboxPath(stateDir),
+        clock,
+        flushIntervalMs: outboxConfig.flushIntervalMs,
+        retentionMs: outboxConfig.retentionMs,
+        maxRows: outboxConfig.maxRows,
+      });
+      // ⑥ Sinks, each with its own delivery loop; started first so a previous run's backlog drains right away.
+      this.sinks = createSinks(this.config.sinks, {
+        clock,
+        ...(this.options.stdout ? { stdout: this.options.stdout } : {}),
+      });
+      this.dispatcher = new Dispatcher({
+        outbox: this.outbox,
+        sinks: this.sinks,
+        clock,
+        policy: deliveryPolicy(outboxConfig),
+        pollIntervalMs: outboxConfig.pollIntervalMs,
+        hooks: deliveryMetricsHooks(this.metrics, {
+          onDeadLettered: (sink, count, reason) => audit(this.logger, 'delivery.dead-letter', { sink, count, reason }),
+          onError: (sink, error) => this.logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
+        }),
+      });
+      this.dispatcher.start();
+      // ③④ Channels, sockets and frames; every event goes to the outbox before anything else sees it.
+      this.client = new NotificationClient({
+        api: this.api,
+        tokens: this.tokens,
+        topics: this.config.topics,
+        clock,
+        ...clientTimings(this.config.session),
+        logger: this.logger.child({ component: 'client' }),
+        onEvent: (event) => this.commit(event),
+      });
+      this.observeClient(this.client);
+      await this.startHealthServer();
+      await this.client.start();
+      if (this.phase === 'starting') this.phase = 'running';
+    } catch (err) {
+      await this.release(1_000);
+      this.phase = 'failed';
+      throw err;
+    }
+  }
+
+  close(options: RelayCloseOptions = {}): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.phase !== 'failed') this.phase = 'closing';
+      audit(this.logger, 'relay.stop', { committed: this.committed });
+      await this.release(options.drainTimeoutMs ?? 10_000);
+      if (this.phase === 'closing') this.phase = 'closed';
+    })();
+    return this.closing;
+  }
+
+  status(): RelayStatus {
+    const client = this.client?.status();
+    const stats = this.outboxStats();
+    return {
+      phase: this.phase,
+      failure: this.failure?.message,
+      topics: this.config.topics.length,
+      shards: client?.shards ?? [],
+      socketsOpen: client?.shards.filter((s) => s.state === 'open' || s.state === 'rollingOver').length ?? 0,
+      committed: this.committed,
+      outboxDuplicates: this.outboxDuplicates,
+      lastEventAt: this.lastEventAt,
+      lastEventTopic: this.lastEventTopic,
+      client: { ...(this.client?.counters ?? emptyCounters()) },
+      tokenRefreshes: this.tokenRefreshes,
+      sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}),
+      readiness: this.readiness(),
+      metricsUrl: this.health?.url,
+    };
+  }
+
+  /** The onEvent handler: resolves once the event is durable, which is the relay's (internal) acknowledgement. */
+  private async commit(event: RelayEvent): Promise<void> {
+    const outbox = this.outbox;
+    if (!outbox) throw new ClosedError('outbox is closed');
+    const result = await outbox.append(event);
+    if (result.duplicate) {
+      this.outboxDuplicates++;
+      this.metrics.eventsDuplicate.inc();
+    } else {
+      this.committed++;
+      this.metrics.eventsReceived.inc();
+    }
+    this.lastEventAt = this.clock.now();
+    this.lastEventTopic = event.topicName;
+  }
+
+  private observeClient(client: NotificationClient): void {
+    client.on('state', (change) => {
+      audit(this.logger, 'session.state', { ...change });
+      if (change.state === 'closed' && this.phase === 'running') this.checkAllClosed();
+    });
+    client.on('rollover', (info) => audit(this.logger, 'channel.rollover', { ...info }));
+    client.on('gap', (gap) => {
+      this.metrics.gaps.inc();
+      this.metrics.gapSeconds.observe(Math.max(0, gap.endAt - gap.startAt) / 1000);
+      audit(this.logger, 'gap', { ...gap, topics: gap.topics.length, gapMs: gap.endAt - gap.startAt });
+    });
+    client.on('error', (error) => {
+      // Fatal errors end a shard; the last one explains why the relay stopped.
+      if (!error.retryable) this.failure = error;
+    });
+  }
+
+  /** Every shard closed while we were running and not closing: nothing will recover it by itself. */
+  private checkAllClosed(): void {
+    const shards = this.client?.status().shards ?? [];
+    if (shards.length === 0 || !shards.every((s) => s.state === 'closed')) return;
+    this.phase = 'failed';
+    this.failure ??= new RelayError('GENESYS_RELAY_ERR_CHANNEL', 'every notification channel closed');
+    this.logger.fatal({ err: this.failure.message, code: this.failure.code }, 'relay stopped');
+    this.reportFailure(this.failure);
+  }
+
+  private onTokenRefresh(event: TokenRefreshEvent): void {
+    if (event.outcome === 'ok') {
+      this.tokenRefreshes++;
+      this.metrics.tokenRefreshes.inc();
+    }
+    const fields = { reason: event.reason, outcome: event.outcome, attempts: event.attempts };
+    audit(this.logger, 'token.refresh', event.outcome === 'ok' ? fields : { ...fields, err: event.error.message });
+  }
+
+  private async startHealthServer(): Promise<void> {
+    const { port, host } = this.config.metrics;
+    if (port === undefined) return;
+    this.health = await startHealthServer({
+      port,
+      host,
+      registry: this.metrics.registry,
+      readiness: () => this.readiness(),
+      beforeScrape: () => this.refreshGauges(),
+    });
+    this.logger.info({ url: this.health.url, port: this.health.port }, 'metrics listening');
+  }
+
+  private refreshGauges(): void {
+    if (this.client) this.mirror.sync(this.client.counters, this.client.status());
+    const stats = this.outboxStats();
+    if (stats) updateOutboxGauges(this.metrics, stats, this.clock.now());
+  }
+
+  /**
+   * Ready = a socket open and a heartbeat or event within the window. The client's watchdog replaces any socket that
+   * is silent (no heartbeat, pong or event) for `watchdogMs`, so a socket still open has had a frame within the last
+   * `watchdogMs`; an event seen later than that is more recent still.
+   */
+  private readiness(): Readiness {
+    const now = this.clock.now();
+    const shards = this.client?.status().shards ?? [];
+    const socketsOpen = shards.filter((s) => s.state === 'open' || s.state === 'rollingOver').length;
+    const watchdogBound = now - watchdogMsOf(this.config.session);
+    const lastActivityAt = socketsOpen > 0 ? Math.max(this.lastEventAt ?? 0, watchdogBound) : this.lastEventAt;
+    const closing = this.phase === 'closing' || this.phase === 'closed' || this.phase === 'failed';
+    return evaluateReadiness({ socketsOpen, lastActivityAt, closing }, now, livenessWindowMsOf(this.config));
+  }
+
+  private outboxStats(): ReturnType<SqliteOutbox['stats']> | undefined {
+    if (!this.outbox || this.phase === 'closed') return undefined;
+    try {
+      return this.outbox.stats();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Shuts the pipeline down front to back: no new frames, commit, drain, close. Each step tolerates the one before failing. */
+  private async release(drainTimeoutMs: number): Promise<void> {
+    const step = async (what: string, work: () => Promise<void> | void): Promise<void> => {
+      try {
+        await work();
+      } catch (err) {
+        this.logger.warn({ step: what, err: errorMessage(err) }, 'shutdown step failed');
+      }
+    };
+    await step('client', () => this.client?.close());
+    await step('outbox flush', () => this.outbox?.flush());
+    await step('dispatcher', () => this.dispatcher?.close({ drainTimeoutMs }));
+    await step('sinks', async () => void (await Promise.allSettled(this.sinks.map((s) => s.close()))));
+    await step('outbox close', () => this.outbox?.close());
+    this.outbox = undefined;
+    await step('tokens', () => this.tokens?.close());
+    await step('api', () => this.api?.close());
+    await step('metrics server', () => this.health?.close());
+  }
+
+  private sinkNames(): string[] {
+    return this.config.sinks.map((s) => s.name);
+  }
+}
+
+function emptyCounters(): NotificationClient['counters'] {
+  return {
+    eventsReceived: 0,
+    eventsDelivered: 0,
+    duplicatesDropped: 0,
+    malformedFrames: 0,
+    reconnects: 0,
+    rollovers: 0,
+    gaps: 0,
+    gapMs: 0,
+    overflowDropped: 0,
+    rejectedTopics: 0,
+    errors: 0,
+  };
+}
