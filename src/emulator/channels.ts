@@ -94,21 +94,30 @@ export function findChannel(ctx: EmulatorContext, id: string): ChannelRecord | u
   return channel;
 }
 
+/** Node timers overflow past 2^31-1 ms (~24.8 days); longer waits are re-armed in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function armExpiry(ctx: EmulatorContext, channel: ChannelRecord): void {
   const { clock, socketClosingLeadMs, sendSocketClosingOnExpiry } = ctx.options;
   clock.clearTimeout(channel.expiryTimer);
   clock.clearTimeout(channel.warnTimer);
-  const remainingMs = channel.expiresAt - clock.now();
-  channel.expiryTimer = clock.setTimeout(() => {
-    channel.expiryTimer = undefined;
-    if (ctx.channels.get(channel.id) === channel) expireChannel(ctx, channel);
-  }, remainingMs);
   channel.warnTimer = undefined;
-  if (sendSocketClosingOnExpiry && remainingMs > socketClosingLeadMs) {
+  const remainingMs = channel.expiresAt - clock.now();
+  channel.expiryTimer = clock.setTimeout(
+    () => {
+      channel.expiryTimer = undefined;
+      if (ctx.channels.get(channel.id) !== channel) return;
+      if (clock.now() < channel.expiresAt) armExpiry(ctx, channel);
+      else expireChannel(ctx, channel);
+    },
+    Math.min(remainingMs, MAX_TIMER_MS),
+  );
+  const warnInMs = remainingMs - socketClosingLeadMs;
+  if (sendSocketClosingOnExpiry && warnInMs > 0 && warnInMs <= MAX_TIMER_MS) {
     channel.warnTimer = clock.setTimeout(() => {
       channel.warnTimer = undefined;
       if (channel.socket) sendSocketClosing(ctx, channel);
-    }, remainingMs - socketClosingLeadMs);
+    }, warnInMs);
   }
 }
 
