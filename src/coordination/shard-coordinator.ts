@@ -23,6 +23,7 @@ import type { LeaseStore } from './lease-store.ts';
  *   Writers that must not accept a stale holder check the epoch (`LeaseStore.checkFence`).
  * - `close()` releases leases at once so takeover is immediate; a crashed worker's leases expire after the TTL,
  *   and the others take them within about `leaseTtlMs + renewEveryMs`.
+ * How `genesys-relay run --coordination-url` workers wire this, and what the multi-worker e2e test needs: index.ts.
  */
 export interface ShardCoordinatorOptions {
   store: LeaseStore;
