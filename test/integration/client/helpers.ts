@@ -37,6 +37,8 @@ export interface EnvOptions {
   client?: Partial<NotificationClientOptions>;
   clientId?: string;
   clientSecret?: string;
+  /** Observes every REST exchange of the client (time it finished, operation, status). */
+  onRequest?: (event: { at: number; sentAt: number; operation: string; status: number | undefined }) => void;
 }
 
 export async function startEnv(topics: string[], options: EnvOptions = {}): Promise<Env> {
@@ -46,10 +48,17 @@ export async function startEnv(topics: string[], options: EnvOptions = {}): Prom
     clientId: options.clientId ?? 'demo',
     clientSecret: options.clientSecret ?? 'demo',
   });
+  const onRequest = options.onRequest;
   const api = new GenesysRestClient({
     apiBase: emu.apiBase,
     tokens,
     backoff: { baseMs: 20, maxMs: 200, firstImmediate: false },
+    ...(onRequest
+      ? {
+          onRequest: (e) =>
+            onRequest({ at: Date.now(), sentAt: Date.now() - e.durationMs, operation: e.operation, status: e.status }),
+        }
+      : {}),
   });
   const events: RelayEvent[] = [];
   const client = new NotificationClient({

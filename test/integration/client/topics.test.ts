@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { RelayEvent } from '../../../src/client/index.ts';
+import { startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+
+describe('NotificationClient topics, sharding and rate limits', () => {
+  const envs: Env[] = [];
+  after(async () => {
+    await Promise.all(envs.map((e) => e.close()));
+  });
+  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
+    const e = await startEnv(...args);
+    envs.push(e);
+    return e;
+  };
+
+  it('2,500 topics are sharded over 3 channels and all receive', async () => {
+    const topics = Array.from({ length: 2_500 }, (_, i) => userTopic(1000 + i));
+    const e = await env(topics);
+    await e.client.start();
+    const shards = e.client.status().shards;
+    assert.deepEqual(
+      shards.map((s) => [s.state, s.topics]),
+      [
+        ['open', 1000],
+        ['open', 1000],
+        ['open', 500],
+      ],
+    );
+    assert.deepEqual(
+      e.emu
+        .state()
+        .channels.map((c) => c.topics.length)
+        .sort(),
+      [1000, 1000, 500].sort(),
+    );
+    for (const topic of topics) e.emu.publish(topic);
+    await waitFor(() => e.events.length === 2_500, '2,500 events', 15_000);
+    assert.equal(new Set(e.events.map((ev) => ev.topicName)).size, 2_500);
+    assert.equal(new Set(e.events.map((ev) => ev.relay.channelId)).size, 3);
+  });
+
+  it('more topics than the channel limit allows: start() rejects with a clear error', async () => {
+    const topics = Array.from({ length: 7 }, (_, i) => userTopic(5000 + i));
+    const e = await env(topics, { client: { maxTopicsPerChannel: 2, maxChannels: 4 } });
+    await assert.rejects(e.client.start(), /7 topics do not fit.*3 channels × 2 topics/);
+    assert.equal(e.emu.state().counters.channelsCreated, 0);
+  });
+
+  it('addTopics / removeTopics at runtime: PUT without reconnecting, new shard when full', async () => {
+    const [a, b, c, d] = [userTopic(21), userTopic(22), userTopic(23), userTopic(24)];
+    const e = await env([a, b], { client: { maxTopicsPerChannel: 3 } });
+    await e.client.start();
+    const first = e.client.status().shards[0]?.channelId;
+    await e.client.addTopics([c, d]);
+    assert.deepEqual(
+      e.client.status().shards.map((s) => s.topics),
+      [3, 1],
+    );
+    assert.equal(e.client.status().shards[0]?.channelId, first, 'shard 0 kept its channel');
+    assert.equal(e.emu.state().counters.socketsOpened, 2, 'one socket per shard, no reconnect');
+    for (const t of [a, b, c, d]) e.emu.publish(t);
+    await waitFor(() => e.events.length === 4, '4 events');
+
+    await e.client.removeTopics([b, d]);
+    assert.deepEqual(
+      e.client.status().shards.map((s) => s.topics),
+      [2],
+    );
+    const stored = e.emu.state().channels.find((ch) => ch.id === first)?.topics ?? [];
+    assert.deepEqual(stored.sort(), [a, c].sort());
+    e.emu.publish(b);
+    e.emu.publish(a);
+    await waitFor(() => e.events.length === 5, 'the event for a kept topic');
+    assert.equal(e.events.at(-1)?.topicName, a);
+    assert.equal(e.emu.state().counters.socketsOpened, 2);
+    assert.equal(e.client.counters.reconnects, 0);
+  });
+
+  it('a 429 storm during re-subscription: no request before Retry-After', async () => {
+    const topic = userTopic(30);
+    const requests: Array<{ at: number; sentAt: number; operation: string; status: number | undefined }> = [];
+    const e = await env([topic], { onRequest: (r) => requests.push(r) });
+    await e.client.start();
+    const channelId = e.client.status().shards[0]?.channelId;
+    e.emu.fault({ kind: 'rate-limit', count: 3, retryAfterS: 1 });
+    e.emu.fault({ kind: 'expire-channel' });
+    await waitFor(
+      () => e.client.status().shards[0]?.channelId !== channelId && e.client.status().shards[0]?.state === 'open',
+      'a new channel after the storm',
+      10_000,
+    );
+    const limited = requests.filter((r) => r.status === 429);
+    assert.equal(limited.length, 3, JSON.stringify(requests));
+    for (const r of limited) {
+      const next = requests.find((x) => x.sentAt >= r.sentAt && x !== r && x.at > r.at);
+      // Retry-After is 1 s; allow a little timer and clock-granularity slack.
+      if (next) assert.ok(next.sentAt - r.at >= 950, `request sent ${next.sentAt - r.at} ms after a 429`);
+    }
+    e.emu.publish(topic);
+    await waitFor(() => e.events.length === 1, 'an event after the storm');
+  });
+
+  it('events(): an async iterable that ends after close()', async () => {
+    const topic = userTopic(40);
+    const e = await env([topic]);
+    const iterated: RelayEvent[] = [];
+    const consumer = (async () => {
+      for await (const ev of e.client.events()) iterated.push(ev);
+    })();
+    await e.client.start();
+    e.emu.publish(topic, {}, 5);
+    await waitFor(() => iterated.length === 5, 'five iterated events');
+    await e.client.close();
+    await consumer;
+    assert.equal(iterated.length, 5);
+  });
+});
