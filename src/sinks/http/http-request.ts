@@ -45,8 +45,24 @@ export async function sendHttp(dispatcher: Dispatcher, call: HttpCall): Promise<
     headersTimeout: call.timeoutMs,
     bodyTimeout: call.timeoutMs,
   });
-  const body = await res.body.text();
-  return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+  return { status: res.statusCode, headers: flattenHeaders(res.headers), body: await readCapped(res.body) };
+}
+
+/**
+ * Bodies are only classified and summarised, so a misbehaving endpoint streaming megabytes of HTML is cut off at
+ * `MAX_RESPONSE_BYTES` (leaving the loop destroys the stream, and undici drops that connection).
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= MAX_RESPONSE_BYTES) break;
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {

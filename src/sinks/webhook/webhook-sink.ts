@@ -144,10 +144,14 @@ function parseWebhookUrl(raw: string): URL {
 }
 
 function checkHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  for (const name of Object.keys(headers)) {
+  for (const [name, value] of Object.entries(headers)) {
     if (RESERVED_HEADERS.includes(name.toLowerCase())) {
       throw new ConfigError(`webhook.headers.${name}`, 'is set by the relay and cannot be overridden');
     }
+    // Checked here because undici would reject them on every request, which would look like a retryable failure.
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new ConfigError(`webhook.headers.${name}`, 'is not a valid header name');
+    if (/[\r\n\0]/.test(value)) throw new ConfigError(`webhook.headers.${name}`, 'must not contain line breaks');
   }
   return { ...headers };
 }

@@ -91,6 +91,15 @@ describe('webhook sink', () => {
     assert.equal(receiver.received.length, 2);
   });
 
+  it('a huge HTML error page → retryable with just its title', async () => {
+    const page = `<html><head><title>502 Bad Gateway</title></head><body>${'x'.repeat(3 * 1024 * 1024)}</body></html>`;
+    receiver.respondWith(() => ({ status: 502, headers: { 'content-type': 'text/html' }, body: page }));
+    sink = createWebhookSink({ url: receiver.url, clock });
+    const [outcome] = await sink.deliver([makeEvent(1)], signal);
+    assert.equal(outcome?.kind, 'retryable');
+    assert.match(outcome?.kind === 'retryable' ? outcome.error : '', /HTTP 502 502 Bad Gateway$/);
+  });
+
   it('a server that never answers → retryable after timeoutMs', async () => {
     receiver.respondWith(() => undefined);
     sink = createWebhookSink({ url: receiver.url, timeoutMs: 150, clock });
@@ -121,5 +130,7 @@ describe('webhook sink', () => {
       () => createWebhookSink({ url: 'http://x', headers: { 'Idempotency-Key': 'mine' } }),
       (err: unknown) => err instanceof ConfigError && err.field === 'webhook.headers.Idempotency-Key',
     );
+    assert.throws(() => createWebhookSink({ url: 'http://x', headers: { 'x-a': 'v\r\nx-b: injected' } }), ConfigError);
+    assert.throws(() => createWebhookSink({ url: 'http://x', headers: { 'bad name': 'v' } }), ConfigError);
   });
 });
