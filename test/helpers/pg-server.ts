@@ -49,9 +49,11 @@ export async function startPgServer(): Promise<PgServer> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+    const ids = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).catch(() => {
+      rmSync(dir, { recursive: true, force: true });
+      throw new InfraMissingError('the postgres system user', 'running as root needs it to start PostgreSQL');
+    });
+    chownSync(dir, Number(ids[0].stdout.trim()), Number(ids[1].stdout.trim()));
   }
   const exec = (tool: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);

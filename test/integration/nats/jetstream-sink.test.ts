@@ -126,3 +126,48 @@ describe('JetStream sink (real nats-server)', { skip: natsSkip() }, () => {
     }
   });
 });
+
+describe('JetStream sink stream management (real nats-server)', { skip: natsSkip() }, () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+
+  before(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+  });
+
+  after(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('an existing stream gains the subject and a wide enough duplicate window; its other settings stay', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'OPS', subjects: ['other.>'], duplicate_window: nanos(1000), max_msgs: 1000 });
+    const sink = createJetStreamSink({ servers: server.url, stream: 'OPS', subjectPrefix: 'acme.gen' });
+    try {
+      assert.equal(kinds(await sink.deliver([event('v2.users.u-1.presence', 1)], signal())), 'delivered');
+    } finally {
+      await sink.close();
+    }
+    const info = await jsm.streams.info('OPS');
+    assert.deepEqual(info.config.subjects, ['other.>', 'acme.gen.>']);
+    assert.equal(info.config.duplicate_window, nanos(120_000));
+    assert.equal(info.config.max_msgs, 1000);
+    assert.equal(info.state.messages, 1);
+  });
+
+  it('with createStream:false and no stream for the subject, delivery is retryable (nothing dead-lettered)', async () => {
+    const sink = createJetStreamSink({
+      servers: server.url,
+      subjectPrefix: 'nostream',
+      createStream: false,
+      ackTimeoutMs: 500,
+    });
+    try {
+      assert.equal(kinds(await sink.deliver([event('v2.users.u-1.presence', 1)], signal())), 'retryable');
+    } finally {
+      await sink.close();
+    }
+  });
+});
