@@ -15,6 +15,9 @@ const TokenResponse = z.object({
   token_type: z.string().optional(),
 });
 
+/** How long a rejected grant (400/401) is answered from memory before the token endpoint is asked again. */
+export const REJECTION_COOLDOWN_MS = 30_000;
+
 export interface ServiceNowOAuthOptions {
   auth: ServiceNowOAuthAuth;
   /** Pool connected to the instance origin. */
@@ -33,16 +36,27 @@ export interface ServiceNowOAuthOptions {
 export class ServiceNowOAuthTokenProvider implements TokenProvider {
   private cached: AccessToken | undefined;
   private inFlight: Promise<AccessToken> | undefined;
+  private rejected: { error: AuthError; until: number } | undefined;
 
   constructor(private readonly options: ServiceNowOAuthOptions) {}
 
   getToken(): Promise<AccessToken> {
     const { clock, refreshSkewMs } = this.options;
     if (this.cached && clock.now() < this.cached.expiresAt - refreshSkewMs) return Promise.resolve(this.cached);
+    // Rejected credentials stay rejected until someone fixes them; replaying the verdict for a while spares the
+    // token endpoint (and the account lockout policy) one failed login per batch.
+    if (this.rejected && clock.now() < this.rejected.until) return Promise.reject(this.rejected.error);
     // One request for everybody: the caller's signal is not passed on, the request has its own timeouts.
-    this.inFlight ??= this.requestToken().finally(() => {
-      this.inFlight = undefined;
-    });
+    this.inFlight ??= this.requestToken()
+      .catch((err: unknown) => {
+        if (err instanceof AuthError && !err.retryable) {
+          this.rejected = { error: err, until: clock.now() + REJECTION_COOLDOWN_MS };
+        }
+        throw err;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     return this.inFlight;
   }
 
@@ -78,6 +92,7 @@ export class ServiceNowOAuthTokenProvider implements TokenProvider {
     if (!parsed.success) {
       throw new AuthError('ServiceNow OAuth token response has no access_token/expires_in', { retryable: true });
     }
+    this.rejected = undefined;
     this.cached = { value: parsed.data.access_token, expiresAt: clock.now() + parsed.data.expires_in * 1000 };
     return this.cached;
   }

@@ -88,6 +88,13 @@ describe('ServiceNow sink (OAuth)', () => {
       assert.match(error, /check servicenow\.auth clientId, clientSecret, username and password/);
       assert.doesNotMatch(error, /not-the-Pa55|client-Secret-42|user-Pa55/);
     }
+    // The verdict is remembered for a while: no failed login per batch.
+    const before = tokenRequests();
+    assert.equal((await sink.deliver(makeEvents(1, 52), signal))[0]?.kind, 'permanent');
+    assert.equal(tokenRequests(), before);
+    clock.advance(30_000);
+    assert.equal((await sink.deliver(makeEvents(1, 53), signal))[0]?.kind, 'permanent');
+    assert.equal(tokenRequests(), before + 1);
   });
 
   it('client_credentials works when enabled for the client, and says what to enable when not', async () => {
