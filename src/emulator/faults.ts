@@ -4,6 +4,7 @@ import { evictChannel, expireChannel, removeChannel, sendSocketClosing } from '.
 import type { ChannelRecord, EmulatorContext, SocketRecord } from './context.ts';
 import type { FaultResult, FaultSpec } from './fault-spec.ts';
 import { systemFrame } from './frames.ts';
+import { isSendableCloseCode } from './options.ts';
 import { closeSocket, dropSocket, sendFrame, targetChannels } from './sockets.ts';
 import { findToken } from './tokens.ts';
 
@@ -67,17 +68,15 @@ function eachSocket(ctx: EmulatorContext, spec: FaultSpec, act: (sock: SocketRec
   return { applied };
 }
 
-/** Codes a server may put in a close frame (RFC 6455 §7.4). */
-function isSendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
-
 function closeFault(ctx: EmulatorContext, spec: FaultSpec): FaultResult {
   const code = spec.code ?? 1001;
   // 1006 is what a client sees when the connection just dies, so "close with 1006" means drop.
   if (code === 1006) return eachSocket(ctx, spec, (sock) => dropSocket(ctx, sock));
   if (!isSendableCloseCode(code)) throw new FaultInputError(`Close code ${code} cannot be sent in a close frame.`);
-  return eachSocket(ctx, spec, (sock) => closeSocket(ctx, sock, code, spec.reason ?? 'idle timeout'));
+  const reason = spec.reason ?? 'idle timeout';
+  // RFC 6455 §5.5: a control frame payload is at most 125 bytes, two of which carry the code.
+  if (Buffer.byteLength(reason) > 123) throw new FaultInputError('Close reason must be at most 123 bytes.');
+  return eachSocket(ctx, spec, (sock) => closeSocket(ctx, sock, code, reason));
 }
 
 /** Warns, then closes after the lead if that socket is still the channel's; the channel survives. */

@@ -51,8 +51,31 @@ export interface EmulatorOptions {
 
 export type ResolvedOptions = Required<Omit<EmulatorOptions, 'clients'>> & { clients: EmulatorClient[] };
 
-/** Fills every default once, so the rest of the emulator never sees an undefined option. */
+/** Fills every default once, so the rest of the emulator never sees an undefined option; throws on nonsense. */
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
+  const resolved = withDefaults(options);
+  const durations = ['heartbeatMs', 'socketClosingLeadMs', 'channelTtlMs', 'tokenTtlS', 'eventsPerSecond'] as const;
+  for (const name of durations) {
+    if (!Number.isFinite(resolved[name]) || resolved[name] < 0) throw new RangeError(`${name} must be >= 0`);
+  }
+  if (resolved.heartbeatMs === 0) throw new RangeError('heartbeatMs must be > 0');
+  const limits = ['rateLimitPerMinute', 'maxChannelsPerClient', 'maxTopicsPerChannel'] as const;
+  for (const name of limits) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 1)
+      throw new RangeError(`${name} must be an integer >= 1`);
+  }
+  if (!isSendableCloseCode(resolved.takeoverCloseCode)) {
+    throw new RangeError(`takeoverCloseCode ${resolved.takeoverCloseCode} cannot be sent in a close frame`);
+  }
+  return resolved;
+}
+
+/** Codes a server may put in a close frame (RFC 6455 §7.4). */
+export function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+function withDefaults(options: EmulatorOptions): ResolvedOptions {
   return {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,

@@ -30,9 +30,9 @@ describe('emulator: WebSocket', () => {
     const { emu, createChannel } = await openSession({ heartbeatMs: 20 });
     try {
       const probe = await Probe.open((await createChannel()).connectUri);
-      const startedAt = Date.now();
+      // Exact spacing is checked with the ManualClock above; wall-clock spacing is too noisy on a loaded machine.
       for (let i = 0; i < 3; i++) await probe.next(isHeartbeat);
-      assert.ok(Date.now() - startedAt >= 55, 'three beats take at least ~3 intervals');
+      assert.ok(emu.state().counters.heartbeats >= 3);
       probe.close();
     } finally {
       await emu.close();

@@ -69,6 +69,14 @@ describe('emulator options and bodies', () => {
     assert.deepEqual(options.clients, [{ id: 'demo', secret: 'demo' }]);
   });
 
+  it('refuses options that cannot work', () => {
+    assert.throws(() => resolveOptions({ heartbeatMs: 0 }), /heartbeatMs/);
+    assert.throws(() => resolveOptions({ channelTtlMs: -1 }), /channelTtlMs/);
+    assert.throws(() => resolveOptions({ maxTopicsPerChannel: 0.5 }), /maxTopicsPerChannel/);
+    assert.throws(() => resolveOptions({ takeoverCloseCode: 1006 }), /takeoverCloseCode/);
+    assert.equal(resolveOptions({ takeoverCloseCode: 4001 }).takeoverCloseCode, 4001);
+  });
+
   it('builds family-specific bodies that carry the entity id', () => {
     const at = Date.UTC(2026, 0, 1);
     const presence = makeEventBody('v2.users.u1.presence', at) as { id: string; modifiedDate: string };
