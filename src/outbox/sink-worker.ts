@@ -134,7 +134,7 @@ export class SinkWorker {
     claimed.forEach((c, i) => {
       const outcome = outcomes[i] ?? { kind: 'retryable', error: 'sink returned no outcome for this event' };
       // Shutdown cut the attempt short: that says nothing about the sink, so the attempt does not count.
-      if (aborted && outcome.kind !== 'delivered') return void released.push(c.seq);
+      if (aborted && outcome.kind === 'retryable') return void released.push(c.seq);
       const decision = decideDelivery(c.attempts, outcome, now, this.o.policy, this.o.random);
       if (decision.action === 'ack') {
         settlements.push({ seq: c.seq, action: 'ack' });

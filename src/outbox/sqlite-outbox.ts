@@ -63,7 +63,7 @@ export const sqliteOutboxDefaults = {
 export class SqliteOutbox implements Outbox {
   private readonly db: Database.Database;
   private readonly clock: Clock;
-  private readonly writer: GroupCommit<RelayEvent, AppendResult>;
+  private readonly writer: GroupCommit<PendingAppend, AppendResult>;
   private readonly queue: SqliteDeliveryQueue;
   private readonly retention: SqliteRetention;
   private readonly listeners = new Set<() => void>();
@@ -96,13 +96,15 @@ export class SqliteOutbox implements Outbox {
   }
 
   append(event: RelayEvent): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new ClosedError('outbox is closed'));
-    return this.writer.push(event);
+    try {
+      return this.writer.push(this.prepareAppend(event));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   appendSync(event: RelayEvent): AppendResult {
-    if (this.closed) throw new ClosedError('outbox is closed');
-    return this.writer.pushSync(event);
+    return this.writer.pushSync(this.prepareAppend(event));
   }
 
   flush(): void {
@@ -172,8 +174,18 @@ export class SqliteOutbox implements Outbox {
     return this;
   }
 
+  /** Serialises before buffering, so one unserialisable event fails alone instead of failing its whole group. */
+  private prepareAppend(event: RelayEvent): PendingAppend {
+    if (this.closed) throw new ClosedError('outbox is closed');
+    try {
+      return { event, payload: JSON.stringify(event) };
+    } catch (err) {
+      throw new OutboxError(`cannot serialise event ${event.relay.key}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
   /** One transaction for the whole group; a duplicate key inserts nothing and fans out nothing. */
-  private commitEvents(events: readonly RelayEvent[]): AppendResult[] {
+  private commitEvents(events: readonly PendingAppend[]): AppendResult[] {
     const now = this.clock.now();
     let results: AppendResult[];
     try {
@@ -188,15 +200,10 @@ export class SqliteOutbox implements Outbox {
     return results;
   }
 
-  private insertOne(event: RelayEvent, now: number): AppendResult {
+  private insertOne({ event, payload }: PendingAppend, now: number): AppendResult {
     const key = event.relay.key;
     const receivedAt = Date.parse(event.relay.receivedAt);
-    const info = this.insertEvent.run(
-      key,
-      event.topicName,
-      JSON.stringify(event),
-      Number.isNaN(receivedAt) ? now : receivedAt,
-    );
+    const info = this.insertEvent.run(key, event.topicName, payload, Number.isNaN(receivedAt) ? now : receivedAt);
     if (info.changes === 0) return { key, seq: undefined, duplicate: true };
     const seq = Number(info.lastInsertRowid);
     this.fanOut.run(seq, now);
@@ -221,16 +228,23 @@ export class SqliteOutbox implements Outbox {
   }
 }
 
+interface PendingAppend {
+  event: RelayEvent;
+  payload: string;
+}
+
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: busyTimeoutMs });
+    db = new Database(path, { timeout: busyTimeoutMs });
     db.pragma('journal_mode = WAL');
     // FULL: a commit is fsynced before it returns, so "append resolved" means "survives power loss".
     db.pragma('synchronous = FULL');
     migrate(db);
     return db;
   } catch (err) {
+    db?.close();
     if (err instanceof OutboxError) throw err;
     throw new OutboxError(`cannot open outbox ${path}: ${errorMessage(err)}`, { cause: err });
   }

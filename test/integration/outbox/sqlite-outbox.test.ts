@@ -244,6 +244,20 @@ describe('SqliteOutbox', () => {
     assert.equal(s?.oldestPendingAt, at);
   });
 
+  it('an unserialisable event fails alone, not its group', async () => {
+    const outbox = open();
+    const bad = { ...makeEvent(1), eventBody: { n: 1n } };
+    const settled = Promise.allSettled([outbox.append(makeEvent(0)), outbox.append(bad), outbox.append(makeEvent(2))]);
+    clock.advance(5);
+    const results = await settled;
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.ok(results[1]?.status === 'rejected' && results[1].reason instanceof OutboxError);
+    assert.equal(committed(), 2);
+  });
+
   it('rejects use after close, and close commits the buffer', async () => {
     const outbox = open({ flushIntervalMs: 60_000 });
     const pending = outbox.append(makeEvent(1));

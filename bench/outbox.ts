@@ -1,0 +1,98 @@
+/**
+ * Outbox throughput on a real file (WAL, synchronous=FULL), 1 KB events:
+ * - durable appends with group commit (the relay's hot path; goal ≥ 20,000/s),
+ * - one event per commit, for contrast (what group commit saves),
+ * - append → delivered to a no-op sink through the Dispatcher (end to end).
+ * Run alone: node --import tsx bench/outbox.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RelayEvent } from '../src/envelope/envelope.ts';
+import { Dispatcher } from '../src/outbox/dispatcher.ts';
+import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
+
+const pad = 'x'.repeat(880); // with the envelope fields, about 1 KB of JSON per event
+
+function event(run: string, i: number): RelayEvent {
+  return {
+    topicName: `v2.users.${i % 1000}.presence`,
+    version: '2',
+    eventBody: { id: `user-${i}`, presenceDefinition: { id: 'p', systemPresence: 'Available' }, pad },
+    metadata: { CorrelationId: `${run}-${i}` },
+    relay: { receivedAt: new Date().toISOString(), channelId: 'bench', key: `${run}-${i}` },
+  };
+}
+
+function withOutbox<T>(work: (outbox: SqliteOutbox) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-'));
+  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+  outbox.setActiveSinks(['noop']);
+  return work(outbox).finally(() => {
+    outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** Appends `count` events as a stream would (in waves, never awaiting one at a time); events per second. */
+async function appendDurable(outbox: SqliteOutbox, count: number, run: string): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < count; i += 5_000) {
+    const wave: Promise<unknown>[] = [];
+    for (let k = i; k < Math.min(count, i + 5_000); k++) wave.push(outbox.append(event(run, k)));
+    await Promise.all(wave);
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+function appendOnePerCommit(outbox: SqliteOutbox, count: number): number {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) outbox.appendSync(event('single', i));
+  return count / ((performance.now() - started) / 1000);
+}
+
+class NoopSink implements Sink {
+  readonly name = 'noop';
+  readonly maxBatch = 500;
+  deliver(events: readonly RelayEvent[]): Promise<BatchOutcome> {
+    return Promise.resolve(events.map(() => ({ kind: 'delivered' as const })));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function appendToDelivered(outbox: SqliteOutbox, count: number): Promise<number> {
+  let delivered = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const dispatcher = new Dispatcher({
+    outbox,
+    sinks: [new NoopSink()],
+    hooks: { onDelivered: (_sink, n) => (delivered += n) >= count && done() },
+  });
+  dispatcher.start();
+  const started = performance.now();
+  await appendDurable(outbox, count, 'e2e');
+  await finished;
+  const rate = count / ((performance.now() - started) / 1000);
+  await dispatcher.close();
+  return rate;
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const durable = await withOutbox((o) => appendDurable(o, 100_000, 'group'));
+  const single = await withOutbox((o) => Promise.resolve(appendOnePerCommit(o, 3_000)));
+  const e2e = await withOutbox((o) => appendToDelivered(o, 50_000));
+  return {
+    'outbox.append_durable_events_per_s': Math.round(durable),
+    'outbox.append_1_per_commit_events_per_s': Math.round(single),
+    'outbox.append_to_delivered_events_per_s': Math.round(e2e),
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await run(), null, 2));
+}
