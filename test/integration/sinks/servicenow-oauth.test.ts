@@ -5,6 +5,7 @@ import { createServiceNowSink, type ServiceNowOAuthAuth } from '../../../src/sin
 import type { Sink } from '../../../src/sinks/sink.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
 import { makeEvents } from '../../unit/sinks/fixtures.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 const signal = new AbortController().signal;
 const CLIENT_SECRET = 'client-Secret-42';
@@ -105,5 +106,48 @@ describe('ServiceNow sink (OAuth)', () => {
     const [outcome] = await disabled.deliver(makeEvents(1, 61), signal);
     assert.equal(outcome?.kind, 'permanent');
     assert.match(outcome?.kind === 'permanent' ? outcome.error : '', /client_credentials grant is enabled/);
+  });
+});
+
+describe('ServiceNow OAuth token endpoint trouble', () => {
+  let receiver: WebhookReceiver;
+  let sink: Sink;
+  const clock = new ManualClock(Date.UTC(2026, 10, 24, 12, 0, 0));
+
+  before(async () => {
+    receiver = await startWebhookReceiver();
+    sink = createServiceNowSink({
+      instanceUrl: new URL(receiver.url).origin,
+      auth: { kind: 'oauth', clientId: 'c', clientSecret: CLIENT_SECRET, grant: 'client_credentials' },
+      clock,
+    });
+  });
+  after(async () => {
+    await sink.close();
+    await receiver.close();
+  });
+
+  it('a 503 maintenance page from /oauth_token.do → retryable with its Retry-After', async () => {
+    receiver.respondWith(() => ({
+      status: 503,
+      headers: { 'content-type': 'text/html', 'retry-after': '45' },
+      body: '<html><head><title>Instance Unavailable</title></head></html>',
+    }));
+    const [outcome] = await sink.deliver(makeEvents(1), signal);
+    assert.deepEqual(outcome, {
+      kind: 'retryable',
+      error:
+        'ServiceNow POST /api/now/import/u_genesys_event_import/insertMultiple (1 records): ServiceNow OAuth token request: HTTP 503 Instance Unavailable',
+      retryAfterMs: 45_000,
+    });
+    assert.equal(receiver.received[0]?.path, '/oauth_token.do');
+    assert.match(receiver.received[0]?.body ?? '', /grant_type=client_credentials/);
+  });
+
+  it('a 200 without a token → retryable, not a crash', async () => {
+    receiver.respondWith(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"oops":1}' }));
+    const [outcome] = await sink.deliver(makeEvents(1), signal);
+    assert.equal(outcome?.kind, 'retryable');
+    assert.match(outcome?.kind === 'retryable' ? outcome.error : '', /no access_token/);
   });
 });
