@@ -13,6 +13,8 @@ export interface PgServer {
   /** `postgres://postgres@127.0.0.1:<port>/relay_test` (trust auth, so no password to leak). */
   readonly url: string;
   readonly port: number;
+  /** Crash-stops the server (immediate mode, like a kill) and starts it again on the same port and data. */
+  restart(): Promise<void>;
   /** Stops the server (immediate mode) and removes its data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -61,7 +63,9 @@ export async function startPgServer(): Promise<PgServer> {
   const port = await freePort();
   await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const serverOptions = `-k ${dir} -p ${port} -h 127.0.0.1 -F -c max_connections=100`;
-  await exec('pg_ctl', ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'server.log'), '-o', serverOptions]);
+  const start = () =>
+    exec('pg_ctl', ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'server.log'), '-o', serverOptions]);
+  await start();
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -76,7 +80,11 @@ export async function startPgServer(): Promise<PgServer> {
     await stop();
     throw err;
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/relay_test`, port, stop };
+  const restart = async (): Promise<void> => {
+    await exec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+    await start();
+  };
+  return { url: `postgres://postgres@127.0.0.1:${port}/relay_test`, port, restart, stop };
 }
 
 async function createDatabase(port: number, name: string): Promise<void> {
