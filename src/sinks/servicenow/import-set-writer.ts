@@ -10,9 +10,15 @@ import type { ServiceNowClient } from './servicenow-client.ts';
  * Idempotency comes from the instance: the transform map from the staging table to the target table must mark
  * `keyField` (u_event_key) as a Coalesce field, so a re-sent event (after a timeout or a crash between delivery
  * and ack) updates the existing row instead of adding a duplicate. Imports with coalesce fields are transformed
- * serially, which also closes the insert race that table mode has. ServiceNow setup (docs/servicenow.md): a
- * `sys_rest_insert_multiple` row for the staging table with column mapping "Column name" (the default "Label"
- * leaves every field empty) and, if errors should be visible to the relay, synchronous transform.
+ * serially, which also closes the insert race that table mode has.
+ *
+ * Instance setup this mode expects:
+ * 1. A staging table (default `u_genesys_event_import`) with the string columns of `toServiceNowRecord`
+ *    (`u_event_body` with a large max length, e.g. 65000) and a target table (e.g. `u_genesys_event`).
+ * 2. A transform map staging → target, field maps by name, Coalesce on `u_event_key`.
+ * 3. A `sys_rest_insert_multiple` row for the staging table with column mapping "Column name": the default
+ *    "Label" leaves every field empty. Transforms run asynchronously unless that row says synchronous.
+ * 4. An integration user with `import_transformer` / `rest_service` (or equivalent ACLs) on the staging table.
  *
  * The response is only `{import_set_id, multi_import_set_id}`, so per-record transform errors are not visible
  * here: a 2xx means every record of the batch reached the staging table.
