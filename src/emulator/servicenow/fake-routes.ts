@@ -26,12 +26,12 @@ export function handleApi(store: FakeStore, call: ApiRequest): void {
   const [, , api, table, tail, ...rest] = parts;
   const method = call.req.method ?? 'GET';
   if (table === undefined || rest.length > 0) throw notFound();
-  if (api === 'import' && method === 'POST')
-    return tail === 'insertMultiple'
-      ? insertMultiple(store, call, table)
-      : tail === undefined
-        ? importOne(store, call, table)
-        : notAllowed();
+  if (api === 'import') {
+    if (method !== 'POST') notAllowed();
+    if (tail === 'insertMultiple') return insertMultiple(store, call, table);
+    if (tail === undefined) return importOne(store, call, table);
+    throw notFound();
+  }
   if (api !== 'table') throw notFound();
   if (tail === undefined && method === 'GET') return listRows(store, call, table);
   if (tail === undefined && method === 'POST') return createRow(store, call, table);
