@@ -4,6 +4,7 @@ import { register as registerDoctor } from './doctor.ts';
 import { register as registerTopics } from './topics.ts';
 import { register as registerStatus } from './status.ts';
 import { register as registerRun } from './run.ts';
+import { register as registerDemo } from './demo.ts';
 import { register as registerReplay } from './replay.ts';
 import { register as registerDlq } from './dlq.ts';
 
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerTopics(program);
   registerStatus(program);
   registerRun(program);
+  registerDemo(program);
   registerReplay(program);
   registerDlq(program);
 }

@@ -1,0 +1,146 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig, requireCredentials, type RelayConfig } from '../../config/load.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { startEmulator, type EmulatorHandle, type FaultKind } from '../../emulator/index.ts';
+import { startServiceNowFake, type ServiceNowFake } from '../../emulator/servicenow/index.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { createRelay } from '../../service/relay.ts';
+import { installShutdown } from '../../service/shutdown.ts';
+import { isInteractive, parsePort, runAction } from '../common.ts';
+import { renderFrame, renderLine, type DemoSnapshot } from '../demo-view.ts';
+
+interface DemoFlags {
+  durationS?: number;
+  eventsPerSecond: number;
+  faultEveryS: number;
+  servicenow?: boolean;
+  stateDir?: string;
+  metricsPort?: number;
+}
+
+const HEARTBEAT_MS = 1_000;
+const USERS = ['0d6f2f4e-6a54-4e0e-9d7a-3f1c2b8a9e01', '5b9c7e1a-2f3d-4c8b-a6e5-d4f3c2b1a002'];
+const QUEUE = '8e3a1c5d-7b2f-4e9a-b6c4-1d2e3f4a5b03';
+/** The fault cycle: a rollover (socket_closing), a dropped socket (gap + reconnect), a zombie (watchdog), a 5xx. */
+const FAULTS: readonly FaultKind[] = ['socket-closing', 'drop', 'zombie', 'socket-closing', 'server-error'];
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+/** `genesys-relay demo`: emulator + relay + live view in one process; no credentials needed. */
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('Run the emulator and the relay together with a live view (no credentials needed).')
+    .option('--duration-s <n>', 'stop by itself after N seconds (default: run until Ctrl-C)', positive)
+    .option('--events-per-second <n>', 'rate of generated events', positive, 5)
+    .option('--fault-every-s <n>', 'inject an emulator fault this often; 0 = never', positive, 6)
+    .option('--servicenow', 'also deliver to an in-process ServiceNow fake')
+    .option('--state-dir <dir>', 'where the outbox, the ndjson output and the log go (default: a new temp dir)')
+    .option('--metrics-port <n>', 'serve /metrics, /livez, /readyz on this port', parsePort)
+    .action((flags: DemoFlags) => runAction(() => runDemo(flags)));
+}
+
+async function runDemo(flags: DemoFlags): Promise<void> {
+  const dir = flags.stateDir ?? mkdtempSync(join(tmpdir(), 'genesys-relay-demo-'));
+  const outputPath = join(dir, 'events.ndjson');
+  const logPath = join(dir, 'relay.log');
+  const emulator = await startEmulator({
+    heartbeatMs: HEARTBEAT_MS,
+    socketClosingLeadMs: 2_000,
+    tokenTtlS: 20,
+    channelTtlMs: 60_000,
+    eventsPerSecond: flags.eventsPerSecond,
+  });
+  const fake = flags.servicenow ? await startServiceNowFake({ users: { relay: 'relay-demo' } }) : undefined;
+  const logger = createLogger({ destination: pino.destination({ dest: logPath, sync: true, mkdir: true }) });
+  const relay = createRelay(demoConfig(dir, outputPath, emulator, fake, flags.metricsPort), { logger });
+  const startedAt = Date.now();
+  const faults: string[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const timer of timers) clearInterval(timer);
+    await relay.close({ drainTimeoutMs: 5_000 });
+    await emulator.close();
+    await fake?.close();
+    process.stdout.write(`${renderLine(snapshot())}\nstopped; events in ${outputPath}, log in ${logPath}\n`);
+  };
+  const snapshot = (): DemoSnapshot => ({
+    elapsedMs: Date.now() - startedAt,
+    published: emulator.state().counters.published,
+    relay: relay.status(),
+    faults,
+    outputPath,
+    logPath,
+  });
+  const shutdown = installShutdown({ relay: { close: stopAll }, logger, drainTimeoutMs: 5_000 });
+  await relay.start();
+  timers.push(setInterval(() => draw(snapshot()), 1_000));
+  if (flags.faultEveryS > 0)
+    timers.push(setInterval(() => injectFault(emulator, fake, faults, startedAt), flags.faultEveryS * 1_000));
+  if (flags.durationS !== undefined)
+    timers.push(setTimeout(() => shutdown.trigger('duration elapsed'), flags.durationS * 1_000));
+  // installShutdown exits the process once everything is closed.
+}
+
+function draw(snapshot: DemoSnapshot): void {
+  if (isInteractive()) process.stdout.write(`\x1b[H\x1b[2J${renderFrame(snapshot)}`);
+  else process.stdout.write(`${renderLine(snapshot)}\n`);
+}
+
+function injectFault(
+  emulator: EmulatorHandle,
+  fake: ServiceNowFake | undefined,
+  log: string[],
+  startedAt: number,
+): void {
+  const kind = FAULTS[log.length % FAULTS.length] ?? 'drop';
+  const at = `${Math.round((Date.now() - startedAt) / 1000)}s`;
+  try {
+    emulator.fault({ kind, ...(kind === 'server-error' ? { count: 1 } : {}) });
+    if (fake && log.length % 3 === 2) fake.fault({ kind: 'html-503', count: 2, retryAfterS: 1 });
+    log.push(`${at} ${kind}`);
+  } catch (err) {
+    log.push(`${at} ${kind} failed: ${errorMessage(err)}`);
+  }
+}
+
+/** The relay's config for the demo, validated by the same schema as a user's config file. */
+function demoConfig(
+  dir: string,
+  outputPath: string,
+  emulator: EmulatorHandle,
+  fake: ServiceNowFake | undefined,
+  metricsPort: number | undefined,
+): RelayConfig {
+  const sinks: unknown[] = [{ type: 'ndjson', path: outputPath }];
+  if (fake) {
+    sinks.push({
+      type: 'servicenow',
+      instanceUrl: fake.url,
+      auth: { kind: 'basic', username: 'relay', password: 'relay-demo' },
+    });
+  }
+  const file = {
+    topics: [...USERS.map((u) => `v2.users.${u}?presence&routingStatus`), `v2.routing.queues.${QUEUE}.conversations`],
+    stateDir: join(dir, 'state'),
+    session: { heartbeatMs: HEARTBEAT_MS },
+    outbox: { retryBaseMs: 200, retryMaxMs: 2_000, maxAttempts: 1_000 },
+    sinks,
+    ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
+  };
+  const env = {
+    GENESYS_API_BASE: emulator.apiBase,
+    GENESYS_LOGIN_BASE: emulator.loginBase,
+    GENESYS_CLIENT_ID: 'demo',
+    GENESYS_CLIENT_SECRET: 'demo',
+  };
+  return requireCredentials(loadConfig({ configFile: 'demo' }, { env, readFile: () => JSON.stringify(file) }));
+}
