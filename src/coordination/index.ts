@@ -8,7 +8,8 @@
  *    identical on all workers; a config change rolls out as a restart of all workers.
  * 2. `const store = await PgLeaseStore.open({ connectionString })` (creates its two tables), then
  *    `new ShardCoordinator({ store, workerId, shards })`, with `workerId = ${hostname}-${pid}-${random}`.
- * 3. `acquired(shard, epoch)` → open that shard's channel and sockets (the NotificationClient for just that shard's
+ * 3. Wire it with `new ShardLifecycle(coordinator, runner)` (shard-lifecycle.ts), which queues start/stop per shard.
+ *    `acquired(shard, epoch)` → open that shard's channel and sockets (the NotificationClient for just that shard's
  *    topics) and stamp `epoch` on what it writes (outbox rows / sink headers) where a fencing check is wanted.
  *    `lost(shard, reason)` and `released(shard)` → stop that shard's session at once, without waiting for a drain.
  *    Events already in the local outbox are still delivered: they are valid events, and the keys de-duplicate.
@@ -38,6 +39,7 @@
  */
 export type { Lease, LeaseGrant, LeaseStore } from './lease-store.ts';
 export { PgLeaseStore, type PgLeaseStoreOptions } from './pg-lease-store.ts';
+export { ShardLifecycle, type ShardRunner } from './shard-lifecycle.ts';
 export {
   ShardCoordinator,
   type CoordinatorState,
