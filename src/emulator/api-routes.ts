@@ -37,7 +37,7 @@ export async function handleApi(
     'inin-ratelimit-reset': '60',
   };
   const parsed = await readJson(req);
-  if (applyHttpFault(ctx, res, 'api', headers)) return;
+  if (applyHttpFault(ctx, req, res, 'api', headers)) return;
   const auth = checkBearer(ctx, req);
   if (!auth.ok) {
     sendJson(res, 401, errorBody(401, auth.code, auth.message), headers);

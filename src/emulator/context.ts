@@ -98,13 +98,21 @@ export function zeroCounters(): Counters {
   };
 }
 
+/** Which requests an armed HTTP fault answers, and how many more. */
+export interface HttpFaultScope {
+  remaining: number;
+  target: FaultTarget;
+  /** Only requests whose `METHOD /path` contains this text, e.g. `PUT /api/v2/notifications/channels/`. */
+  match: string | undefined;
+}
+
 /** Faults armed for the next API calls or socket subscribes. */
 /** Which requests an HTTP fault applies to. */
 export type FaultTarget = 'api' | 'login' | 'all';
 
 export interface PendingFaults {
-  rateLimit: { remaining: number; retryAfterS: number; target: FaultTarget };
-  serverError: { remaining: number; status: number; target: FaultTarget };
+  rateLimit: HttpFaultScope & { retryAfterS: number };
+  serverError: HttpFaultScope & { status: number };
   wsSubscribeErrors: number;
 }
 

@@ -46,6 +46,8 @@ export interface FaultSpec {
   status?: number;
   /** `rate-limit`, `server-error`: which requests. @default 'api' */
   target?: FaultTarget;
+  /** `rate-limit`, `server-error`: only requests whose `METHOD /path` contains this, e.g. `subscriptions`. @default all */
+  match?: string;
   /** `malformed-frame`: the raw text sent. @default '{"topicName":"v2.users' */
   payload?: string;
   /** `pong-delay`: delay before each pong. @default 0 */
@@ -60,7 +62,7 @@ export interface FaultResult {
 }
 
 const NUMBER_FIELDS = ['code', 'leadMs', 'count', 'retryAfterS', 'status', 'delayMs'] as const;
-const STRING_FIELDS = ['channelId', 'reason', 'token', 'clientId', 'payload', 'pattern'] as const;
+const STRING_FIELDS = ['channelId', 'reason', 'token', 'clientId', 'payload', 'pattern', 'match'] as const;
 
 /** Validates a control-API body into a FaultSpec, or returns an error message. */
 export function parseFaultSpec(body: unknown): FaultSpec | string {

@@ -123,14 +123,13 @@ function armHttp(
   spec: FaultSpec,
   extra: { retryAfterS: number } | { status: number },
 ): FaultResult {
-  const remaining = spec.count ?? 1;
-  const target = spec.target ?? 'api';
-  if (which === 'rateLimit' && 'retryAfterS' in extra) ctx.pending.rateLimit = { remaining, target, ...extra };
+  const scope = { remaining: spec.count ?? 1, target: spec.target ?? 'api', match: spec.match };
+  if (which === 'rateLimit' && 'retryAfterS' in extra) ctx.pending.rateLimit = { ...scope, ...extra };
   if (which === 'serverError' && 'status' in extra) {
     if (extra.status < 500 || extra.status > 599) throw new FaultInputError('server-error "status" must be 5xx.');
-    ctx.pending.serverError = { remaining, target, ...extra };
+    ctx.pending.serverError = { ...scope, ...extra };
   }
-  return { applied: remaining };
+  return { applied: scope.remaining };
 }
 
 function denyTopic(ctx: EmulatorContext, spec: FaultSpec): FaultResult {

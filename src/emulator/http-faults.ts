@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import type { EmulatorContext } from './context.ts';
+import type { IncomingMessage, ServerResponse as Response } from 'node:http';
+import type { EmulatorContext, HttpFaultScope } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
 import { rateLimitMessage } from './rate-limit.ts';
 
@@ -16,12 +16,18 @@ const SERVER_ERROR_CODES: Record<number, string> = {
  */
 export function applyHttpFault(
   ctx: EmulatorContext,
-  res: ServerResponse,
+  req: IncomingMessage,
+  res: Response,
   kind: 'api' | 'login',
   headers: Record<string, string>,
 ): boolean {
   const { serverError, rateLimit } = ctx.pending;
-  if (serverError.remaining > 0 && (serverError.target === 'all' || serverError.target === kind)) {
+  const requestLine = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0] ?? '/'}`;
+  const applies = (scope: HttpFaultScope): boolean =>
+    scope.remaining > 0 &&
+    (scope.target === 'all' || scope.target === kind) &&
+    (scope.match === undefined || requestLine.includes(scope.match));
+  if (applies(serverError)) {
     serverError.remaining--;
     ctx.counters.serverErrors++;
     const status = serverError.status;
@@ -29,7 +35,7 @@ export function applyHttpFault(
     sendJson(res, status, errorBody(status, code, 'The service is temporarily unavailable (emulated fault).'), headers);
     return true;
   }
-  if (rateLimit.remaining > 0 && (rateLimit.target === 'all' || rateLimit.target === kind)) {
+  if (applies(rateLimit)) {
     rateLimit.remaining--;
     ctx.counters.rateLimited++;
     const retryAfterS = rateLimit.retryAfterS;

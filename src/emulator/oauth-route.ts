@@ -24,7 +24,7 @@ export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, re
   ctx.counters.loginRequests++;
   const headers = { 'inin-correlation-id': newCorrelationId() };
   const form = new URLSearchParams(await readBody(req));
-  if (applyHttpFault(ctx, res, 'login', headers)) return;
+  if (applyHttpFault(ctx, req, res, 'login', headers)) return;
   if (req.method !== 'POST') {
     sendJson(res, 405, oauthError('invalid_request', 'method not allowed'), headers);
     return;

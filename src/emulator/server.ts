@@ -77,8 +77,8 @@ function createContext(options: EmulatorOptions): EmulatorContext {
     channels: new Map(),
     publishedByTopic: new Map(),
     pending: {
-      rateLimit: { remaining: 0, retryAfterS: 1, target: 'api' },
-      serverError: { remaining: 0, status: 503, target: 'api' },
+      rateLimit: { remaining: 0, retryAfterS: 1, target: 'api', match: undefined },
+      serverError: { remaining: 0, status: 503, target: 'api', match: undefined },
       wsSubscribeErrors: 0,
     },
     counters: zeroCounters(),

@@ -156,6 +156,15 @@ describe('emulator: rate limit', () => {
       assert.equal((await requestToken(emu)).status, 502);
       assert.equal((await session.api('/api/v2/notifications/channels')).status, 200);
       assert.equal(emu.state().counters.serverErrors, 2);
+      emu.fault({ kind: 'rate-limit', count: 1, match: 'PUT /api/v2/notifications/channels/' });
+      const channel = await session.createChannel();
+      assert.equal(
+        (await session.subscribe(channel.id, ['v2.users.a.presence'], 'POST')).status,
+        200,
+        'POST is not matched',
+      );
+      assert.equal((await session.subscribe(channel.id, ['v2.users.a.presence'])).status, 429);
+      assert.equal((await session.subscribe(channel.id, ['v2.users.a.presence'])).status, 200);
     } finally {
       await emu.close();
     }
