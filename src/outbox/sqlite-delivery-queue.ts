@@ -78,7 +78,7 @@ export class SqliteDeliveryQueue {
 
   claim(sink: string, limit: number): ClaimedBatch {
     const now = this.clock.now();
-    return this.db.transaction((): ClaimedBatch => {
+    return this.relaxed((): ClaimedBatch => {
       const rows = this.s.head.all(sink, Math.max(1, limit)) as PendingRow[];
       // Strict order per sink: stop at the first row that is not due, even if later ones are.
       const dueCount = rows.findIndex((r) => r.nextAttemptAt > now);
@@ -89,12 +89,12 @@ export class SqliteDeliveryQueue {
       });
       const nextDueAt = events.length === 0 && rows[0] !== undefined ? rows[0].nextAttemptAt : undefined;
       return { events, nextDueAt };
-    })();
+    });
   }
 
   settle(sink: string, settlements: readonly Settlement[]): void {
     const now = this.clock.now();
-    this.db.transaction(() => {
+    this.relaxed(() => {
       for (const s of settlements) {
         switch (s.action) {
           case 'ack':
@@ -108,14 +108,14 @@ export class SqliteDeliveryQueue {
             break;
         }
       }
-    })();
+    });
   }
 
   release(sink: string, seqs: readonly number[]): void {
     const now = this.clock.now();
-    this.db.transaction(() => {
+    this.relaxed(() => {
       for (const seq of seqs) this.s.release.run(now, seq, sink);
-    })();
+    });
   }
 
   listDead(sink: string, limit: number): DeadLetter[] {
@@ -175,6 +175,21 @@ export class SqliteDeliveryQueue {
         .run(sink, now, fromSeq, sinceAt).changes;
       return reset + added;
     })();
+  }
+
+  /**
+   * Runs delivery bookkeeping (claim, settle, release) in a transaction committed with `synchronous=NORMAL`: no fsync
+   * of its own. Losing such a commit to a power cut (never to a process crash) only rolls a row back to an earlier
+   * state, i.e. the event is delivered again, which at-least-once allows; the next append's FULL commit fsyncs it
+   * anyway. Without this, every batch would pay two more fsyncs on the event loop (measured ~3 ms each here).
+   */
+  private relaxed<T>(work: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(work)();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   private assertKnown(sink: string): void {
