@@ -17,8 +17,9 @@ export function createChannel(ctx: EmulatorContext, token: TokenRecord): Channel
     id: newChannelId(),
     clientId: token.clientId,
     ownerTokenId: token.id,
+    ownerTokenExpiresAt: token.expiresAt,
     createdAt: now,
-    expiresAt: now + ctx.options.channelTtlMs,
+    expiresAt: 0,
     lastUsedAt: now,
     topics: new Map(),
     delivery: new Set(),
@@ -28,6 +29,7 @@ export function createChannel(ctx: EmulatorContext, token: TokenRecord): Channel
     expiryTimer: undefined,
     warnTimer: undefined,
   };
+  channel.expiresAt = lifetimeEnd(ctx, channel, now);
   ctx.channels.set(channel.id, channel);
   ctx.counters.channelsCreated++;
   armExpiry(ctx, channel);
@@ -80,8 +82,13 @@ export function removeChannel(ctx: EmulatorContext, channel: ChannelRecord): voi
 export function touchChannel(ctx: EmulatorContext, channel: ChannelRecord): void {
   const now = ctx.options.clock.now();
   channel.lastUsedAt = now;
-  channel.expiresAt = now + ctx.options.channelTtlMs;
+  channel.expiresAt = lifetimeEnd(ctx, channel, now);
   armExpiry(ctx, channel);
+}
+
+function lifetimeEnd(ctx: EmulatorContext, channel: ChannelRecord, now: number): number {
+  const end = now + ctx.options.channelTtlMs;
+  return ctx.options.channelsEndWithToken ? Math.min(end, channel.ownerTokenExpiresAt) : end;
 }
 
 /** The live channel with this id, expiring it on the spot if its time has passed. */

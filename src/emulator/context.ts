@@ -41,6 +41,8 @@ export interface ChannelRecord {
   id: string;
   clientId: string;
   ownerTokenId: string;
+  /** The owner token's expiry, which caps the channel's when `channelsEndWithToken` is set. */
+  ownerTokenExpiresAt: number;
   createdAt: number;
   expiresAt: number;
   lastUsedAt: number;

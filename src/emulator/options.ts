@@ -47,6 +47,11 @@ export interface EmulatorOptions {
   takeoverCloseCode?: number;
   /** [U] Send `v2.system.socket_closing` `socketClosingLeadMs` before a channel expires. @default false */
   sendSocketClosingOnExpiry?: boolean;
+  /**
+   * [U] A channel also expires when the token that created it does (peers report `result:"404"` after token
+   * expiry); a subscribe cannot extend it past that token's expiry. @default false
+   */
+  channelsEndWithToken?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<EmulatorOptions, 'clients'>> & { clients: EmulatorClient[] };
@@ -92,5 +97,6 @@ function withDefaults(options: EmulatorOptions): ResolvedOptions {
     badChannelMode: options.badChannelMode ?? 'result-404',
     takeoverCloseCode: options.takeoverCloseCode ?? 1000,
     sendSocketClosingOnExpiry: options.sendSocketClosingOnExpiry ?? false,
+    channelsEndWithToken: options.channelsEndWithToken ?? false,
   };
 }

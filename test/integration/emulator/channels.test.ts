@@ -121,6 +121,28 @@ describe('emulator: channels', () => {
     }
   });
 
+  it('with channelsEndWithToken a channel ends when its token expires, even after a subscribe', async () => {
+    const clock = new ManualClock();
+    const { emu, api, createChannel, subscribe } = await openSession({
+      clock,
+      tokenTtlS: 100,
+      channelsEndWithToken: true,
+    });
+    try {
+      const channel = await createChannel();
+      assert.equal(channel.expires, new Date(clock.now() + 100_000).toISOString());
+      const probe = await Probe.open(channel.connectUri);
+      clock.advance(50_000);
+      assert.equal((await subscribe(channel.id, ['v2.users.u1.presence'])).status, 200);
+      clock.advance(50_000);
+      await probe.closed;
+      assert.equal((await api(`${CHANNELS}/${channel.id}`, { method: 'HEAD' })).status, 401, 'the token is gone too');
+      assert.equal(emu.state().channels.length, 0);
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('sendSocketClosingOnExpiry warns socketClosingLeadMs before the expiry close', async () => {
     const clock = new ManualClock();
     const { emu, createChannel } = await openSession({

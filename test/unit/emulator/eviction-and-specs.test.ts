@@ -14,6 +14,7 @@ function channel(id: string, lastUsedAt: number, connected: boolean): ChannelRec
     id,
     clientId: 'demo',
     ownerTokenId: 't1',
+    ownerTokenExpiresAt: 1e12,
     createdAt: 0,
     expiresAt: 1e12,
     lastUsedAt,
