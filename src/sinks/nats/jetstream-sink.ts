@@ -59,6 +59,8 @@ class JetStreamSink implements Sink {
   private readonly ackTimeoutMs: number;
   private ready: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
   private closed = false;
+  /** Stream ensured on the current connection; forgotten when a publish finds no stream, so it is re-created. */
+  private streamReady: Promise<void> | undefined;
   /** The live connection, once open; a permanently closed one (e.g. rejected creds) is replaced on next use. */
   private current: NatsConnection | undefined;
 
@@ -76,7 +78,9 @@ class JetStreamSink implements Sink {
     if (this.closed) return events.map(() => ({ kind: 'retryable', error: 'nats sink closed' }));
     let js: JetStreamClient;
     try {
-      js = (await this.connection()).js;
+      const conn = await this.connection();
+      await this.ensureStreamOnce(conn.nc);
+      js = conn.js;
     } catch (err) {
       const outcome = classifyNatsError(err);
       return events.map(() => outcome);
@@ -91,8 +95,18 @@ class JetStreamSink implements Sink {
     const ready = this.ready;
     this.ready = undefined;
     const conn = await ready?.catch(() => undefined);
-    // drain() flushes what is buffered and waits for in-flight acks; close() if that fails.
-    await conn?.nc.drain().catch(() => conn.nc.close());
+    if (!conn) return;
+    // drain() flushes what is buffered and waits for in-flight acks; bounded, because with the server gone it
+    // could wait for a reconnect that never comes. close() then drops the rest (the outbox still holds it).
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.ackTimeoutMs)));
+    const drained = conn.nc.drain().then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([drained, gaveUp]);
+    clearTimeout(timer);
+    if (!ok) await conn.nc.close();
   }
 
   private async publishOne(js: JetStreamClient, event: RelayEvent, signal: AbortSignal): Promise<DeliveryOutcome> {
@@ -101,14 +115,17 @@ class JetStreamSink implements Sink {
     hdrs.set('Content-Type', 'application/json');
     hdrs.set('Genesys-Topic', event.topicName);
     try {
-      const ack = await js.publish(subjectForTopic(this.prefix, event.topicName), JSON.stringify(event), {
+      const publish = js.publish(subjectForTopic(this.prefix, event.topicName), JSON.stringify(event), {
         msgID: event.relay.key,
         timeout: this.ackTimeoutMs,
         headers: hdrs,
       });
+      const ack = await raceAbort(publish, signal);
       // duplicate:true means the stream already holds this key: delivered, exactly once.
       return ack.stream ? { kind: 'delivered' } : { kind: 'retryable', error: 'nats: empty PubAck' };
     } catch (err) {
+      // No stream answered for the subject: it was deleted (or never made); ensure it again on the next batch.
+      if (err instanceof Error && err.name === 'JetStreamNotEnabled') this.streamReady = undefined;
       return classifyNatsError(err);
     }
   }
@@ -117,6 +134,7 @@ class JetStreamSink implements Sink {
     if (this.current?.isClosed()) {
       this.current = undefined;
       this.ready = undefined;
+      this.streamReady = undefined;
     }
     if (!this.ready) {
       const attempt = this.open();
@@ -143,19 +161,35 @@ class JetStreamSink implements Sink {
         ? {}
         : { authenticator: credsAuthenticator(new TextEncoder().encode(o.credentials)) }),
     });
-    try {
-      if (o.createStream ?? true) {
-        await ensureStream(await jetstreamManager(nc), {
+    this.current = nc;
+    return { nc, js: jetstream(nc) };
+  }
+
+  private ensureStreamOnce(nc: NatsConnection): Promise<void> {
+    const o = this.options;
+    if (!(o.createStream ?? true)) return Promise.resolve();
+    if (!this.streamReady) {
+      const attempt = jetstreamManager(nc).then(async (jsm) => {
+        await ensureStream(jsm, {
           name: o.stream ?? 'GENESYS',
           subject: `${this.prefix}.>`,
           duplicateWindowMs: o.duplicateWindowMs ?? 120_000,
         });
-      }
-      this.current = nc;
-      return { nc, js: jetstream(nc) };
-    } catch (err) {
-      await nc.close();
-      throw err;
+      });
+      attempt.catch(() => {
+        if (this.streamReady === attempt) this.streamReady = undefined;
+      });
+      this.streamReady = attempt;
     }
+    return this.streamReady;
   }
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (the publish itself cannot be recalled). */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('delivery aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

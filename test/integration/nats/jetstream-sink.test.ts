@@ -170,4 +170,35 @@ describe('JetStream sink stream management (real nats-server)', { skip: natsSkip
       await sink.close();
     }
   });
+
+  it('re-creates a stream deleted under it on the next batch', async () => {
+    const sink = createJetStreamSink({ servers: server.url, stream: 'AGAIN', subjectPrefix: 'again' });
+    try {
+      assert.equal(kinds(await sink.deliver([event('v2.users.u-1.presence', 1)], signal())), 'delivered');
+      await (await jetstreamManager(nc)).streams.delete('AGAIN');
+      const next = [event('v2.users.u-2.presence', 2)];
+      assert.equal(kinds(await sink.deliver(next, signal())), 'retryable', 'no stream answers the publish');
+      assert.equal(kinds(await sink.deliver(next, signal())), 'delivered', 'the stream was ensured again');
+      assert.equal((await (await jetstreamManager(nc)).streams.info('AGAIN')).state.messages, 1);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('an abort ends a publish that waits for its PubAck (server gone) without waiting for the ack timeout', async () => {
+    const sink = createJetStreamSink({ servers: server.url, ackTimeoutMs: 30_000 });
+    try {
+      assert.equal(kinds(await sink.deliver([event('v2.users.u-1.presence', 7)], signal())), 'delivered');
+      await server.kill();
+      const controller = new AbortController();
+      const startedAt = Date.now();
+      const pending = sink.deliver([event('v2.users.u-2.presence', 8)], controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      const [outcome] = await pending;
+      assert.deepEqual(outcome, { kind: 'retryable', error: 'nats: delivery aborted' });
+      assert.ok(Date.now() - startedAt < 5000, 'returned long before the 30 s ack timeout');
+    } finally {
+      await sink.close();
+    }
+  });
 });
