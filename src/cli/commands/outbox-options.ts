@@ -22,16 +22,17 @@ export function nonNegativeInt(value: string): number {
 }
 
 /**
- * Opens the state directory's outbox, runs `work`, closes it. Errors (missing directory, unknown sink) become
- * commander errors: one line on stderr and exit code 1, not a stack trace.
+ * Opens the state directory's outbox, runs `work`, closes it. Errors (missing directory, unknown sink) become one line
+ * on stderr and exit code 1: not a stack trace, and not the usage text either, since the flags were fine.
  */
-export function withOutbox(command: Command, stateDir: string, work: (outbox: SqliteOutbox) => void): void {
+export function withOutbox(stateDir: string, work: (outbox: SqliteOutbox) => void): void {
   let outbox: SqliteOutbox | undefined;
   try {
     outbox = openExistingOutbox(stateDir);
     work(outbox);
   } catch (err) {
-    command.error(`error: ${errorMessage(err)}`, { exitCode: 1 });
+    process.stderr.write(`error: ${errorMessage(err)}\n`);
+    process.exitCode = 1;
   } finally {
     outbox?.close();
   }

@@ -30,7 +30,7 @@ export function register(program: Command): void {
         command.error('error: give --from-seq or --since, not both', { exitCode: 1 });
       }
       const from: ReplayFrom = flags.since !== undefined ? { sinceAt: flags.since } : { fromSeq: flags.fromSeq ?? 0 };
-      withOutbox(command, flags.stateDir, (outbox) => {
+      withOutbox(flags.stateDir, (outbox) => {
         const count = outbox.replay(flags.sink, from);
         process.stdout.write(`marked ${count} event(s) of sink "${flags.sink}" for re-delivery\n`);
       });
