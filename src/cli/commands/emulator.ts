@@ -9,6 +9,7 @@ interface EmulatorFlags {
   channelTtlMs?: number;
   tokenTtlS?: number;
   eventsPerSecond?: number;
+  rateLimitPerMinute?: number;
   client: EmulatorClient[];
 }
 
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--channel-ttl-ms <n>', 'channel lifetime, reset by subscribe', nonNegative)
     .option('--token-ttl-s <n>', 'access token lifetime in seconds', nonNegative)
     .option('--events-per-second <n>', 'rate of generated events over subscribed topics', nonNegative)
+    .option('--rate-limit-per-minute <n>', 'API requests per token per minute before 429', nonNegative)
     .option('--client <id:secret>', 'add an OAuth client (repeatable)', addClient, [])
     .action(async (flags: EmulatorFlags) => {
       await runEmulator(flags);
@@ -52,9 +54,14 @@ async function runEmulator(flags: EmulatorFlags): Promise<void> {
     ...(flags.channelTtlMs === undefined ? {} : { channelTtlMs: flags.channelTtlMs }),
     ...(flags.tokenTtlS === undefined ? {} : { tokenTtlS: flags.tokenTtlS }),
     ...(flags.eventsPerSecond === undefined ? {} : { eventsPerSecond: flags.eventsPerSecond }),
+    ...(flags.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: flags.rateLimitPerMinute }),
   });
   const { apiBase, loginBase, controlBase } = emulator;
   process.stdout.write(`${JSON.stringify({ apiBase, loginBase, controlBase })}\n`);
+  // stdout carries exactly one machine-readable line; the human hint goes to stderr.
+  process.stderr.write(
+    `genesys-relay emulator ready: OAuth client demo/demo; state at ${controlBase}/control/state; Ctrl-C stops it\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

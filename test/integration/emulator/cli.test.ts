@@ -32,8 +32,10 @@ describe('emulator: CLI command', () => {
         '--client',
         'ops:pw',
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const lines = createInterface({ input: child.stdout });
       const [first] = (await once(lines, 'line')) as [string];
@@ -51,7 +53,8 @@ describe('emulator: CLI command', () => {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];
-      assert.equal(code, 0);
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, /emulator ready/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

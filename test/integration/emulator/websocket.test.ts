@@ -90,6 +90,32 @@ describe('emulator: WebSocket', () => {
     }
   });
 
+  it('socket subscribes obey permissions and the topic limit', async () => {
+    const { emu, createChannel, subscribe } = await openSession({
+      maxTopicsPerChannel: 2,
+      clients: [{ id: 'demo', secret: 'demo', deniedTopics: ['v2.users.boss.presence'] }],
+    });
+    try {
+      const channel = await createChannel();
+      await subscribe(channel.id, ['v2.users.a.presence', 'v2.users.b.presence']);
+      const probe = await Probe.open(channel.connectUri);
+      probe.send({ message: 'subscribe', topics: ['v2.users.boss.presence'], correlationId: 'd' });
+      const denied = await probe.next();
+      assert.equal(denied.result, '403');
+      assert.equal(denied.correlationId, 'd');
+      probe.send({ message: 'subscribe', topics: ['v2.users.c.presence'], correlationId: 'l' });
+      const limited = await probe.next();
+      assert.equal(limited.result, '400');
+      assert.match(limited.message ?? '', /limited to 2/);
+      probe.send({ message: 'subscribe', topics: ['v2.system.socket_closing'], correlationId: 's' });
+      assert.equal((await probe.next()).result, '400');
+      assert.deepEqual(emu.state().channels[0]?.topics, ['v2.users.a.presence', 'v2.users.b.presence']);
+      probe.close();
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('a second socket on the same channel takes over and the older one is closed', async () => {
     const { emu, createChannel, subscribe } = await openSession({ takeoverCloseCode: 4000 });
     try {
