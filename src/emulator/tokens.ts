@@ -16,9 +16,17 @@ export function issueToken(ctx: EmulatorContext, clientId: string): TokenRecord 
     windowStartAt: now,
     windowCount: 0,
   };
+  if (ctx.tokens.size >= PRUNE_AT) pruneExpired(ctx, now);
   ctx.tokens.set(token.value, token);
   ctx.counters.tokensIssued++;
   return token;
+}
+
+/** Long soaks with short-lived tokens would otherwise grow the token table (and the state) without bound. */
+const PRUNE_AT = 1000;
+
+function pruneExpired(ctx: EmulatorContext, now: number): void {
+  for (const [value, token] of ctx.tokens) if (token.expiresAt <= now) ctx.tokens.delete(value);
 }
 
 export type BearerCheck =
