@@ -2,7 +2,8 @@ import type { Random } from '../core/backoff.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { ClosedError, ConfigError, errorMessage, RelayError } from '../core/errors.ts';
 import { DedupeWindow } from '../envelope/dedupe.ts';
-import { eventKey, type RelayEvent } from '../envelope/envelope.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import { dedupeIdentity, relayFields } from '../envelope/relay-fields.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
 import { GenesysRestClient } from '../genesys/rest-client.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
@@ -48,6 +49,8 @@ export class NotificationClient {
   private closing: Promise<void> | undefined;
   private startPromise: Promise<void> | undefined;
   private nextShard = 0;
+  private lastIsoMs = Number.NaN;
+  private lastIso = '';
 
   constructor(private readonly options: NotificationClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -289,8 +292,7 @@ export class NotificationClient {
   ): void {
     if (!this.accepting) return;
     this.counters.eventsReceived++;
-    const key = eventKey(frame.topicName, correlationId, raw);
-    if (!this.dedupe.add(key, receivedAt)) {
+    if (!this.dedupe.add(dedupeIdentity(frame.topicName, correlationId, raw), receivedAt)) {
       this.counters.duplicatesDropped++;
       return;
     }
@@ -299,45 +301,48 @@ export class NotificationClient {
       version: frame.version,
       eventBody: frame.eventBody,
       metadata: frame.metadata ?? {},
-      relay: { receivedAt: new Date(receivedAt).toISOString(), channelId, key },
+      relay: relayFields(this.isoAt(receivedAt), channelId, frame.topicName, correlationId, raw),
     };
     this.counters.eventsDelivered++;
     this.queue?.push(event);
     if (this.options.onEvent) this.callOnEvent(this.options.onEvent, event);
   }
 
+  /** Events arrive in bursts within one millisecond; format each millisecond's timestamp once. */
+  private isoAt(ms: number): string {
+    if (ms !== this.lastIsoMs) {
+      this.lastIsoMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
   /** Calls onEvent in arrival order; an async handler is awaited before the next call. */
   private callOnEvent(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
-    const invoke = async (): Promise<void> => {
-      try {
-        await handler(event);
-      } catch (err) {
-        this.reportError(
-          new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
-        );
-      }
-    };
-    if (this.pendingDeliveries === 0) {
-      let result: void | Promise<void>;
-      try {
-        result = handler(event);
-      } catch (err) {
-        this.reportError(
-          new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
-        );
-        return;
-      }
-      if (!(result instanceof Promise)) return;
-      this.track(
-        result.catch((err: unknown) =>
-          this.reportError(
-            new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }),
-          ),
-        ),
-      );
+    if (this.pendingDeliveries > 0) {
+      this.track(this.delivery.then(() => this.invokeAsync(handler, event)));
       return;
     }
-    this.track(this.delivery.then(invoke));
+    let result: void | Promise<void>;
+    try {
+      result = handler(event);
+    } catch (err) {
+      this.onEventFailed(err);
+      return;
+    }
+    if (result instanceof Promise) this.track(result.catch((err: unknown) => this.onEventFailed(err)));
+  }
+
+  private async invokeAsync(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): Promise<void> {
+    try {
+      await handler(event);
+    } catch (err) {
+      this.onEventFailed(err);
+    }
+  }
+
+  private onEventFailed(err: unknown): void {
+    this.reportError(new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }));
   }
 
   private track(promise: Promise<void>): void {

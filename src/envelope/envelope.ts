@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * One notification as the relay hands it on: the original Genesys frame's fields at the top level
@@ -29,5 +29,6 @@ export interface RelayFields {
  */
 export function eventKey(topicName: string, correlationId: string | undefined, rawFrame: string): string {
   const identity = correlationId ? `${topicName.toLowerCase()}\u0000${correlationId}` : `raw\u0000${rawFrame}`;
-  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+  // One-shot crypto.hash is about twice as fast as createHash() on this per-event path; same digest.
+  return hash('sha256', identity, 'hex').slice(0, 32);
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFrame } from '../../../src/envelope/parse-frame.ts';
 import { DedupeWindow } from '../../../src/envelope/dedupe.ts';
+import { eventKey } from '../../../src/envelope/envelope.ts';
+import { dedupeIdentity, relayFields } from '../../../src/envelope/relay-fields.ts';
 
 describe('parseFrame', () => {
   const cases: Array<[string, string, string]> = [
@@ -71,5 +73,22 @@ describe('DedupeWindow', () => {
     assert.equal(d.size, 3);
     assert.equal(d.has('a', 0), false);
     assert.equal(d.has('d', 0), true);
+  });
+});
+
+describe('relayFields', () => {
+  it('computes the key lazily and exposes it to JSON, spread and structuredClone', () => {
+    const raw = '{"topicName":"v2.a","eventBody":{},"metadata":{"CorrelationId":"c"}}';
+    const fields = relayFields('2026-01-01T00:00:00.000Z', 'ch', 'v2.a', 'c', raw);
+    const expected = eventKey('v2.a', 'c', raw);
+    assert.equal(fields.key, expected);
+    assert.equal((JSON.parse(JSON.stringify(fields)) as { key: string }).key, expected);
+    assert.equal({ ...fields }.key, expected);
+    assert.equal(structuredClone(fields).key, expected);
+  });
+
+  it('dedupe identity: topic + CorrelationId, else the raw frame', () => {
+    assert.equal(dedupeIdentity('v2.a', 'c', 'raw'), 'v2.a\u0000c');
+    assert.equal(dedupeIdentity('v2.a', undefined, 'raw'), 'raw');
   });
 });
