@@ -186,7 +186,9 @@ export class SqliteDeliveryQueue {
   private relaxed<T>(work: () => T): T {
     this.db.pragma('synchronous = NORMAL');
     try {
-      return this.db.transaction(work)();
+      // IMMEDIATE takes the write lock before reading, so two processes on one file (a rolling restart) cannot both
+      // claim the same rows; the second waits for busy_timeout instead of failing on a stale snapshot.
+      return this.db.transaction(work).immediate();
     } finally {
       this.db.pragma('synchronous = FULL');
     }
