@@ -1,0 +1,126 @@
+import type { ClientCounters } from '../src/client/index.ts';
+import { startEmulator, type EmulatorHandle, type EmulatorState } from '../src/emulator/index.ts';
+import { FaultScheduler } from './fault-scheduler.ts';
+import { PublishingLoad } from './load.ts';
+import { Ledger } from './ledger.ts';
+import type { SoakOptions } from './options.ts';
+import { buildPipeline, canaryTopic, soakTopics, type Pipeline } from './pipeline.ts';
+import { forkPrng } from './prng.ts';
+import { buildResult, type SoakResult } from './result.ts';
+import { Sampler } from './sampler.ts';
+
+/** What the run produced, before analysis. */
+export interface SoakRun {
+  options: SoakOptions;
+  startedAt: number;
+  loadStoppedAt: number;
+  endedAt: number;
+  ledger: Ledger;
+  pipeline: Pipeline;
+  scheduler: FaultScheduler;
+  sampler: Sampler;
+  clientCounters: ClientCounters;
+  emulatorState: EmulatorState;
+  drained: boolean;
+}
+
+/**
+ * One bounded soak: the emulator with scaled-down lifetimes, a steady publishing load, the relay pipeline as a
+ * library, and a fault scheduler; then a drain and the analysis. Everything runs in this process.
+ */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const emulator = await startEmulator({
+    heartbeatMs: options.heartbeatMs,
+    socketClosingLeadMs: options.socketClosingLeadMs,
+    channelTtlMs: options.channelTtlMs,
+    tokenTtlS: options.tokenTtlS,
+  });
+  try {
+    return buildResult(await exercise(emulator, options));
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise<SoakRun> {
+  const topics = soakTopics(options);
+  const ledger = new Ledger(topics);
+  const pipeline = buildPipeline(emulator, ledger, options, forkPrng(options.seed, 'client'));
+  const load = new PublishingLoad(emulator, ledger, topics, options.ratePerSecond, forkPrng(options.seed, 'load'));
+  pipeline.client.on('rejectedTopics', (info) => info.rejected.forEach((t) => load.retire(t.id ?? '')));
+  const scheduler = new FaultScheduler(emulator, pipeline.observer, forkPrng(options.seed, 'faults'), {
+    meanIntervalMs: options.meanFaultIntervalMs,
+    minIntervalMs: options.minFaultIntervalMs,
+    coverAllKinds: options.coverAllKinds,
+    effectTimeoutMs: Math.max(2_000, pipeline.liveness.watchdogMs * 4),
+    recoveryTimeoutMs: 15_000,
+    canaryTopic: canaryTopic(),
+    pongTimeoutMs: pipeline.liveness.pongTimeoutMs,
+    log: options.log,
+  });
+  const sampler = new Sampler({
+    published: () => load.published,
+    received: () => pipeline.client.counters.eventsDelivered,
+    delivered: () => pipeline.sink.delivered,
+    outboxPending: () => pipeline.outbox.stats().sinks.find((s) => s.sink === 'soak')?.pending ?? 0,
+    shardsLive: () => pipeline.observer.liveCount(),
+  });
+  pipeline.dispatcher.start();
+  await pipeline.client.start();
+  const startedAt = Date.now();
+  sampler.start();
+  load.start();
+  const faults = scheduler.run();
+  await sleep(options.durationMs);
+  // A short run keeps going until every fault variant has had its turn (bounded).
+  for (let waited = 0; options.coverAllKinds && !scheduler.covered && waited < 60_000; waited += 100) await sleep(100);
+  scheduler.stop();
+  await faults;
+  load.stop();
+  const loadStoppedAt = Date.now();
+  options.log(`load stopped after ${Math.round((loadStoppedAt - startedAt) / 1000)} s; draining`);
+  const drained = await drain(emulator, pipeline, options.drainTimeoutMs);
+  sampler.stop();
+  const clientCounters = { ...pipeline.client.counters };
+  await pipeline.close();
+  const emulatorState = emulator.state();
+  const endedAt = Date.now();
+  const run = { options, startedAt, loadStoppedAt, endedAt, ledger, pipeline, scheduler, sampler, drained };
+  return { ...run, clientCounters, emulatorState };
+}
+
+/**
+ * Heals every lingering fault, lets the shards come back and the last frames arrive, then waits until the sink has
+ * everything the outbox accepted. False if that did not happen within `timeoutMs`.
+ */
+async function drain(emulator: EmulatorHandle, pipeline: Pipeline, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  emulator.fault({ kind: 'clear' });
+  await pipeline.observer.until(() => pipeline.observer.allLive(), timeoutMs);
+  await quiet(() => pipeline.client.counters.eventsReceived, 300, deadline);
+  pipeline.outbox.flush();
+  while (Date.now() < deadline) {
+    const { appends, sink } = pipeline;
+    if (appends.pending === 0 && sink.delivered >= appends.ok) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+/** Waits until `value()` has not changed for `stillMs` (or the deadline). */
+async function quiet(value: () => number, stillMs: number, deadline: number): Promise<void> {
+  let last = value();
+  let stillSince = Date.now();
+  while (Date.now() < deadline && Date.now() - stillSince < stillMs) {
+    await sleep(20);
+    const now = value();
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

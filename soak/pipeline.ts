@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { RefreshingTokenProvider } from '../src/auth/refreshing-token-provider.ts';
+import { NotificationClient, type SessionConfig } from '../src/client/index.ts';
+import type { EmulatorHandle } from '../src/emulator/index.ts';
+import type { RelayEvent } from '../src/envelope/envelope.ts';
+import { GenesysRestClient } from '../src/genesys/rest-client.ts';
+import { Dispatcher } from '../src/outbox/dispatcher.ts';
+import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import type { Ledger } from './ledger.ts';
+import { ClientObserver } from './observer.ts';
+import type { SoakOptions } from './options.ts';
+import type { Prng } from './prng.ts';
+import { RecordingSink } from './recording-sink.ts';
+
+/** Outcomes of the client → outbox hand-off. */
+export interface AppendCounters {
+  ok: number;
+  duplicate: number;
+  failed: number;
+  pending: number;
+}
+
+/** The relay as a library: NotificationClient → SqliteOutbox → Dispatcher → RecordingSink. */
+export interface Pipeline {
+  client: NotificationClient;
+  observer: ClientObserver;
+  outbox: SqliteOutbox;
+  dispatcher: Dispatcher;
+  sink: RecordingSink;
+  appends: AppendCounters;
+  /** Liveness settings the client was given (scaled to the emulator's heartbeat). */
+  liveness: { watchdogMs: number; pingIntervalMs: number; pongTimeoutMs: number; missedPongLimit: number };
+  close(): Promise<void>;
+}
+
+export function buildPipeline(emulator: EmulatorHandle, ledger: Ledger, options: SoakOptions, random: Prng): Pipeline {
+  const tokens = RefreshingTokenProvider.clientCredentials({
+    loginBase: emulator.loginBase,
+    clientId: 'demo',
+    clientSecret: 'demo',
+    random: () => random.next(),
+  });
+  const api = new GenesysRestClient({ apiBase: emulator.apiBase, tokens, random: () => random.next() });
+  const outbox = new SqliteOutbox({
+    path: join(options.stateDir, 'outbox.db'),
+    retentionMs: 10_000,
+    pruneIntervalMs: 5_000,
+  });
+  const sink = new RecordingSink(ledger, options.ndjsonPath);
+  const dispatcher = new Dispatcher({ outbox, sinks: [sink], pollIntervalMs: 200 });
+  const appends: AppendCounters = { ok: 0, duplicate: 0, failed: 0, pending: 0 };
+  const liveness = scaledLiveness(options.heartbeatMs);
+  const observer = new ClientObserver();
+  const client = new NotificationClient({
+    api,
+    tokens,
+    topics: soakTopics(options),
+    random: () => random.next(),
+    heartbeatMs: options.heartbeatMs,
+    ...liveness,
+    maxTopicsPerChannel: options.maxTopicsPerChannel,
+    session: scaledSession(options),
+    // Not awaited: the client awaits async handlers one at a time, which would serialise every group commit.
+    onEvent: (event) => {
+      observer.onEvent(Date.now(), event.relay.channelId);
+      ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
+      append(outbox, event, appends);
+    },
+  });
+  observer.attach(client);
+  const close = async (): Promise<void> => {
+    await client.close();
+    outbox.flush();
+    await dispatcher.close({ drainTimeoutMs: 2_000 });
+    outbox.close();
+    await sink.close();
+    await api.close();
+    tokens.close();
+  };
+  return { client, observer, outbox, dispatcher, sink, appends, liveness, close };
+}
+
+function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): void {
+  counters.pending++;
+  outbox.append(event).then(
+    (result) => {
+      counters.pending--;
+      if (result.duplicate) counters.duplicate++;
+      else counters.ok++;
+    },
+    () => {
+      counters.pending--;
+      counters.failed++;
+    },
+  );
+}
+
+/** Genesys's ratios (watchdog 2× the heartbeat), with some slack for event-loop stalls at a few ms of scale. */
+function scaledLiveness(heartbeatMs: number): Pipeline['liveness'] {
+  return {
+    watchdogMs: heartbeatMs * 4,
+    pingIntervalMs: heartbeatMs * 2,
+    pongTimeoutMs: heartbeatMs * 2,
+    missedPongLimit: 2,
+  };
+}
+
+function scaledSession(options: SoakOptions): Partial<SessionConfig> {
+  return {
+    createTimeoutMs: 5_000,
+    subscribeTimeoutMs: 5_000,
+    checkTimeoutMs: 3_000,
+    connectTimeoutMs: 3_000,
+    closeTimeoutMs: 500,
+    rolloverTimeoutMs: Math.max(1_000, options.socketClosingLeadMs * 2),
+    stableAfterMs: 500,
+    // Renew at half the remaining lifetime: a scaled channel lives seconds, and a 429's Retry-After (≥ 1 s) must fit
+    // in what is left, as it comfortably does in the real 24 h.
+    renewFraction: 0.5,
+    backoff: { baseMs: 50, maxMs: 2_000, firstImmediate: true },
+  };
+}
+
+const uuid = (kind: number, n: number): string =>
+  `${String(n).padStart(8, '0')}-000${kind}-4000-8000-${String(n).padStart(12, '0')}`;
+
+/** Users' presence and routing status, queues' conversations, and one canary user for the deny-topic fault. */
+export function soakTopics(options: Pick<SoakOptions, 'users' | 'queues'>): string[] {
+  const topics: string[] = [];
+  for (let i = 1; i <= options.users; i++) {
+    topics.push(`v2.users.${uuid(1, i)}.presence`, `v2.users.${uuid(1, i)}.routingStatus`);
+  }
+  for (let i = 1; i <= options.queues; i++) topics.push(`v2.routing.queues.${uuid(2, i)}.conversations`);
+  topics.push(canaryTopic());
+  return topics;
+}
+
+export function canaryTopic(): string {
+  return `v2.users.${uuid(9, 1)}.presence`;
+}

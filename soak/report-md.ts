@@ -1,0 +1,156 @@
+import { EXPLAINED, type LossClass } from './loss-analysis.ts';
+import type { SoakResult } from './result.ts';
+import type { Summary } from './stats.ts';
+
+/** The human report (latest.md): parameters, verdict, counts, loss, faults, gaps, memory, and the chart. */
+export function renderMarkdown(r: SoakResult, svgName: string): string {
+  return [
+    header(r),
+    checksSection(r),
+    countsSection(r),
+    lossSection(r),
+    faultsSection(r),
+    gapsSection(r),
+    memorySection(r),
+    `## Chart\n\n![events/s, RSS and outbox depth over time, with fault markers](${svgName})\n`,
+  ].join('\n');
+}
+
+function header(r: SoakResult): string {
+  const p = r.parameters;
+  return `# Chaos soak: ${r.passed ? 'PASSED' : 'FAILED'}
+
+Started ${r.startedAt}; load ran ${r.loadS.toFixed(0)} s; Node ${p.node}. Repeat with
+\`npm run soak -- --duration-s ${p.durationS} --rate ${p.ratePerSecond} --seed ${p.seed}\`.
+
+| Parameter | Value | Genesys |
+|---|---|---|
+| seed | ${p.seed} | |
+| publishing rate | ${p.ratePerSecond} events/s over ${p.topics} topics | |
+| topics per channel | ${p.maxTopicsPerChannel} (so several shards) | 1000 |
+| heartbeat | ${p.heartbeatMs} ms | 30 s |
+| socket_closing lead | ${p.socketClosingLeadMs} ms | 60 s |
+| channel TTL | ${p.channelTtlMs} ms | 24 h |
+| token TTL | ${p.tokenTtlS} s | 24 h |
+| mean time between faults | ${p.meanFaultIntervalMs} ms | |
+| in-flight tolerance | ${p.inFlightToleranceMs} ms | |
+`;
+}
+
+function checksSection(r: SoakResult): string {
+  const rows = r.checks.map((c) => `| ${c.ok ? 'ok' : '**FAIL**'} | ${c.name} | ${c.detail} |`);
+  return `## Verdict\n\n| | Check | Detail |\n|---|---|---|\n${rows.join('\n')}\n`;
+}
+
+function countsSection(r: SoakResult): string {
+  const { loss, client, emulator } = r;
+  return `## Counts
+
+| Stage | Events |
+|---|---|
+| published by the emulator | ${loss.published} |
+| written to a socket by the emulator | ${emulator.sent} (frames; an event on two channels during a rollover counts twice) |
+| frames read by the client | ${client.eventsReceived} |
+| duplicates removed by the client (rollover overlap) | ${client.duplicatesDropped} |
+| handed on by the client | ${client.eventsDelivered} |
+| committed to the outbox | ${r.appends.ok} (outbox duplicates ${r.appends.duplicate}, failures ${r.appends.failed}) |
+| delivered by the sink | ${loss.delivered} distinct events |
+| lost | ${loss.lost} (explained ${loss.explained}, **unexplained ${loss.unexplained}**) |
+| delivered twice | ${loss.duplicatesDelivered} |
+| reconnects / rollovers / gaps | ${client.reconnects} / ${client.rollovers} / ${client.gaps} |
+| channels created / expired / evicted | ${emulator.channelsCreated} / ${emulator.channelsExpired} / ${emulator.channelsEvicted} |
+| tokens issued / 429s / 5xx served | ${emulator.tokensIssued} / ${emulator.rateLimited} / ${emulator.serverErrors} |
+| malformed frames skipped | ${client.malformedFrames} |
+`;
+}
+
+const CLASS_TEXT: Record<LossClass, string> = {
+  'no-socket': 'not written to any socket, during a client gap',
+  'dying-socket': 'written to a socket that was dying (within the gap or just before it)',
+  'topic-rejected': 'topic refused by the server (deny-topic) and reported by the client',
+  'not-sent-no-gap': 'not written to any socket, yet no client gap',
+  'sent-not-received': 'written to a live socket, never handed on',
+  'received-not-delivered': 'handed on by the client, never delivered by the sink',
+};
+
+function lossSection(r: SoakResult): string {
+  const rows = (Object.keys(CLASS_TEXT) as LossClass[]).map(
+    (cls) =>
+      `| ${EXPLAINED.has(cls) ? 'explained' : '**unexplained**'} | \`${cls}\` | ${CLASS_TEXT[cls]} | ${r.loss.byClass[cls]} |`,
+  );
+  const samples = r.loss.unexplainedSamples.map(
+    (s) => `- ${s.topic} #${s.sequence} at ${new Date(s.publishedAt).toISOString()}: ${s.cls}`,
+  );
+  return `## Loss
+
+Genesys does not queue or replay events published while a channel has no socket (genesys-api.md §5.2), so those
+losses are the API's, recorded by the client as gaps for a REST resync. Any other loss is a relay bug.
+
+| | Class | Meaning | Events |
+|---|---|---|---|
+${rows.join('\n')}
+
+Warned socket_closing: ${r.warnedClosing.injected} injected, ${r.warnedClosing.rolledOver} rolled over make-before-break, ${r.warnedClosing.lostInWindows} events lost in their windows.
+${samples.length > 0 ? `\nUnexplained (first ${samples.length}):\n\n${samples.join('\n')}\n` : ''}`;
+}
+
+function faultsSection(r: SoakResult): string {
+  const rows = Object.entries(r.recoveryByFault).map(
+    ([name, s]) => `| ${name} | ${s.injected} | ${s.unrecovered} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`,
+  );
+  return `## Faults and recovery
+
+Recovery = from injection to the first event handed on after every shard is live again.
+
+| Fault | Injected | Unrecovered | p50 | p99 | max |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
+}
+
+function gapsSection(r: SoakResult): string {
+  const byReason = new Map<string, number[]>();
+  for (const gap of r.gaps) {
+    const reason = gap.reason.replace(/\d+ ms/g, 'N ms');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), gap.durationMs]);
+  }
+  const rows = [...byReason].map(([reason, d]) => `| ${reason} | ${d.length} | ${ms(Math.max(...d))} |`);
+  const spontaneous = r.gaps.filter((g) => g.faultIndex === undefined);
+  const corrected = r.gaps.filter((g) => g.reportedStartAt > g.startAt);
+  const worst = Math.max(0, ...corrected.map((g) => g.reportedStartAt - g.startAt));
+  return `## Gaps
+
+${r.gaps.length} gaps; duration ${summaryText(r.gapDurations)}. ${spontaneous.length} not caused by an injected fault${
+    spontaneous.length > 0
+      ? `: ${spontaneous.map((g) => `${g.shardId} "${g.reason}" ${g.durationMs} ms`).join('; ')}`
+      : ''
+  }.
+Rollovers by reason: ${JSON.stringify(r.rolloversByReason)}.
+
+| Reason | Gaps | Longest |
+|---|---|---|
+${rows.join('\n')}
+
+Client finding: ${corrected.length} stale-socket gaps were reported as starting at detection rather than at the last
+frame (up to ${worst} ms late); the soak starts them at the last event it saw on that channel.
+`;
+}
+
+function memorySection(r: SoakResult): string {
+  const m = r.memory;
+  return `## Memory and backlog
+
+RSS ${m.startMb.toFixed(0)} MB at start, ${m.maxMb.toFixed(0)} MB max, ${m.endMb.toFixed(0)} MB at the end; slope
+${m.slopeMbPerMin.toFixed(2)} MB/min over the run, ${m.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half.
+The soak's own ledger (about 20 bytes per published event) lives in the same process and is part of these figures.
+Outbox depth: max ${r.outbox.maxPending}, ${r.outbox.endPending} at the end.
+`;
+}
+
+function summaryText(s: Summary): string {
+  return s.count === 0 ? 'n/a' : `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
+}
+
+function ms(value: number | undefined): string {
+  return value === undefined ? 'n/a' : `${Math.round(value)} ms`;
+}

@@ -1,0 +1,141 @@
+import type { ClientCounters } from '../src/client/index.ts';
+import type { Counters } from '../src/emulator/index.ts';
+import type { FaultRecord } from './fault-scheduler.ts';
+import type { SoakRun } from './harness.ts';
+import { analyseLoss, type LossReport } from './loss-analysis.ts';
+import type { Sample } from './sampler.ts';
+import { attributeGaps, type AttributedGap } from './gap-attribution.ts';
+import { evaluateChecks, type Check } from './checks.ts';
+import { slope, summarize, type Summary } from './stats.ts';
+
+/** Everything the report shows; JSON-serialisable (latest.json). */
+export interface SoakResult {
+  parameters: {
+    seed: number;
+    durationS: number;
+    ratePerSecond: number;
+    topics: number;
+    maxTopicsPerChannel: number;
+    heartbeatMs: number;
+    socketClosingLeadMs: number;
+    channelTtlMs: number;
+    tokenTtlS: number;
+    meanFaultIntervalMs: number;
+    inFlightToleranceMs: number;
+    node: string;
+  };
+  startedAt: string;
+  loadS: number;
+  drained: boolean;
+  loss: LossReport;
+  appends: { ok: number; duplicate: number; failed: number };
+  client: ClientCounters;
+  emulator: Counters & { channelsAtEnd: number };
+  faults: FaultRecord[];
+  recoveryByFault: Record<string, Summary & { injected: number; unrecovered: number }>;
+  gaps: AttributedGap[];
+  gapDurations: Summary;
+  rolloversByReason: Record<string, number>;
+  warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
+  memory: { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number; secondHalfSlopeMbPerMin: number };
+  outbox: { maxPending: number; endPending: number };
+  samples: Sample[];
+  checks: Check[];
+  passed: boolean;
+}
+
+export function buildResult(run: SoakRun): SoakResult {
+  const { options, scheduler, pipeline } = run;
+  const faults = scheduler.records;
+  const warned = faults.filter((f) => f.name === 'socket-closing');
+  const loss = analyseLoss(run.ledger, {
+    gaps: pipeline.observer.gaps,
+    rejectedAt: pipeline.observer.rejectedAt,
+    inFlightToleranceMs: options.inFlightToleranceMs,
+    windows: warned.map((f) => ({ from: f.at, to: warnedWindowEnd(f, faults, options.socketClosingLeadMs) })),
+  });
+  const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
+  const samples = run.sampler.samples;
+  const partial = {
+    parameters: parameters(run),
+    startedAt: new Date(run.startedAt).toISOString(),
+    loadS: (run.loadStoppedAt - run.startedAt) / 1000,
+    drained: run.drained,
+    loss,
+    appends: { ok: pipeline.appends.ok, duplicate: pipeline.appends.duplicate, failed: pipeline.appends.failed },
+    client: run.clientCounters,
+    emulator: { ...run.emulatorState.counters, channelsAtEnd: run.emulatorState.channels.length },
+    faults,
+    recoveryByFault: recoveryByFault(faults),
+    gaps,
+    gapDurations: summarize(gaps.map((g) => g.durationMs)),
+    rolloversByReason: countBy(pipeline.observer.rollovers.map((r) => r.reason)),
+    warnedClosing: {
+      injected: warned.length,
+      rolledOver: warned.filter((f) => f.effectAt !== undefined).length,
+      lostInWindows: loss.lossInWindows.reduce((a, b) => a + b, 0),
+    },
+    memory: memory(samples),
+    outbox: {
+      maxPending: Math.max(0, ...samples.map((s) => s.outboxPending)),
+      endPending: samples.at(-1)?.outboxPending ?? 0,
+    },
+    samples,
+  };
+  const checks = evaluateChecks(partial);
+  return { ...partial, checks, passed: checks.every((c) => c.ok) };
+}
+
+/** The warned window runs from the warning to the server's close (lead), cut short by the next fault. */
+function warnedWindowEnd(fault: FaultRecord, faults: readonly FaultRecord[], leadMs: number): number {
+  const next = faults.find((f) => f.index === fault.index + 1);
+  const end = Math.max(fault.at + leadMs, fault.recoveredAt ?? 0) + 100;
+  return next ? Math.min(end, next.at) : end;
+}
+
+function parameters(run: SoakRun): SoakResult['parameters'] {
+  const o = run.options;
+  return {
+    seed: o.seed,
+    durationS: o.durationMs / 1000,
+    ratePerSecond: o.ratePerSecond,
+    topics: run.ledger.topics.length,
+    maxTopicsPerChannel: o.maxTopicsPerChannel,
+    heartbeatMs: o.heartbeatMs,
+    socketClosingLeadMs: o.socketClosingLeadMs,
+    channelTtlMs: o.channelTtlMs,
+    tokenTtlS: o.tokenTtlS,
+    meanFaultIntervalMs: o.meanFaultIntervalMs,
+    inFlightToleranceMs: o.inFlightToleranceMs,
+    node: process.version,
+  };
+}
+
+function recoveryByFault(faults: readonly FaultRecord[]): SoakResult['recoveryByFault'] {
+  const out: SoakResult['recoveryByFault'] = {};
+  const names = [...new Set(faults.map((f) => f.name))].sort();
+  for (const name of names) {
+    const mine = faults.filter((f) => f.name === name);
+    const times = mine.flatMap((f) => (f.recoveryMs === undefined ? [] : [f.recoveryMs]));
+    out[name] = { ...summarize(times), injected: mine.length, unrecovered: mine.length - times.length };
+  }
+  return out;
+}
+
+function memory(samples: readonly Sample[]): SoakResult['memory'] {
+  const points = samples.map((s) => ({ x: s.t / 60, y: s.rssMb }));
+  const half = points.slice(Math.floor(points.length / 2));
+  return {
+    startMb: samples[0]?.rssMb ?? 0,
+    maxMb: Math.max(0, ...samples.map((s) => s.rssMb)),
+    endMb: samples.at(-1)?.rssMb ?? 0,
+    slopeMbPerMin: slope(points),
+    secondHalfSlopeMbPerMin: slope(half),
+  };
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}

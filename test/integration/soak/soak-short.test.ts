@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { FAULT_KINDS } from '../../../src/emulator/index.ts';
+import { coveredKinds, FAULT_VARIANTS } from '../../../soak/fault-catalogue.ts';
+import { runSoak } from '../../../soak/harness.ts';
+import { soakDefaults } from '../../../soak/options.ts';
+import type { SoakResult } from '../../../soak/result.ts';
+import { writeReport } from '../../../soak/write-report.ts';
+
+/** A short chaos soak for CI: fixed seed, a fault about every second, every fault variant at least once. */
+describe('chaos soak (short)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'soak-short-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let result: SoakResult | undefined;
+  const soak = async (): Promise<SoakResult> => {
+    result ??= await runSoak({
+      ...soakDefaults(join(dir, 'state')),
+      durationMs: 16_000,
+      ratePerSecond: 600,
+      seed: 20261124,
+      meanFaultIntervalMs: 400,
+      minFaultIntervalMs: 200,
+    });
+    return result;
+  };
+
+  it('the catalogue covers every fault kind the emulator offers', () => {
+    assert.deepEqual([...coveredKinds()].sort(), [...FAULT_KINDS].sort());
+  });
+
+  it('injects every fault variant and recovers after each', { timeout: 120_000 }, async () => {
+    const r = await soak();
+    const injected = new Set(r.faults.map((f) => f.name));
+    assert.deepEqual([...injected].sort(), FAULT_VARIANTS.map((v) => v.name).sort());
+    assert.deepEqual(
+      r.faults.filter((f) => f.error !== undefined),
+      [],
+      'every fault accepted by the emulator',
+    );
+    const unrecovered = r.faults.filter((f) => f.recoveredAt === undefined).map((f) => `#${f.index} ${f.name}`);
+    assert.deepEqual(unrecovered, [], 'recovery after every fault');
+  });
+
+  it('loses nothing it cannot explain and delivers nothing twice', async () => {
+    const { loss, appends } = await soak();
+    assert.ok(loss.published > 5_000, `published only ${loss.published}`);
+    assert.ok(loss.delivered > loss.published * 0.6, `delivered only ${loss.delivered} of ${loss.published}`);
+    assert.equal(loss.unexplained, 0, JSON.stringify(loss.unexplainedSamples.slice(0, 5)));
+    assert.equal(loss.duplicatesDelivered, 0);
+    assert.equal(loss.receivedTwice, 0);
+    assert.equal(loss.byClass['received-not-delivered'], 0, 'every received event delivered');
+    assert.equal(appends.failed, 0);
+    assert.equal(loss.explained, loss.lost);
+  });
+
+  it('rolls over on a warned socket_closing without losing anything', async () => {
+    const { warnedClosing, rolloversByReason } = await soak();
+    assert.ok(warnedClosing.injected >= 1);
+    assert.equal(warnedClosing.rolledOver, warnedClosing.injected);
+    assert.equal(warnedClosing.lostInWindows, 0);
+    assert.ok((rolloversByReason['socketClosing'] ?? 0) >= warnedClosing.injected);
+  });
+
+  it('records a gap for every unplanned socket loss, and every check passes', async () => {
+    const r = await soak();
+    const disruptive = r.faults.filter((f) => f.effect === 'disruptive' && (f.applied.at(-1) ?? 0) > 0);
+    assert.ok(disruptive.length >= 10, `${disruptive.length} disruptive faults`);
+    for (const fault of disruptive) {
+      assert.ok(
+        r.gaps.some((g) => g.faultIndex === fault.index),
+        `no gap after #${fault.index} ${fault.name}`,
+      );
+    }
+    assert.ok(r.drained, 'the sink caught up after the load stopped');
+    assert.deepEqual(
+      r.checks.filter((c) => !c.ok),
+      [],
+    );
+    assert.equal(r.passed, true);
+  });
+
+  it('writes the report to the given directory', async () => {
+    const written = writeReport(await soak(), join(dir, 'report'));
+    for (const path of [written.markdown, written.svg, written.json]) assert.ok(existsSync(path), path);
+    assert.match(readFileSync(written.markdown, 'utf8'), /# Chaos soak: PASSED/);
+    assert.match(readFileSync(written.svg, 'utf8'), /^<svg [^>]*>[\s\S]*<path d="M/);
+    const json = JSON.parse(readFileSync(written.json, 'utf8')) as { parameters: { seed: number } };
+    assert.equal(json.parameters.seed, 20261124);
+  });
+});
