@@ -52,7 +52,8 @@ describe('loadConfig', () => {
     const config = loadConfig({}, { env: {} });
     assert.equal(config.genesys.region, 'mypurecloud.com');
     assert.equal(config.stateDir, './.state');
-    assert.equal(config.session.watchdogMs, 90_000);
+    assert.equal(config.session.heartbeatMs, 30_000);
+    assert.equal(config.session.watchdogMs, undefined);
     assert.equal(config.outbox.maxAttempts, 10);
     assert.equal(config.metrics.port, undefined);
     assert.deepEqual(config.sinks, [{ type: 'ndjson', path: '-', name: 'ndjson' }]);
@@ -120,9 +121,9 @@ describe('loadConfig', () => {
 
   it('rejects unknown fields and bad durations by path', () => {
     const unknown = configError(() =>
-      loadConfig({ configFile: 'c.yaml' }, { env: {}, readFile: files({ 'c.yaml': 'session: { watchdgMs: 5 }' }) }),
+      loadConfig({ configFile: 'c.yaml' }, { env: {}, readFile: files({ 'c.yaml': 'session: { heartbeatMS: 5 }' }) }),
     );
-    assert.equal(unknown.field, 'session.watchdgMs');
+    assert.equal(unknown.field, 'session.heartbeatMS');
     const duration = configError(() =>
       loadConfig({ configFile: 'c.yaml' }, { env: {}, readFile: files({ 'c.yaml': 'outbox: { retentionMs: soon }' }) }),
     );

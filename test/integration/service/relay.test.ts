@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
+import { startEmulator } from '../../../src/emulator/index.ts';
+import { startServiceNowFake } from '../../../src/emulator/servicenow/index.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+import { createRelay } from '../../../src/service/relay.ts';
+
+const TOPIC = 'v2.users.33333333-3333-3333-3333-333333333333.presence';
+const GENESYS_SECRET = 'genesys-secret-5c1d2e';
+const SN_PASSWORD = 'sn-password-77aa10';
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('createRelay (in process)', () => {
+  it('wires client → outbox → ndjson + ServiceNow sinks; status and logs are truthful and secret-free', async () => {
+    const emulator = await startEmulator({ heartbeatMs: 500, clients: [{ id: 'svc', secret: GENESYS_SECRET }] });
+    const servicenow = await startServiceNowFake({ users: { relay: SN_PASSWORD } });
+    const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-service-'));
+    const stdout = new PassThrough();
+    const ndjson: string[] = [];
+    stdout.on('data', (chunk: Buffer) => ndjson.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const logLines: string[] = [];
+    const logger = createLogger({
+      destination: { write: (line: string) => void logLines.push(line) },
+      secrets: [GENESYS_SECRET, SN_PASSWORD],
+    });
+    const file = {
+      topics: [TOPIC],
+      stateDir: join(dir, 'state'),
+      session: { heartbeatMs: 500 },
+      sinks: [
+        { type: 'ndjson', path: '-' },
+        {
+          type: 'servicenow',
+          instanceUrl: servicenow.url,
+          auth: { kind: 'basic', username: 'relay', password: SN_PASSWORD },
+        },
+      ],
+    };
+    const env = {
+      GENESYS_API_BASE: emulator.apiBase,
+      GENESYS_LOGIN_BASE: emulator.loginBase,
+      GENESYS_CLIENT_ID: 'svc',
+      GENESYS_CLIENT_SECRET: GENESYS_SECRET,
+    };
+    const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+    const relay = createRelay(config, { logger, stdout });
+    try {
+      await relay.start();
+      assert.equal(relay.status().phase, 'running');
+      assert.equal(relay.status().readiness.ready, true);
+
+      emulator.publish(TOPIC, undefined, 7);
+      await until(
+        () => ndjson.length >= 7 && servicenow.records('u_genesys_event').length >= 7,
+        'both sinks to have 7 events',
+      );
+      const status = relay.status();
+      assert.equal(status.committed, 7);
+      assert.equal(status.client.eventsReceived, 7);
+      assert.equal(status.lastEventTopic, TOPIC);
+      assert.equal(status.socketsOpen, 1);
+      assert.deepEqual(
+        status.sinks.map((s) => [s.name, s.run.delivered, s.pending]),
+        [
+          ['ndjson', 7, 0],
+          ['servicenow', 7, 0],
+        ],
+      );
+      const keys = new Set(ndjson.map((l) => (JSON.parse(l) as { relay: { key: string } }).relay.key));
+      assert.equal(keys.size, 7);
+
+      const metrics = await relay.metrics.registry.getSingleMetricAsString('genesys_relay_events_delivered_total');
+      assert.match(metrics, /sink="servicenow"\} 7/);
+
+      const exposed = `${JSON.stringify(status)}\n${logLines.join('')}`;
+      assert.ok(!exposed.includes(GENESYS_SECRET), 'Genesys secret leaked into status or logs');
+      assert.ok(!exposed.includes(SN_PASSWORD), 'ServiceNow password leaked into status or logs');
+      assert.ok(logLines.some((l) => l.includes('"audit":true') && l.includes('"event":"session.state"')));
+    } finally {
+      await relay.close({ drainTimeoutMs: 2_000 });
+      await relay.close();
+      assert.equal(relay.status().phase, 'closed');
+      assert.equal(relay.status().readiness.ready, false);
+      await servicenow.close();
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start without topics, naming the field', () => {
+    const config = requireCredentials(
+      loadConfig({}, { env: { GENESYS_CLIENT_ID: 'a', GENESYS_CLIENT_SECRET: 'bbbb' } }),
+    );
+    assert.throws(() => createRelay(config), /^ConfigError: topics: none configured/);
+  });
+});
