@@ -79,6 +79,26 @@ describe('genesys-relay run (end to end through the CLI)', () => {
     }
   });
 
+  it('with ndjson:- writes only events to stdout and keeps logs on stderr', async () => {
+    const { emulator, env } = await emulatorWithEnv();
+    const { dir, cleanup } = tempDir();
+    const cli = spawnCli(['run', '--topic', PRESENCE_A, '--sink', 'ndjson:-', '--state-dir', join(dir, 'state')], env);
+    try {
+      await cli.waitForStderr(/"state":"open"/);
+      emulator.publish(PRESENCE_A, undefined, 3);
+      await waitFor(() => (cli.stdout.length >= 3 ? true : undefined), '3 events on stdout');
+      cli.kill('SIGTERM');
+      assert.equal((await cli.exited).code, 0);
+      assert.equal(cli.stdout.length, 3, cli.stdout.join('\n'));
+      for (const line of cli.stdout) assert.equal((JSON.parse(line) as { topicName: string }).topicName, PRESENCE_A);
+      assert.ok(cli.stderr.some((l) => l.includes('"msg":"relay.start"')));
+    } finally {
+      cli.kill();
+      await emulator.close();
+      cleanup();
+    }
+  });
+
   it('exits non-zero on bad credentials, says what to check, and never prints the secret', async () => {
     const { emulator, env } = await emulatorWithEnv();
     const { dir, cleanup } = tempDir();
