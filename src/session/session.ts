@@ -130,9 +130,10 @@ export class Session {
     const now = this.deps.clock.now();
     const { state, effects } = transition(previous, event, now, this.deps.config);
     this.current = state;
+    // Before the effects: they may retire the lost socket, whose last-frame time dates the gap.
+    if (state !== previous) this.trackGap(previous, state, event, now);
     for (const effect of effects) this.runSafely(effect);
     if (state === previous) return;
-    this.trackGap(previous, state, event, now);
     if (state.kind !== 'rollingOver' && this.releaseGate) {
       this.releaseGate();
       this.releaseGate = undefined;

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventQueue } from '../../../src/client/event-queue.ts';
+import { RolloverSemaphore } from '../../../src/client/rollover-gate.ts';
+import { TypedEmitter } from '../../../src/client/typed-emitter.ts';
+import { NotificationClient } from '../../../src/client/index.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
+
+async function drain<T>(queue: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of queue) out.push(item);
+  return out;
+}
+
+describe('EventQueue', () => {
+  it('hands items to a waiting consumer and ends after the buffered ones', async () => {
+    const q = new EventQueue<number>(10, 'dropOldest', () => {});
+    const it = q[Symbol.asyncIterator]();
+    const first = it.next();
+    q.push(1);
+    assert.deepEqual(await first, { value: 1, done: false });
+    q.push(2);
+    q.push(3);
+    q.end();
+    q.push(4);
+    assert.deepEqual(await drain({ [Symbol.asyncIterator]: () => it }), [2, 3]);
+  });
+
+  it('dropOldest keeps the newest `capacity` items', async () => {
+    const dropped: number[] = [];
+    const q = new EventQueue<number>(3, 'dropOldest', (x) => dropped.push(x));
+    for (let i = 1; i <= 5; i++) q.push(i);
+    q.end();
+    assert.deepEqual(await drain(q), [3, 4, 5]);
+    assert.deepEqual(dropped, [1, 2]);
+  });
+
+  it('dropNewest keeps the oldest `capacity` items', async () => {
+    const dropped: number[] = [];
+    const q = new EventQueue<number>(3, 'dropNewest', (x) => dropped.push(x));
+    for (let i = 1; i <= 5; i++) q.push(i);
+    q.end();
+    assert.deepEqual(await drain(q), [1, 2, 3]);
+    assert.deepEqual(dropped, [4, 5]);
+  });
+
+  it('stays in order across many items (compaction)', async () => {
+    const q = new EventQueue<number>(100_000, 'dropOldest', () => {});
+    for (let i = 0; i < 5_000; i++) q.push(i);
+    q.end();
+    const out = await drain(q);
+    assert.equal(out.length, 5_000);
+    assert.ok(out.every((x, i) => x === i));
+  });
+});
+
+describe('RolloverSemaphore', () => {
+  it('grants permits in FIFO order and releases once', async () => {
+    const gate = new RolloverSemaphore(1);
+    const order: string[] = [];
+    const releaseA = await gate.acquire(new AbortController().signal);
+    const b = gate.acquire(new AbortController().signal).then((r) => {
+      order.push('b');
+      return r;
+    });
+    const c = gate.acquire(new AbortController().signal).then((r) => {
+      order.push('c');
+      return r;
+    });
+    releaseA();
+    releaseA();
+    const releaseB = await b;
+    assert.deepEqual(order, ['b']);
+    releaseB();
+    (await c)();
+    assert.deepEqual(order, ['b', 'c']);
+  });
+
+  it('an aborted waiter leaves the queue', async () => {
+    const gate = new RolloverSemaphore(1);
+    const release = await gate.acquire(new AbortController().signal);
+    const abort = new AbortController();
+    const waiting = gate.acquire(abort.signal);
+    abort.abort();
+    await assert.rejects(waiting);
+    release();
+    const again = await gate.acquire(new AbortController().signal);
+    again();
+  });
+});
+
+describe('TypedEmitter', () => {
+  it('isolates throwing listeners and supports unsubscribe', () => {
+    const errors: unknown[] = [];
+    const emitter = new TypedEmitter<{ [k: string]: unknown[]; tick: [n: number] }>((e) => errors.push(e));
+    const seen: number[] = [];
+    emitter.on('tick', () => {
+      throw new Error('boom');
+    });
+    const off = emitter.on('tick', (n) => seen.push(n));
+    emitter.emit('tick', 1);
+    off();
+    emitter.emit('tick', 2);
+    assert.deepEqual(seen, [1]);
+    assert.equal(errors.length, 2);
+  });
+});
+
+describe('NotificationClient options', () => {
+  it('needs an api or tokens', () => {
+    assert.throws(() => new NotificationClient({ topics: [] }), ConfigError);
+  });
+
+  it('must leave room for a shard beyond the rollover headroom', () => {
+    assert.throws(
+      () =>
+        new NotificationClient({
+          topics: [],
+          tokens: { getToken: () => Promise.reject(new Error('x')), invalidate: () => {} },
+          maxChannels: 1,
+        }),
+      /rolloverHeadroom/,
+    );
+  });
+});
