@@ -14,3 +14,5 @@ export type { PublishResult } from './publisher.ts';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultResult } from './fault-spec.ts';
 export type { EmulatorState, ChannelState, TokenState } from './state-view.ts';
 export type { Counters, FaultTarget } from './context.ts';
+export { startServiceNowFake } from './servicenow/index.ts';
+export type * from './servicenow/index.ts';
