@@ -15,4 +15,13 @@ export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultResult } from '.
 export type { EmulatorState, ChannelState, TokenState } from './state-view.ts';
 export type { Counters, FaultTarget } from './context.ts';
 export { startServiceNowFake } from './servicenow/index.ts';
-export type * from './servicenow/index.ts';
+export type {
+  FakeImportSet,
+  FakeImportSetTable,
+  FakeRequestLog,
+  FakeRow,
+  ServiceNowFake,
+  ServiceNowFakeOptions,
+  ServiceNowFault,
+  ServiceNowFaultKind,
+} from './servicenow/index.ts';
