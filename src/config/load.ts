@@ -20,6 +20,10 @@ export interface CliOverrides {
   metricsPort?: number;
   /** --log-level L */
   logLevel?: string;
+  /** --coordination-url postgres://… (turns on distributed mode) */
+  coordinationUrl?: string;
+  /** --worker-id ID */
+  workerId?: string;
 }
 
 export interface LoadOptions {
@@ -45,10 +49,7 @@ export type RelayConfig = Omit<LoadedConfig, 'genesys'> & {
  * Secrets given as files are read here. Credentials may be absent (e.g. `topics validate`); see
  * {@link requireCredentials}. Throws ConfigError naming the offending field; never includes a secret value.
  */
-export function loadConfig(
-  cli: CliOverrides = {},
-  options: LoadOptions = {},
-): LoadedConfig {
+export function loadConfig(cli: CliOverrides = {}, options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const fileLayer = cli.configFile ? readConfigFile(cli.configFile, readFile) : {};
@@ -105,6 +106,12 @@ function applyEnv(file: Record<string, unknown>, env: NodeJS.ProcessEnv): Record
   set('apiBase', env.GENESYS_API_BASE);
   set('loginBase', env.GENESYS_LOGIN_BASE);
   const out: Record<string, unknown> = { ...file, genesys };
+  if (nonEmpty(env.GENESYS_RELAY_COORDINATION_URL)) {
+    out.coordination = {
+      ...(isRecord(file.coordination) ? file.coordination : {}),
+      url: env.GENESYS_RELAY_COORDINATION_URL,
+    };
+  }
   if (nonEmpty(env.GENESYS_RELAY_LOG_LEVEL)) {
     out.log = { ...(isRecord(file.log) ? file.log : {}), level: env.GENESYS_RELAY_LOG_LEVEL };
   }
@@ -118,6 +125,13 @@ function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<str
   if (cli.metricsPort !== undefined)
     out.metrics = { ...(isRecord(layer.metrics) ? layer.metrics : {}), port: cli.metricsPort };
   if (cli.logLevel !== undefined) out.log = { ...(isRecord(layer.log) ? layer.log : {}), level: cli.logLevel };
+  if (cli.coordinationUrl !== undefined || cli.workerId !== undefined) {
+    out.coordination = {
+      ...(isRecord(layer.coordination) ? layer.coordination : {}),
+      ...(cli.coordinationUrl === undefined ? {} : { url: cli.coordinationUrl }),
+      ...(cli.workerId === undefined ? {} : { workerId: cli.workerId }),
+    };
+  }
   if (cli.sinks && cli.sinks.length > 0) {
     const fileSinks = Array.isArray(layer.sinks) ? layer.sinks.filter(isRecord) : [];
     out.sinks = cli.sinks.map((spec, i) => parseSinkSpec(spec, i, fileSinks));
@@ -133,6 +147,13 @@ function resolveSecretFiles(config: ParsedConfig, readFile: (path: string) => st
   const g = config.genesys;
   if (!g.clientSecret && g.clientSecretFile)
     g.clientSecret = readSecret(g.clientSecretFile, 'genesys.clientSecretFile', readFile);
+  g.clients.forEach((client, i) => {
+    const field = `genesys.clients[${i}]`;
+    if (!client.clientSecret && client.clientSecretFile)
+      client.clientSecret = readSecret(client.clientSecretFile, `${field}.clientSecretFile`, readFile);
+    if (!client.clientSecret)
+      throw new ConfigError(`${field}.clientSecret`, 'missing — set clientSecret or clientSecretFile');
+  });
   config.sinks.forEach((sink, i) => {
     if (sink.type === 'webhook' && !sink.secret && sink.secretFile) {
       sink.secret = readSecret(sink.secretFile, `sinks[${i}].secretFile`, readFile);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_REGION } from '../genesys/regions.ts';
+import { coordinationSchema, oauthClientSchema } from './coordination.ts';
 import { parseDurationMs } from './duration.ts';
+import { natsSinkSchema } from './nats-sink-schema.ts';
 
 /**
  * The relay's configuration: one zod schema that is at once the defaults, the validation and the documentation.
@@ -40,6 +42,8 @@ export const genesysSchema = z
     apiBase: httpUrl().optional(),
     /** Overrides `https://login.<region>`. Env: GENESYS_LOGIN_BASE. */
     loginBase: httpUrl().optional(),
+    /** More OAuth clients, each with its own channel limit (20); shards are spread over all of them. @default [] */
+    clients: z.array(oauthClientSchema).default([]),
   })
   .strict();
 
@@ -170,7 +174,12 @@ export const servicenowSinkSchema = z
   })
   .strict();
 
-export const sinkSchema = z.discriminatedUnion('type', [ndjsonSinkSchema, webhookSinkSchema, servicenowSinkSchema]);
+export const sinkSchema = z.discriminatedUnion('type', [
+  ndjsonSinkSchema,
+  webhookSinkSchema,
+  servicenowSinkSchema,
+  natsSinkSchema,
+]);
 
 export const relayConfigSchema = z
   .object({
@@ -183,6 +192,8 @@ export const relayConfigSchema = z
     outbox: outboxSchema.prefault({}),
     /** Delivery targets. CLI: --sink (repeatable). @default [{ type: 'ndjson', path: '-' }] when none is given */
     sinks: z.array(sinkSchema).default([]),
+    /** Scale-out: workers share the shards through PostgreSQL leases (config/coordination.ts). Absent = one process. */
+    coordination: coordinationSchema.optional(),
     metrics: z
       .object({
         /** Port of /metrics, /livez, /readyz; 0 picks a free port; absent = no server. CLI: --metrics-port. */

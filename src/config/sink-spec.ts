@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.ts';
 
-const USAGE = 'expected ndjson:PATH, ndjson:-, webhook:URL or servicenow:INSTANCE_URL';
+const USAGE = 'expected ndjson:PATH, ndjson:-, webhook:URL, servicenow:INSTANCE_URL or nats:nats://HOST:PORT';
 
 /**
  * Turns one `--sink SPEC` into a raw sink entry (validated later by the schema). Options that do not fit on a
@@ -35,6 +35,11 @@ export function parseSinkSpec(
       }
       return { ...match, type, instanceUrl: target };
     }
+    case 'nats': {
+      // Stream, subject prefix and credentials come from the file's nats sink listing this server.
+      const match = fileSinks.find((s) => s.type === 'nats' && natsServers(s.servers).some((u) => sameUrl(u, target)));
+      return { ...match, type, servers: match ? match.servers : target };
+    }
     default:
       throw new ConfigError(field, `unknown sink type "${type}"; ${USAGE}`);
   }
@@ -42,4 +47,8 @@ export function parseSinkSpec(
 
 function sameUrl(a: unknown, b: string): boolean {
   return typeof a === 'string' && a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+function natsServers(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
 }

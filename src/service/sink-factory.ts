@@ -2,10 +2,12 @@ import type { Writable } from 'node:stream';
 import type { RelayConfig } from '../config/load.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, assertNever } from '../core/errors.ts';
+import { createJetStreamSink } from '../sinks/nats/index.ts';
 import { createNdjsonSink } from '../sinks/ndjson/ndjson-sink.ts';
 import { createServiceNowSink, type ServiceNowAuth } from '../sinks/servicenow/index.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { createWebhookSink } from '../sinks/webhook/index.ts';
+import { definedOnly } from './relay-options.ts';
 
 type SinkEntry = RelayConfig['sinks'][number];
 
@@ -22,7 +24,7 @@ export function createSinks(entries: readonly SinkEntry[], options: SinkFactoryO
       return createSink(entry, options);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      const sub = err.field.replace(/^(servicenow|webhook|ndjson|sink)\.?/, '');
+      const sub = err.field.replace(/^(servicenow|webhook|ndjson|sinks\.nats|sink)\.?/, '');
       const message = err.message.slice(err.field.length + 2);
       throw new ConfigError(sub ? `sinks[${i}].${sub}` : `sinks[${i}]`, message, { cause: err });
     }
@@ -56,6 +58,21 @@ function createSink(entry: SinkEntry, options: SinkFactoryOptions): Sink {
         ...(entry.keyField ? { keyField: entry.keyField } : {}),
         ...(entry.batchSize ? { batchSize: entry.batchSize } : {}),
         ...(entry.timeoutMs ? { timeoutMs: entry.timeoutMs } : {}),
+      });
+    case 'nats':
+      // Nats-Msg-Id = relay.key: JetStream drops the copies that two workers publish during a lease handover.
+      return createJetStreamSink({
+        servers: entry.servers,
+        name: entry.name,
+        ...definedOnly({
+          stream: entry.stream,
+          subjectPrefix: entry.subjectPrefix,
+          duplicateWindowMs: entry.duplicateWindowMs,
+          createStream: entry.createStream,
+          token: entry.token,
+          maxBatch: entry.maxBatch,
+          ackTimeoutMs: entry.ackTimeoutMs,
+        }),
       });
     default:
       return assertNever(entry, 'sink type');
