@@ -1,14 +1,15 @@
 import type { Random } from '../core/backoff.ts';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { errorMessage, RelayError } from '../core/errors.ts';
-import { parseFrame, type ParsedFrame } from '../envelope/parse-frame.ts';
+import type { ParsedFrame } from '../envelope/parse-frame.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
 import type { ChannelTopic } from '../genesys/wire.ts';
 import type { SessionConfig } from './config.ts';
 import type { DiagnosticLevel, SessionEffect, SessionEvent } from './events.ts';
 import { lossReason, type Gap } from './gap.ts';
-import { HeartbeatWatchdog, type WatchdogOptions } from './heartbeat-watchdog.ts';
+import type { WatchdogOptions } from './heartbeat-watchdog.ts';
 import { SessionRequests } from './session-requests.ts';
+import { SessionSockets } from './session-sockets.ts';
 import type { SocketFactory } from './socket.ts';
 import { liveSocket, type RolloverReason, type SessionState, type SocketLink, type TimerName } from './state.ts';
 import { TopicSync } from './topic-sync.ts';
@@ -46,13 +47,6 @@ export interface SessionDeps {
   rolloverGate?: RolloverGate;
 }
 
-interface SocketEntry {
-  generation: number;
-  channelId: string;
-  socket: ReturnType<SocketFactory['open']>;
-  watchdog: HeartbeatWatchdog;
-}
-
 /**
  * The imperative shell around the pure reducer: runs effects (REST calls, sockets, timers on the injected Clock)
  * and feeds their outcomes back as events. Each socket's callbacks are bound to its entry, and an entry removed from
@@ -60,7 +54,7 @@ interface SocketEntry {
  */
 export class Session {
   private current: SessionState = { kind: 'idle', generation: 0 };
-  private readonly sockets = new Map<number, SocketEntry>();
+  private readonly sockets: SessionSockets;
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly queue: SessionEvent[] = [];
   private dispatching = false;
@@ -78,6 +72,7 @@ export class Session {
   ) {
     this.topics = new TopicSync(topics);
     this.requests = new SessionRequests(deps, (event) => this.dispatch(event));
+    this.sockets = new SessionSockets(deps, (event) => this.dispatch(event));
   }
 
   get state(): SessionState {
@@ -153,7 +148,7 @@ export class Session {
   private onClosed(cause: RelayError | undefined): void {
     for (const timer of this.timers.values()) this.deps.clock.clearTimeout(timer);
     this.timers.clear();
-    for (const entry of this.sockets.values()) this.retire(entry, true);
+    this.sockets.terminateAll();
     this.requests.abortAll();
     this.releaseGate?.();
     this.releaseGate = undefined;
@@ -169,8 +164,8 @@ export class Session {
     const was = liveSocket(previous);
     const is = liveSocket(state);
     if (was && !is && this.everOpen && state.kind !== 'closing' && state.kind !== 'closed') {
-      const entry = this.sockets.get(was.generation);
-      const startAt = event.type === 'socketStale' && entry ? entry.watchdog.lastFrameAtMs : now;
+      const lastFrameAt = this.sockets.lastFrameAt(was.generation);
+      const startAt = event.type === 'socketStale' && lastFrameAt !== undefined ? lastFrameAt : now;
       this.openGap = { shardId: this.deps.shardId, startAt, channelId: was.channel.id, reason: lossReason(event) };
       return;
     }
@@ -198,18 +193,11 @@ export class Session {
       case 'checkChannel':
         return this.requests.checkChannel(effect.channel);
       case 'openSocket':
-        return this.openSocket(effect.channel.connectUri, effect.channel.id, effect.generation);
-      case 'closeSocket': {
-        const entry = this.sockets.get(effect.generation);
-        entry?.watchdog.stop();
-        entry?.socket.close(effect.code, effect.reason);
-        return;
-      }
-      case 'terminateSocket': {
-        const entry = this.sockets.get(effect.generation);
-        if (entry) this.retire(entry, true);
-        return;
-      }
+        return this.sockets.open(effect.channel.connectUri, effect.channel.id, effect.generation);
+      case 'closeSocket':
+        return this.sockets.close(effect.generation, effect.code, effect.reason);
+      case 'terminateSocket':
+        return this.sockets.terminate(effect.generation);
       case 'armTimer':
         return this.armTimer(effect.timer, effect.at);
       case 'abortRequests':
@@ -217,6 +205,7 @@ export class Session {
       case 'invalidateToken':
         return this.deps.hooks.onInvalidateToken();
       case 'rolledOver':
+        this.holdGateUntilRetired(effect.from.generation);
         return this.deps.hooks.onRollover({ shardId: this.deps.shardId, ...effect, at: this.deps.clock.now() });
       case 'reportError':
         return this.deps.hooks.onError(effect.error);
@@ -239,6 +228,17 @@ export class Session {
     };
   }
 
+  /**
+   * The old channel counts as "in use" (and so is not the one Genesys evicts first) until its socket has closed.
+   * Keeping the rollover slot until then stops the next rollover from creating a channel that would evict a live one.
+   */
+  private holdGateUntilRetired(generation: number): void {
+    const release = this.releaseGate;
+    if (!release) return;
+    this.releaseGate = undefined;
+    this.sockets.onRetired(generation, release);
+  }
+
   private armTimer(timer: TimerName, at: number): void {
     const { clock } = this.deps;
     clock.clearTimeout(this.timers.get(timer));
@@ -247,72 +247,5 @@ export class Session {
       this.dispatch({ type: 'timerFired', timer, at });
     }, at - clock.now());
     this.timers.set(timer, handle);
-  }
-
-  private openSocket(url: string, channelId: string, generation: number): void {
-    const { clock, watchdog: watchdogOptions, maxFrameBytes, hooks, random } = this.deps;
-    const existing = this.sockets.get(generation);
-    if (existing) this.retire(existing, true);
-    const live = (): boolean => this.sockets.get(generation) === entry;
-    const watchdog = new HeartbeatWatchdog(clock, watchdogOptions, {
-      sendPing: () => entry.socket.send('{"message":"ping"}'),
-      onStale: (reason) => {
-        if (live()) this.dispatch({ type: 'socketStale', generation, reason, jitter: random() });
-      },
-    });
-    const entry: SocketEntry = {
-      generation,
-      channelId,
-      watchdog,
-      socket: this.deps.sockets.open(url, {
-        onOpen: () => {
-          if (!live()) return;
-          watchdog.start();
-          this.dispatch({ type: 'socketOpened', generation });
-        },
-        onMessage: (text) => {
-          if (!live()) return;
-          watchdog.frameReceived();
-          this.onFrame(parseFrame(text, maxFrameBytes), text, entry);
-        },
-        onClose: (code, reason, httpStatus) => {
-          if (!live()) return;
-          this.retire(entry, false);
-          const event: SessionEvent = { type: 'socketClosed', generation, code, reason, jitter: random() };
-          if (httpStatus !== undefined) event.httpStatus = httpStatus;
-          this.dispatch(event);
-        },
-        onError: (error) => {
-          if (live()) hooks.onDiagnostic('debug', `socket error: ${error.message}`, { channelId, generation });
-        },
-      }),
-    };
-    this.sockets.set(generation, entry);
-  }
-
-  private onFrame(parsed: ParsedFrame, raw: string, entry: SocketEntry): void {
-    switch (parsed.kind) {
-      case 'event':
-        return this.deps.hooks.onEvent(parsed, raw, entry.channelId, this.deps.clock.now());
-      case 'malformed':
-        return this.deps.hooks.onMalformed(parsed.reason, entry.channelId);
-      case 'pong':
-        return entry.watchdog.pongReceived();
-      case 'heartbeat':
-        return;
-      case 'socketClosing':
-      case 'tokenRevoked':
-      case 'noLongerSubscribed':
-      case 'system':
-      case 'result':
-        return this.dispatch({ type: 'controlReceived', generation: entry.generation, frame: parsed });
-    }
-  }
-
-  /** Forgets a socket so nothing it says later is dispatched; optionally destroys it. */
-  private retire(entry: SocketEntry, terminate: boolean): void {
-    entry.watchdog.stop();
-    if (this.sockets.get(entry.generation) === entry) this.sockets.delete(entry.generation);
-    if (terminate) entry.socket.terminate();
   }
 }

@@ -1,0 +1,124 @@
+import { parseFrame, type ParsedFrame } from '../envelope/parse-frame.ts';
+import type { SessionEvent } from './events.ts';
+import { HeartbeatWatchdog } from './heartbeat-watchdog.ts';
+import type { SessionDeps } from './session.ts';
+import type { RelaySocket } from './socket.ts';
+
+interface SocketEntry {
+  generation: number;
+  channelId: string;
+  socket: RelaySocket;
+  watchdog: HeartbeatWatchdog;
+  /** Called once the socket is gone (used to hold the rollover slot until the old channel is disconnected). */
+  onRetired?: (() => void) | undefined;
+}
+
+/**
+ * A session's sockets by generation (two during a rollover). Every callback of a socket first checks that its
+ * entry is still in the table; `retire` removes it, after which nothing that socket does reaches the reducer.
+ * Event frames are delivered from any socket still in the table (the retiring one included, until it has closed).
+ */
+export class SessionSockets {
+  private readonly entries = new Map<number, SocketEntry>();
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly dispatch: (event: SessionEvent) => void,
+  ) {}
+
+  open(url: string, channelId: string, generation: number): void {
+    const { clock, watchdog: watchdogOptions, maxFrameBytes, hooks, random } = this.deps;
+    const existing = this.entries.get(generation);
+    if (existing) this.retire(existing, true);
+    const live = (): boolean => this.entries.get(generation) === entry;
+    const watchdog = new HeartbeatWatchdog(clock, watchdogOptions, {
+      sendPing: () => entry.socket.send('{"message":"ping"}'),
+      onStale: (reason) => {
+        if (live()) this.dispatch({ type: 'socketStale', generation, reason, jitter: random() });
+      },
+    });
+    const entry: SocketEntry = {
+      generation,
+      channelId,
+      watchdog,
+      socket: this.deps.sockets.open(url, {
+        onOpen: () => {
+          if (!live()) return;
+          watchdog.start();
+          this.dispatch({ type: 'socketOpened', generation });
+        },
+        onMessage: (text) => {
+          if (!live()) return;
+          watchdog.frameReceived();
+          this.onFrame(parseFrame(text, maxFrameBytes), text, entry);
+        },
+        onClose: (code, reason, httpStatus) => {
+          if (!live()) return;
+          this.retire(entry, false);
+          const event: SessionEvent = { type: 'socketClosed', generation, code, reason, jitter: random() };
+          if (httpStatus !== undefined) event.httpStatus = httpStatus;
+          this.dispatch(event);
+        },
+        onError: (error) => {
+          if (live()) hooks.onDiagnostic('debug', `socket error: ${error.message}`, { channelId, generation });
+        },
+      }),
+    };
+    this.entries.set(generation, entry);
+  }
+
+  /** Graceful close; the socket stays in the table (still delivering) until its close event. */
+  close(generation: number, code: number, reason: string): void {
+    const entry = this.entries.get(generation);
+    entry?.watchdog.stop();
+    entry?.socket.close(code, reason);
+  }
+
+  terminate(generation: number): void {
+    const entry = this.entries.get(generation);
+    if (entry) this.retire(entry, true);
+  }
+
+  terminateAll(): void {
+    for (const entry of [...this.entries.values()]) this.retire(entry, true);
+  }
+
+  lastFrameAt(generation: number): number | undefined {
+    return this.entries.get(generation)?.watchdog.lastFrameAtMs;
+  }
+
+  /** Runs `fn` once the socket has left the table (at once if it already has). */
+  onRetired(generation: number, fn: () => void): void {
+    const entry = this.entries.get(generation);
+    if (entry) entry.onRetired = fn;
+    else fn();
+  }
+
+  private onFrame(parsed: ParsedFrame, raw: string, entry: SocketEntry): void {
+    switch (parsed.kind) {
+      case 'event':
+        return this.deps.hooks.onEvent(parsed, raw, entry.channelId, this.deps.clock.now());
+      case 'malformed':
+        return this.deps.hooks.onMalformed(parsed.reason, entry.channelId);
+      case 'pong':
+        return entry.watchdog.pongReceived();
+      case 'heartbeat':
+        return;
+      case 'socketClosing':
+      case 'tokenRevoked':
+      case 'noLongerSubscribed':
+      case 'system':
+      case 'result':
+        return this.dispatch({ type: 'controlReceived', generation: entry.generation, frame: parsed });
+    }
+  }
+
+  private retire(entry: SocketEntry, terminate: boolean): void {
+    entry.watchdog.stop();
+    if (this.entries.get(entry.generation) === entry) this.entries.delete(entry.generation);
+    if (terminate) entry.socket.terminate();
+    const onRetired = entry.onRetired;
+    entry.onRetired = undefined;
+    onRetired?.();
+  }
+}
