@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Gap, RolloverInfo } from '../../../src/client/index.ts';
+import { NotificationClient, type Gap, type RolloverInfo } from '../../../src/client/index.ts';
 import { audit, publishSteadily, startEnv, userTopic, waitFor, type Env } from './helpers.ts';
 
 async function flowing(e: Env, topic: string, what: string): Promise<void> {
@@ -105,7 +105,7 @@ describe('NotificationClient: tokens, pongs, channel limit, hooks', () => {
     const topic = userTopic(55);
     let finished = 0;
     const e = await env([topic]);
-    const slow = new (e.client.constructor as typeof import('../../../src/client/index.ts').NotificationClient)({
+    const slow = new NotificationClient({
       api: e.api,
       topics: [topic],
       heartbeatMs: 40,
