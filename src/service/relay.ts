@@ -1,24 +1,25 @@
 import type { Writable } from 'node:stream';
-import { RefreshingTokenProvider, type TokenRefreshEvent } from '../auth/refreshing-token-provider.ts';
-import { NotificationClient } from '../client/index.ts';
+import type { RefreshingTokenProvider, TokenRefreshEvent } from '../auth/refreshing-token-provider.ts';
+import { newCounters } from '../client/counters.ts';
+import type { NotificationClient } from '../client/index.ts';
 import type { RelayConfig } from '../config/load.ts';
 import { configSecrets } from '../config/secrets.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { ClosedError, ConfigError, RelayError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { resolveEndpoints } from '../genesys/regions.ts';
 import { GenesysRestClient } from '../genesys/rest-client.ts';
 import { audit, createLogger, type Logger } from '../logging/logger.ts';
 import { ClientMetricsMirror } from '../metrics/client-metrics.ts';
 import { startHealthServer, type HealthServer } from '../metrics/health.ts';
 import { createMetrics, type RelayMetrics } from '../metrics/metrics.ts';
-import { deliveryMetricsHooks, updateOutboxGauges } from '../metrics/outbox-gauges.ts';
+import { updateOutboxGauges } from '../metrics/outbox-gauges.ts';
 import { evaluateReadiness, type Readiness } from '../metrics/readiness.ts';
-import { Dispatcher } from '../outbox/dispatcher.ts';
-import { outboxPath } from '../outbox/state-dir.ts';
-import { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
+import type { Dispatcher } from '../outbox/dispatcher.ts';
+import type { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
 import type { Sink } from '../sinks/sink.ts';
-import { clientTimings, deliveryPolicy, livenessWindowMsOf, watchdogMsOf } from './relay-options.ts';
+import { createClient, createDispatcher, createTokenProvider, endpointsOf, openOutbox } from './pipeline.ts';
+import { observeClient } from './relay-observers.ts';
+import { definedOnly, livenessWindowMsOf, watchdogMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
 import { createSinks } from './sink-factory.ts';
 
@@ -97,60 +98,30 @@ class RelayService implements Relay {
   async start(): Promise<void> {
     if (this.phase !== 'new') throw new ClosedError(`relay cannot start: it is ${this.phase}`);
     this.phase = 'starting';
-    const { genesys, stateDir, outbox: outboxConfig } = this.config;
-    const clock = this.clock;
-    audit(this.logger, 'relay.start', { topics: this.config.topics.length, sinks: this.sinkNames(), stateDir });
+    const ctx = { config: this.config, clock: this.clock, logger: this.logger, metrics: this.metrics };
+    const { topics, stateDir } = this.config;
+    audit(this.logger, 'relay.start', { topics: topics.length, sinks: this.sinkNames(), stateDir });
     try {
-      const { apiBase, loginBase } = resolveEndpoints(genesys.region, {
-        ...(genesys.apiBase ? { apiBase: genesys.apiBase } : {}),
-        ...(genesys.loginBase ? { loginBase: genesys.loginBase } : {}),
-      });
-      // ① One token source for REST and, through it, the sockets.
-      this.tokens = RefreshingTokenProvider.clientCredentials({
-        loginBase,
-        clientId: genesys.clientId,
-        clientSecret: genesys.clientSecret,
-        clock,
-        onRefresh: (event) => this.onTokenRefresh(event),
-      });
-      // ② The Notification REST API.
-      this.api = new GenesysRestClient({ apiBase, tokens: this.tokens, clock });
-      // ⑤ The durable outbox: an event counts as received only once committed here.
-      this.outbox = new SqliteOutbox({
-        path: outboxPath(stateDir),
-        clock,
-        flushIntervalMs: outboxConfig.flushIntervalMs,
-        retentionMs: outboxConfig.retentionMs,
-        maxRows: outboxConfig.maxRows,
-      });
-      // ⑥ Sinks, each with its own delivery loop; started first so a previous run's backlog drains right away.
+      const { apiBase, loginBase } = endpointsOf(this.config.genesys);
+      // ① token → ② REST
+      this.tokens = createTokenProvider(ctx, loginBase, (event) => this.onTokenRefresh(event));
+      this.api = new GenesysRestClient({ apiBase, tokens: this.tokens, clock: this.clock });
+      // ⑤ outbox → ⑥ sinks; delivery starts first, so a previous run's backlog drains right away.
+      this.outbox = openOutbox(ctx);
       this.sinks = createSinks(this.config.sinks, {
-        clock,
-        ...(this.options.stdout ? { stdout: this.options.stdout } : {}),
+        clock: this.clock,
+        ...definedOnly({ stdout: this.options.stdout }),
       });
-      this.dispatcher = new Dispatcher({
-        outbox: this.outbox,
-        sinks: this.sinks,
-        clock,
-        policy: deliveryPolicy(outboxConfig),
-        pollIntervalMs: outboxConfig.pollIntervalMs,
-        hooks: deliveryMetricsHooks(this.metrics, {
-          onDeadLettered: (sink, count, reason) => audit(this.logger, 'delivery.dead-letter', { sink, count, reason }),
-          onError: (sink, error) => this.logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
-        }),
-      });
+      this.dispatcher = createDispatcher(ctx, this.outbox, this.sinks);
       this.dispatcher.start();
-      // ③④ Channels, sockets and frames; every event goes to the outbox before anything else sees it.
-      this.client = new NotificationClient({
-        api: this.api,
-        tokens: this.tokens,
-        topics: this.config.topics,
-        clock,
-        ...clientTimings(this.config.session),
-        logger: this.logger.child({ component: 'client' }),
-        onEvent: (event) => this.commit(event),
+      // ③④ channels and sockets; every event is committed to the outbox before anything else sees it.
+      this.client = createClient(ctx, this.api, this.tokens, (event) => this.commit(event));
+      observeClient(this.client, {
+        logger: this.logger,
+        metrics: this.metrics,
+        onFatalError: (error) => (this.failure = error),
+        onShardClosed: () => this.checkAllClosed(),
       });
-      this.observeClient(this.client);
       await this.startHealthServer();
       await this.client.start();
       if (this.phase === 'starting') this.phase = 'running';
@@ -184,7 +155,7 @@ class RelayService implements Relay {
       outboxDuplicates: this.outboxDuplicates,
       lastEventAt: this.lastEventAt,
       lastEventTopic: this.lastEventTopic,
-      client: { ...(this.client?.counters ?? emptyCounters()) },
+      client: { ...(this.client?.counters ?? newCounters()) },
       tokenRefreshes: this.tokenRefreshes,
       sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}),
       readiness: this.readiness(),
@@ -208,25 +179,9 @@ class RelayService implements Relay {
     this.lastEventTopic = event.topicName;
   }
 
-  private observeClient(client: NotificationClient): void {
-    client.on('state', (change) => {
-      audit(this.logger, 'session.state', { ...change });
-      if (change.state === 'closed' && this.phase === 'running') this.checkAllClosed();
-    });
-    client.on('rollover', (info) => audit(this.logger, 'channel.rollover', { ...info }));
-    client.on('gap', (gap) => {
-      this.metrics.gaps.inc();
-      this.metrics.gapSeconds.observe(Math.max(0, gap.endAt - gap.startAt) / 1000);
-      audit(this.logger, 'gap', { ...gap, topics: gap.topics.length, gapMs: gap.endAt - gap.startAt });
-    });
-    client.on('error', (error) => {
-      // Fatal errors end a shard; the last one explains why the relay stopped.
-      if (!error.retryable) this.failure = error;
-    });
-  }
-
   /** Every shard closed while we were running and not closing: nothing will recover it by itself. */
   private checkAllClosed(): void {
+    if (this.phase !== 'running') return;
     const shards = this.client?.status().shards ?? [];
     if (shards.length === 0 || !shards.every((s) => s.state === 'closed')) return;
     this.phase = 'failed';
@@ -310,20 +265,4 @@ class RelayService implements Relay {
   private sinkNames(): string[] {
     return this.config.sinks.map((s) => s.name);
   }
-}
-
-function emptyCounters(): NotificationClient['counters'] {
-  return {
-    eventsReceived: 0,
-    eventsDelivered: 0,
-    duplicatesDropped: 0,
-    malformedFrames: 0,
-    reconnects: 0,
-    rollovers: 0,
-    gaps: 0,
-    gapMs: 0,
-    overflowDropped: 0,
-    rejectedTopics: 0,
-    errors: 0,
-  };
 }

@@ -1,0 +1,93 @@
+import { RefreshingTokenProvider, type TokenRefreshEvent } from '../auth/refreshing-token-provider.ts';
+import { NotificationClient } from '../client/index.ts';
+import type { RelayConfig } from '../config/load.ts';
+import type { Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { RelayEvent } from '../envelope/envelope.ts';
+import { resolveEndpoints, type Endpoints } from '../genesys/regions.ts';
+import type { NotificationsApi } from '../genesys/notifications-api.ts';
+import { audit, type Logger } from '../logging/logger.ts';
+import type { RelayMetrics } from '../metrics/metrics.ts';
+import { deliveryMetricsHooks } from '../metrics/outbox-gauges.ts';
+import { Dispatcher } from '../outbox/dispatcher.ts';
+import { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
+import { outboxPath } from '../outbox/state-dir.ts';
+import type { Sink } from '../sinks/sink.ts';
+import { clientTimings, deliveryPolicy } from './relay-options.ts';
+
+/** What every stage of the pipeline is built with. */
+export interface PipelineContext {
+  config: RelayConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+/** The REST hosts: the region's, unless GENESYS_API_BASE / GENESYS_LOGIN_BASE override them. */
+export function endpointsOf(genesys: RelayConfig['genesys']): Endpoints {
+  return resolveEndpoints(genesys.region, {
+    ...(genesys.apiBase ? { apiBase: genesys.apiBase } : {}),
+    ...(genesys.loginBase ? { loginBase: genesys.loginBase } : {}),
+  });
+}
+
+/** ① The one token source for REST and, through it, the sockets (single-flight, refreshed before expiry). */
+export function createTokenProvider(
+  ctx: PipelineContext,
+  loginBase: string,
+  onRefresh: (event: TokenRefreshEvent) => void,
+): RefreshingTokenProvider {
+  return RefreshingTokenProvider.clientCredentials({
+    loginBase,
+    clientId: ctx.config.genesys.clientId,
+    clientSecret: ctx.config.genesys.clientSecret,
+    clock: ctx.clock,
+    onRefresh,
+  });
+}
+
+/** ⑤ The durable outbox in `<stateDir>/outbox.sqlite`: an event counts as received only once committed here. */
+export function openOutbox(ctx: PipelineContext): SqliteOutbox {
+  const { outbox, stateDir } = ctx.config;
+  return new SqliteOutbox({
+    path: outboxPath(stateDir),
+    clock: ctx.clock,
+    flushIntervalMs: outbox.flushIntervalMs,
+    retentionMs: outbox.retentionMs,
+    maxRows: outbox.maxRows,
+  });
+}
+
+/** ⑥ One delivery loop per sink, with the retry policy from config and hooks for metrics and the audit trail. */
+export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sinks: readonly Sink[]): Dispatcher {
+  const { logger } = ctx;
+  return new Dispatcher({
+    outbox,
+    sinks,
+    clock: ctx.clock,
+    policy: deliveryPolicy(ctx.config.outbox),
+    pollIntervalMs: ctx.config.outbox.pollIntervalMs,
+    hooks: deliveryMetricsHooks(ctx.metrics, {
+      onDeadLettered: (sink, count, reason) => audit(logger, 'delivery.dead-letter', { sink, count, reason }),
+      onError: (sink, error) => logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
+    }),
+  });
+}
+
+/** ③④ Channels, sockets, frames → events; `onEvent` is awaited before the next event is handed over. */
+export function createClient(
+  ctx: PipelineContext,
+  api: NotificationsApi,
+  tokens: RefreshingTokenProvider,
+  onEvent: (event: RelayEvent) => Promise<void>,
+): NotificationClient {
+  return new NotificationClient({
+    api,
+    tokens,
+    topics: ctx.config.topics,
+    clock: ctx.clock,
+    ...clientTimings(ctx.config.session),
+    logger: ctx.logger.child({ component: 'client' }),
+    onEvent,
+  });
+}
