@@ -1,9 +1,7 @@
 import type { Random } from '../core/backoff.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { ClosedError, ConfigError, errorMessage, RelayError } from '../core/errors.ts';
-import { DedupeWindow } from '../envelope/dedupe.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { dedupeIdentity, relayFields } from '../envelope/relay-fields.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
 import { GenesysRestClient } from '../genesys/rest-client.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
@@ -16,7 +14,7 @@ import { currentChannel } from '../session/state.ts';
 import { planShards } from '../topics/sharding.ts';
 import type { ClientEventMap, ClientStatus } from './client-events.ts';
 import { newCounters, type ClientCounters } from './counters.ts';
-import { EventQueue } from './event-queue.ts';
+import { EventDelivery } from './event-delivery.ts';
 import { noopLogger, type ClientLogger, type NotificationClientOptions } from './options.ts';
 import { RolloverSemaphore } from './rollover-gate.ts';
 import { TypedEmitter } from './typed-emitter.ts';
@@ -34,23 +32,17 @@ export class NotificationClient {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly logger: ClientLogger;
-  private readonly dedupe: DedupeWindow;
+  private readonly delivery: EventDelivery;
   private readonly sessionDeps: Omit<SessionDeps, 'shardId' | 'hooks'>;
   private readonly shardCapacity: { maxTopicsPerChannel: number; maxChannels: number };
   private desired: string[];
   private sessions: Session[] = [];
   private phase: Phase = 'new';
-  private accepting = true;
-  private queue: EventQueue<RelayEvent> | undefined;
-  private delivery: Promise<void> = Promise.resolve();
-  private pendingDeliveries = 0;
   private readonly background = new Set<Promise<void>>();
   private topicOps: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private startPromise: Promise<void> | undefined;
   private nextShard = 0;
-  private lastIsoMs = Number.NaN;
-  private lastIso = '';
 
   constructor(private readonly options: NotificationClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -60,7 +52,14 @@ export class NotificationClient {
       this.logger.error({ err: errorMessage(err), event }, 'client event listener threw'),
     );
     this.api = options.api ?? this.buildApi();
-    this.dedupe = new DedupeWindow(options.dedupe);
+    this.delivery = new EventDelivery({
+      counters: this.counters,
+      dedupe: options.dedupe,
+      onEvent: options.onEvent,
+      bufferSize: options.bufferSize ?? 10_000,
+      overflow: options.overflow ?? 'dropOldest',
+      reportError: (error) => this.reportError(error),
+    });
     this.desired = [...options.topics];
     const maxChannels = options.maxChannels ?? MAX_CHANNELS_PER_CLIENT;
     const headroom = Math.max(0, options.rolloverHeadroom ?? 1);
@@ -132,17 +131,7 @@ export class NotificationClient {
    * overflow policy drops events and counts them in `counters.overflowDropped`. Ends after close().
    */
   events(): AsyncIterable<RelayEvent> {
-    if (!this.queue) {
-      this.queue = new EventQueue<RelayEvent>(
-        this.options.bufferSize ?? 10_000,
-        this.options.overflow ?? 'dropOldest',
-        () => {
-          this.counters.overflowDropped++;
-        },
-      );
-      if (this.phase === 'closed') this.queue.end();
-    }
-    return this.queue;
+    return this.delivery.iterable();
   }
 
   /** Adds topics at runtime: PUTs the affected channels' lists (no reconnect); opens new shards when full. */
@@ -165,7 +154,7 @@ export class NotificationClient {
     return {
       phase: this.phase,
       topics: this.sessions.reduce((n, s) => n + s.topics.list.length, 0),
-      buffered: this.queue?.size ?? 0,
+      buffered: this.delivery.buffered,
       shards: this.sessions.map((s) => {
         const channel = currentChannel(s.state);
         return {
@@ -190,12 +179,11 @@ export class NotificationClient {
 
   private async doClose(): Promise<void> {
     this.phase = 'closing';
-    this.accepting = false;
+    this.delivery.stop();
     await Promise.all(this.sessions.map((s) => s.close()));
     await this.topicOps.catch(() => undefined);
-    await this.delivery;
+    await this.delivery.drain();
     await Promise.allSettled([...this.background]);
-    this.queue?.end();
     this.phase = 'closed';
   }
 
@@ -235,7 +223,7 @@ export class NotificationClient {
     let opened = false;
     return {
       onEvent: (parsed, raw, channelId, receivedAt) =>
-        this.onFrame(parsed.frame, parsed.correlationId, raw, channelId, receivedAt),
+        this.delivery.accept(parsed.frame, parsed.correlationId, raw, channelId, receivedAt),
       onMalformed: (reason, channelId) => {
         this.counters.malformedFrames++;
         this.logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');
@@ -280,76 +268,6 @@ export class NotificationClient {
       onInvalidateToken: () => this.invalidateToken(),
       onDiagnostic: (level, message, data) => this.logger[level]({ shardId, ...data }, message),
     };
-  }
-
-  /** The hot path: dedupe, wrap, deliver. */
-  private onFrame(
-    frame: { topicName: string; version?: string; eventBody: unknown; metadata?: Record<string, unknown> },
-    correlationId: string | undefined,
-    raw: string,
-    channelId: string,
-    receivedAt: number,
-  ): void {
-    if (!this.accepting) return;
-    this.counters.eventsReceived++;
-    if (!this.dedupe.add(dedupeIdentity(frame.topicName, correlationId, raw), receivedAt)) {
-      this.counters.duplicatesDropped++;
-      return;
-    }
-    const event: RelayEvent = {
-      topicName: frame.topicName,
-      version: frame.version,
-      eventBody: frame.eventBody,
-      metadata: frame.metadata ?? {},
-      relay: relayFields(this.isoAt(receivedAt), channelId, frame.topicName, correlationId, raw),
-    };
-    this.counters.eventsDelivered++;
-    this.queue?.push(event);
-    if (this.options.onEvent) this.callOnEvent(this.options.onEvent, event);
-  }
-
-  /** Events arrive in bursts within one millisecond; format each millisecond's timestamp once. */
-  private isoAt(ms: number): string {
-    if (ms !== this.lastIsoMs) {
-      this.lastIsoMs = ms;
-      this.lastIso = new Date(ms).toISOString();
-    }
-    return this.lastIso;
-  }
-
-  /** Calls onEvent in arrival order; an async handler is awaited before the next call. */
-  private callOnEvent(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
-    if (this.pendingDeliveries > 0) {
-      this.track(this.delivery.then(() => this.invokeAsync(handler, event)));
-      return;
-    }
-    let result: void | Promise<void>;
-    try {
-      result = handler(event);
-    } catch (err) {
-      this.onEventFailed(err);
-      return;
-    }
-    if (result instanceof Promise) this.track(result.catch((err: unknown) => this.onEventFailed(err)));
-  }
-
-  private async invokeAsync(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): Promise<void> {
-    try {
-      await handler(event);
-    } catch (err) {
-      this.onEventFailed(err);
-    }
-  }
-
-  private onEventFailed(err: unknown): void {
-    this.reportError(new RelayError('GENESYS_RELAY_ERR_SINK', `onEvent failed: ${errorMessage(err)}`, { cause: err }));
-  }
-
-  private track(promise: Promise<void>): void {
-    this.pendingDeliveries++;
-    this.delivery = promise.finally(() => {
-      this.pendingDeliveries--;
-    });
   }
 
   private onGap(gap: Gap): void {
