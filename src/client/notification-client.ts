@@ -81,7 +81,9 @@ export class NotificationClient {
         createWsSocketFactory({
           clock: this.clock,
           handshakeTimeoutMs: session.connectTimeoutMs,
-          maxPayloadBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          // Frames above maxFrameBytes are counted and skipped by the parser; only far larger ones (which ws must
+          // refuse to buffer at all) cost the connection.
+          maxPayloadBytes: 4 * (options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
           closeTimeoutMs: session.closeTimeoutMs,
         }),
       config: session,
@@ -132,6 +134,15 @@ export class NotificationClient {
    */
   events(): AsyncIterable<RelayEvent> {
     return this.delivery.iterable();
+  }
+
+  /**
+   * Moves shards to fresh channels, make-before-break (e.g. before a planned credential change). All shards when
+   * `shardId` is omitted; each rollover waits for a free slot of the channel headroom.
+   */
+  rollover(shardId?: string): void {
+    for (const session of this.sessions)
+      if (shardId === undefined || session.shardId === shardId) session.requestRollover();
   }
 
   /** Adds topics at runtime: PUTs the affected channels' lists (no reconnect); opens new shards when full. */

@@ -55,7 +55,7 @@ export interface NotificationClientOptions {
   ignoreErrors?: boolean;
   /** Duplicate suppression across rollover overlaps (by topic + CorrelationId). */
   dedupe?: DedupeOptions;
-  /** Frames larger than this are counted as malformed and skipped. @default 1048576 */
+  /** Frames larger than this are counted as malformed and skipped (the socket refuses frames over 4×). @default 1048576 */
   maxFrameBytes?: number;
   /** Capacity of the `events()` buffer. @default 10000 */
   bufferSize?: number;

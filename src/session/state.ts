@@ -103,7 +103,7 @@ export interface SocketLink {
 export type RolloverPhase = 'creatingChannel' | 'subscribing' | 'connecting';
 
 /** Why a planned, make-before-break rollover started. */
-export type RolloverReason = 'socketClosing' | 'expiring' | 'renewFailed' | 'requested';
+export type RolloverReason = 'socketClosing' | 'renewFailed' | 'requested';
 
 export type TimerName = 'deadline' | 'retry' | 'renew';
 

@@ -55,6 +55,23 @@ describe('NotificationClient against the emulator', () => {
     assert.equal(e.client.counters.reconnects, 0);
   });
 
+  it('rollover() on request: new channels for every shard, no gap, nothing lost', async () => {
+    const topics = [userTopic(4), userTopic(5)];
+    const e = await env(topics, { client: { maxTopicsPerChannel: 1 } });
+    await e.client.start();
+    const before = e.client.status().shards.map((s) => s.channelId);
+    const publishing = Promise.all(topics.map((t) => publishSteadily(e.emu, t, 100, 2)));
+    await new Promise((r) => setTimeout(r, 30));
+    e.client.rollover();
+    const counts = await publishing;
+    await waitFor(() => e.client.counters.rollovers === 2, 'two rollovers');
+    await waitFor(() => e.events.length >= 200, '200 events', 5_000).catch(() => undefined);
+    topics.forEach((t, i) => assert.deepEqual(audit(e.events, t, counts[i] ?? 0), { missing: [], duplicates: [] }));
+    const after = e.client.status().shards.map((s) => s.channelId);
+    assert.ok(after.every((id, i) => id !== before[i]));
+    assert.equal(e.client.counters.gaps, 0);
+  });
+
   it('invalid secret: start() rejects fast with AuthError and no retry storm', async () => {
     const e = await env([userTopic(3)], { clientSecret: 'wrong' });
     const started = Date.now();

@@ -116,13 +116,17 @@ describe('NotificationClient recovery', () => {
     assert.equal(e.client.counters.errors, 0);
   });
 
-  it('malformed frame: counted and skipped', async () => {
+  it('malformed and oversized frames: counted and skipped', async () => {
     const topic = userTopic(16);
-    const e = await env([topic]);
+    const e = await env([topic], { client: { maxFrameBytes: 1_000 } });
     await e.client.start();
     e.emu.fault({ kind: 'malformed-frame', payload: '{"topicName":"v2.users' });
     e.emu.fault({ kind: 'malformed-frame', payload: 'x'.repeat(100) });
-    await waitFor(() => e.client.counters.malformedFrames === 2, 'two malformed frames');
+    e.emu.fault({
+      kind: 'malformed-frame',
+      payload: JSON.stringify({ topicName: topic, eventBody: 'y'.repeat(2_000) }),
+    });
+    await waitFor(() => e.client.counters.malformedFrames === 3, 'three malformed frames');
     await flowing(e, topic, 'malformed');
     assert.equal(e.client.counters.gaps, 0);
   });
