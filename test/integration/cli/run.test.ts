@@ -45,7 +45,11 @@ describe('genesys-relay run (end to end through the CLI)', () => {
       }
       assert.equal(new Set(lines.map((l) => (l.relay as { key: string }).key)).size, 5);
 
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // The file is written before the dispatcher acknowledges the batch: wait for its books to catch up.
+      const metrics = await waitFor(async () => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        return sample(text, 'genesys_relay_events_delivered_total{sink="ndjson"}') === 5 ? text : undefined;
+      }, 'delivered_total to reach 5');
       assert.equal(sample(metrics, 'genesys_relay_events_received_total'), 5);
       assert.equal(sample(metrics, 'genesys_relay_events_delivered_total{sink="ndjson"}'), 5);
       assert.equal(sample(metrics, 'genesys_relay_outbox_depth{sink="ndjson"}'), 0);

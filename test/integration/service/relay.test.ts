@@ -62,10 +62,10 @@ describe('createRelay (in process)', () => {
       assert.equal(relay.status().readiness.ready, true);
 
       emulator.publish(TOPIC, undefined, 7);
-      await until(
-        () => ndjson.length >= 7 && servicenow.records('u_genesys_event').length >= 7,
-        'both sinks to have 7 events',
-      );
+      // The dispatcher acknowledges a batch only after the sink returned, so wait for its books, not the targets'.
+      await until(() => relay.status().sinks.every((s) => s.run.delivered >= 7), 'both sinks to acknowledge 7 events');
+      assert.equal(ndjson.length, 7);
+      assert.equal(servicenow.records('u_genesys_event').length, 7);
       const status = relay.status();
       assert.equal(status.committed, 7);
       assert.equal(status.client.eventsReceived, 7);
