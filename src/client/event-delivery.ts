@@ -96,6 +96,11 @@ export class EventDelivery {
   }
 
   private call(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
+    if (this.pending >= this.options.bufferSize) {
+      // A handler slower than the stream for `bufferSize` events: drop rather than queue without bound.
+      this.options.counters.overflowDropped++;
+      return;
+    }
     if (this.pending > 0) {
       this.track(this.chain.then(() => this.invokeAsync(handler, event)));
       return;

@@ -57,7 +57,10 @@ export interface NotificationClientOptions {
   dedupe?: DedupeOptions;
   /** Frames larger than this are counted as malformed and skipped (the socket refuses frames over 4×). @default 1048576 */
   maxFrameBytes?: number;
-  /** Capacity of the `events()` buffer. @default 10000 */
+  /**
+   * Capacity of the `events()` buffer, and the most async onEvent calls allowed to wait behind a slow handler
+   * (beyond that, new events are dropped and counted in `overflowDropped`). @default 10000
+   */
   bufferSize?: number;
   /** What `events()` drops when its consumer falls `bufferSize` behind. @default 'dropOldest' */
   overflow?: OverflowPolicy;

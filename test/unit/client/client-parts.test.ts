@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventQueue } from '../../../src/client/event-queue.ts';
+import { EventDelivery } from '../../../src/client/event-delivery.ts';
+import { newCounters } from '../../../src/client/counters.ts';
 import { RolloverSemaphore } from '../../../src/client/rollover-gate.ts';
 import { TypedEmitter } from '../../../src/client/typed-emitter.ts';
 import { NotificationClient } from '../../../src/client/index.ts';
@@ -121,5 +123,51 @@ describe('NotificationClient options', () => {
         }),
       /rolloverHeadroom/,
     );
+  });
+});
+
+describe('EventDelivery', () => {
+  const frame = (id: string) => ({ topicName: 'v2.a', version: '2', eventBody: {}, metadata: { CorrelationId: id } });
+
+  it('drops duplicates, keeps order for async handlers, and bounds the backlog', async () => {
+    const counters = newCounters();
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const delivery = new EventDelivery({
+      counters,
+      bufferSize: 3,
+      overflow: 'dropOldest',
+      reportError: () => {},
+      onEvent: async (e) => {
+        await gate;
+        seen.push(String(e.metadata['CorrelationId']));
+      },
+    });
+    for (const id of ['a', 'b', 'a', 'c', 'd', 'e']) delivery.accept(frame(id), id, '', 'ch', 0);
+    assert.equal(counters.duplicatesDropped, 1);
+    assert.equal(counters.overflowDropped, 2);
+    release();
+    delivery.stop();
+    await delivery.drain();
+    assert.deepEqual(seen, ['a', 'b', 'c']);
+  });
+
+  it('reports a throwing handler and keeps going', () => {
+    const errors: unknown[] = [];
+    const counters = newCounters();
+    const delivery = new EventDelivery({
+      counters,
+      bufferSize: 10,
+      overflow: 'dropOldest',
+      reportError: (e) => errors.push(e),
+      onEvent: () => {
+        throw new Error('sink down');
+      },
+    });
+    delivery.accept(frame('x'), 'x', '', 'ch', 0);
+    delivery.accept(frame('y'), 'y', '', 'ch', 0);
+    assert.equal(errors.length, 2);
+    assert.equal(counters.eventsDelivered, 2);
   });
 });
