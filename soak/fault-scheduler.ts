@@ -99,9 +99,12 @@ export class FaultScheduler {
 
   private inject(variant: FaultVariant): FaultRecord {
     const connected = this.emulator.state().channels.filter((c) => c.connected && !c.zombie);
-    const one = variant.targetable && connected.length > 0 && this.random.next() < 0.5;
+    // Both draws are always taken, so the fault sequence of a seed does not depend on timing.
+    const coin = this.random.next();
+    const which = this.random.next();
+    const one = variant.targetable && connected.length > 0 && coin < 0.5;
     const target: FaultTarget = {
-      channelId: one ? this.random.pick(connected).id : undefined,
+      channelId: one ? connected[Math.floor(which * connected.length)]?.id : undefined,
       canaryTopic: this.options.canaryTopic,
       pongTimeoutMs: this.options.pongTimeoutMs,
     };

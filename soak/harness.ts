@@ -42,7 +42,39 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
 }
 
+interface Parts {
+  ledger: Ledger;
+  pipeline: Pipeline;
+  load: PublishingLoad;
+  scheduler: FaultScheduler;
+  sampler: Sampler;
+}
+
 async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise<SoakRun> {
+  const parts = assemble(emulator, options);
+  const { ledger, pipeline, load, scheduler, sampler } = parts;
+  try {
+    pipeline.dispatcher.start();
+    await pipeline.client.start();
+    const startedAt = Date.now();
+    const loadStoppedAt = await applyLoadAndFaults(parts, options);
+    options.log(`load stopped after ${Math.round((loadStoppedAt - startedAt) / 1000)} s; draining`);
+    const drained = await drain(emulator, pipeline, options.drainTimeoutMs);
+    sampler.stop();
+    const clientCounters = { ...pipeline.client.counters };
+    await pipeline.close();
+    const run = { options, startedAt, loadStoppedAt, ledger, pipeline, scheduler, sampler, drained };
+    return { ...run, endedAt: Date.now(), clientCounters, emulatorState: emulator.state() };
+  } finally {
+    // On the error path: leave no timer or socket behind (each of these is idempotent).
+    load.stop();
+    scheduler.stop();
+    sampler.stop();
+    await pipeline.close();
+  }
+}
+
+function assemble(emulator: EmulatorHandle, options: SoakOptions): Parts {
   const topics = soakTopics(options);
   const ledger = new Ledger(topics);
   const pipeline = buildPipeline(emulator, ledger, options, forkPrng(options.seed, 'client'));
@@ -65,9 +97,12 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise
     outboxPending: () => pipeline.outbox.stats().sinks.find((s) => s.sink === 'soak')?.pending ?? 0,
     shardsLive: () => pipeline.observer.liveCount(),
   });
-  pipeline.dispatcher.start();
-  await pipeline.client.start();
-  const startedAt = Date.now();
+  return { ledger, pipeline, load, scheduler, sampler };
+}
+
+/** Publishes and injects faults for the run's duration; returns when the load stopped. */
+async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<number> {
+  const { sampler, load, scheduler } = parts;
   sampler.start();
   load.start();
   const faults = scheduler.run();
@@ -77,16 +112,7 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise
   scheduler.stop();
   await faults;
   load.stop();
-  const loadStoppedAt = Date.now();
-  options.log(`load stopped after ${Math.round((loadStoppedAt - startedAt) / 1000)} s; draining`);
-  const drained = await drain(emulator, pipeline, options.drainTimeoutMs);
-  sampler.stop();
-  const clientCounters = { ...pipeline.client.counters };
-  await pipeline.close();
-  const emulatorState = emulator.state();
-  const endedAt = Date.now();
-  const run = { options, startedAt, loadStoppedAt, endedAt, ledger, pipeline, scheduler, sampler, drained };
-  return { ...run, clientCounters, emulatorState };
+  return Date.now();
 }
 
 /**

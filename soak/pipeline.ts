@@ -60,24 +60,51 @@ export function buildPipeline(emulator: EmulatorHandle, ledger: Ledger, options:
     ...liveness,
     maxTopicsPerChannel: options.maxTopicsPerChannel,
     session: scaledSession(options),
-    // Not awaited: the client awaits async handlers one at a time, which would serialise every group commit.
-    onEvent: (event) => {
-      observer.onEvent(Date.now(), event.relay.channelId);
-      ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
-      append(outbox, event, appends);
-    },
+    onEvent: handOn(observer, ledger, outbox, appends),
   });
   observer.attach(client);
-  const close = async (): Promise<void> => {
+  const close = closeOnce(client, outbox, dispatcher, sink, async () => {
+    await api.close();
+    tokens.close();
+  });
+  return { client, observer, outbox, dispatcher, sink, appends, liveness, close };
+}
+
+/** Closes downstream in order (client, outbox commit, dispatcher, outbox, sink, then REST); once. */
+function closeOnce(
+  client: NotificationClient,
+  outbox: SqliteOutbox,
+  dispatcher: Dispatcher,
+  sink: RecordingSink,
+  closeRest: () => Promise<void>,
+): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const closeAll = async (): Promise<void> => {
     await client.close();
     outbox.flush();
     await dispatcher.close({ drainTimeoutMs: 2_000 });
     outbox.close();
     await sink.close();
-    await api.close();
-    tokens.close();
+    await closeRest();
   };
-  return { client, observer, outbox, dispatcher, sink, appends, liveness, close };
+  return () => (closing ??= closeAll());
+}
+
+/**
+ * The client → outbox hand-off. Not awaited: the client awaits async handlers one at a time, which would serialise
+ * every group commit.
+ */
+function handOn(
+  observer: ClientObserver,
+  ledger: Ledger,
+  outbox: SqliteOutbox,
+  appends: AppendCounters,
+): (event: RelayEvent) => void {
+  return (event) => {
+    observer.onEvent(Date.now(), event.relay.channelId);
+    ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
+    append(outbox, event, appends);
+  };
 }
 
 function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): void {

@@ -115,25 +115,36 @@ function gapsSection(r: SoakResult): string {
     byReason.set(reason, [...(byReason.get(reason) ?? []), gap.durationMs]);
   }
   const rows = [...byReason].map(([reason, d]) => `| ${reason} | ${d.length} | ${ms(Math.max(...d))} |`);
-  const spontaneous = r.gaps.filter((g) => g.faultIndex === undefined);
   const corrected = r.gaps.filter((g) => g.reportedStartAt > g.startAt);
   const worst = Math.max(0, ...corrected.map((g) => g.reportedStartAt - g.startAt));
   return `## Gaps
 
-${r.gaps.length} gaps; duration ${summaryText(r.gapDurations)}. ${spontaneous.length} not caused by an injected fault${
-    spontaneous.length > 0
-      ? `: ${spontaneous.map((g) => `${g.shardId} "${g.reason}" ${g.durationMs} ms`).join('; ')}`
-      : ''
-  }.
+${r.gaps.length} gaps; duration ${summaryText(r.gapDurations)}.
 Rollovers by reason: ${JSON.stringify(r.rolloversByReason)}.
 
 | Reason | Gaps | Longest |
 |---|---|---|
 ${rows.join('\n')}
 
-Client finding: ${corrected.length} stale-socket gaps were reported as starting at detection rather than at the last
-frame (up to ${worst} ms late); the soak starts them at the last event it saw on that channel.
+${spontaneousText(r)}
+
+Gap starts: ${corrected.length} stale-socket gaps began later than the last event seen on that channel${
+    corrected.length > 0 ? ` (up to ${worst} ms); the soak uses the earlier instant` : ''
+  }.
 `;
+}
+
+/** Gaps no injected fault explains, with the event-loop stall measured in the same second. */
+function spontaneousText(r: SoakResult): string {
+  const spontaneous = r.gaps.filter((g) => g.faultIndex === undefined);
+  if (spontaneous.length === 0) return 'Every gap followed an injected fault.';
+  const startMs = Date.parse(r.startedAt);
+  const lines = spontaneous.map((g) => {
+    const t = (g.startAt - startMs) / 1000;
+    const stall = r.samples.find((s) => s.t >= t)?.loopDelayMaxMs;
+    return `- ${g.shardId} at ${t.toFixed(1)} s, "${g.reason}", ${g.durationMs} ms; event-loop stall that second: ${ms(stall)}`;
+  });
+  return `${spontaneous.length} gaps followed no injected fault:\n\n${lines.join('\n')}`;
 }
 
 function memorySection(r: SoakResult): string {
@@ -142,8 +153,10 @@ function memorySection(r: SoakResult): string {
 
 RSS ${m.startMb.toFixed(0)} MB at start, ${m.maxMb.toFixed(0)} MB max, ${m.endMb.toFixed(0)} MB at the end; slope
 ${m.slopeMbPerMin.toFixed(2)} MB/min over the run, ${m.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half.
-The soak's own ledger (about 20 bytes per published event) lives in the same process and is part of these figures.
+The soak's own ledger (11 bytes per published event, doubled as it grows) lives in the same process and is part of these figures.
 Outbox depth: max ${r.outbox.maxPending}, ${r.outbox.endPending} at the end.
+Event-loop stalls (emulator, client, outbox and sink share the loop): longest ${ms(r.loopDelay.maxMs)}, p99 of
+the per-second maxima ${ms(r.loopDelay.p99Ms)}.
 `;
 }
 

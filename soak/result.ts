@@ -6,7 +6,7 @@ import { analyseLoss, type LossReport } from './loss-analysis.ts';
 import type { Sample } from './sampler.ts';
 import { attributeGaps, type AttributedGap } from './gap-attribution.ts';
 import { evaluateChecks, type Check } from './checks.ts';
-import { slope, summarize, type Summary } from './stats.ts';
+import { percentile, slope, summarize, type Summary } from './stats.ts';
 
 /** Everything the report shows; JSON-serialisable (latest.json). */
 export interface SoakResult {
@@ -39,6 +39,8 @@ export interface SoakResult {
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
   memory: { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number; secondHalfSlopeMbPerMin: number };
   outbox: { maxPending: number; endPending: number };
+  /** Longest event-loop stall in any one-second sample, and the p99 of those per-second maxima. */
+  loopDelay: { maxMs: number; p99Ms: number };
   samples: Sample[];
   checks: Check[];
   passed: boolean;
@@ -48,12 +50,7 @@ export function buildResult(run: SoakRun): SoakResult {
   const { options, scheduler, pipeline } = run;
   const faults = scheduler.records;
   const warned = faults.filter((f) => f.name === 'socket-closing');
-  const loss = analyseLoss(run.ledger, {
-    gaps: pipeline.observer.gaps,
-    rejectedAt: pipeline.observer.rejectedAt,
-    inFlightToleranceMs: options.inFlightToleranceMs,
-    windows: warned.map((f) => ({ from: f.at, to: warnedWindowEnd(f, faults, options.socketClosingLeadMs) })),
-  });
+  const loss = lossOf(run, warned);
   const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
   const samples = run.sampler.samples;
   const partial = {
@@ -80,10 +77,31 @@ export function buildResult(run: SoakRun): SoakResult {
       maxPending: Math.max(0, ...samples.map((s) => s.outboxPending)),
       endPending: samples.at(-1)?.outboxPending ?? 0,
     },
+    loopDelay: {
+      maxMs: Math.max(0, ...samples.map((s) => s.loopDelayMaxMs)),
+      p99Ms:
+        percentile(
+          samples.map((s) => s.loopDelayMaxMs),
+          99,
+        ) ?? 0,
+    },
     samples,
   };
   const checks = evaluateChecks(partial);
   return { ...partial, checks, passed: checks.every((c) => c.ok) };
+}
+
+function lossOf(run: SoakRun, warned: readonly FaultRecord[]): LossReport {
+  const { options, pipeline, scheduler } = run;
+  return analyseLoss(run.ledger, {
+    gaps: pipeline.observer.gaps,
+    rejectedAt: pipeline.observer.rejectedAt,
+    inFlightToleranceMs: options.inFlightToleranceMs,
+    windows: warned.map((f) => ({
+      from: f.at,
+      to: warnedWindowEnd(f, scheduler.records, options.socketClosingLeadMs),
+    })),
+  });
 }
 
 /** The warned window runs from the warning to the server's close (lead), cut short by the next fault. */

@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
 /** One per-second sample of the run; counters are cumulative. */
 export interface Sample {
   /** Seconds since the load started. */
@@ -9,6 +11,12 @@ export interface Sample {
   heapMb: number;
   outboxPending: number;
   shardsLive: number;
+  /**
+   * Longest event-loop stall since the previous sample. The emulator shares the loop, so a stall silences the
+   * sockets and delays the client's timers together: a watchdog can then fire before frames already buffered are
+   * read.
+   */
+  loopDelayMaxMs: number;
 }
 
 export interface SampleSources {
@@ -24,6 +32,7 @@ export class Sampler {
   readonly samples: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly sources: SampleSources,
@@ -32,14 +41,18 @@ export class Sampler {
 
   start(): void {
     this.startedAt = Date.now();
+    this.loopDelay.enable();
     this.take();
     this.timer = setInterval(() => this.take(), this.everyMs);
   }
 
+  /** Takes a last sample and stops; idempotent. */
   stop(): void {
+    if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
     this.take();
+    this.loopDelay.disable();
   }
 
   private take(): void {
@@ -53,6 +66,8 @@ export class Sampler {
       heapMb: memory.heapUsed / 1_048_576,
       outboxPending: this.sources.outboxPending(),
       shardsLive: this.sources.shardsLive(),
+      loopDelayMaxMs: this.loopDelay.max / 1e6,
     });
+    this.loopDelay.reset();
   }
 }

@@ -158,6 +158,7 @@ describe('soak chart', () => {
     heapMb: 50,
     outboxPending: 0,
     shardsLive: 3,
+    loopDelayMaxMs: 12,
   });
 
   it('turns cumulative counters into rates', () => {
