@@ -123,6 +123,33 @@ describe('genesys-relay run (end to end through the CLI)', () => {
     }
   });
 
+  it('stops with exit 1 and says why when its credentials are revoked while running', async () => {
+    const { emulator, env } = await emulatorWithEnv();
+    const { dir, cleanup } = tempDir();
+    const cli = spawnCli(['run', '--topic', PRESENCE_A, '--state-dir', join(dir, 'state')], env);
+    try {
+      await cli.waitForStderr(/"state":"open"/);
+      // Rotate the client's secret on the server, then revoke its tokens: the relay can no longer authenticate.
+      const rotated = await fetch(`${emulator.controlBase}/control/clients`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'demo', secret: 'rotated-secret' }),
+      });
+      assert.equal(rotated.status < 300, true);
+      emulator.fault({ kind: 'revoke-token', clientId: 'demo' });
+      const { code } = await cli.exited;
+      assert.equal(code, 1, cli.stderr.join('\n'));
+      assert.ok(
+        cli.stderr.some((l) => /^genesys-relay: authentication failed: .*GENESYS_CLIENT_SECRET/.test(l)),
+        cli.stderr.join('\n'),
+      );
+    } finally {
+      cli.kill();
+      await emulator.close();
+      cleanup();
+    }
+  });
+
   it('exits 2 on a malformed config, naming the field and not the secret', async () => {
     const { dir, cleanup } = tempDir();
     const secret = 'cfg-secret-9b2c44';
