@@ -33,7 +33,11 @@ export function addConfigOptions(command: Command, only?: ReadonlyArray<keyof Co
   command.option('--config <file>', 'YAML or JSON config file');
   if (want('topic')) command.option('--topic <topic>', 'notification topic to subscribe (repeatable)', collect);
   if (want('sink'))
-    command.option('--sink <spec>', 'ndjson:PATH | ndjson:- | webhook:URL | servicenow:URL (repeatable)', collect);
+    command.option(
+      '--sink <spec>',
+      'ndjson:PATH | ndjson:- | webhook:URL | servicenow:URL | nats:URL (repeatable)',
+      collect,
+    );
   if (want('stateDir')) command.option('--state-dir <dir>', 'directory for the outbox database (default ./.state)');
   if (want('metricsPort'))
     command.option('--metrics-port <n>', 'serve /metrics, /livez, /readyz on this port', parsePort);

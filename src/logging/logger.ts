@@ -64,10 +64,14 @@ export type AuditEvent =
   | 'token.refresh'
   | 'delivery.dead-letter'
   | 'relay.start'
-  | 'relay.stop';
+  | 'relay.stop'
+  /** Distributed mode (issue 5): lease tenures, each with its fencing epoch. */
+  | 'shard.acquired'
+  | 'shard.lost'
+  | 'shard.released';
 
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */
 export function audit(logger: Logger, event: AuditEvent, fields: Record<string, unknown> = {}, message?: string): void {
-  const level = event === 'gap' || event === 'delivery.dead-letter' ? 'warn' : 'info';
+  const level = event === 'gap' || event === 'delivery.dead-letter' || event === 'shard.lost' ? 'warn' : 'info';
   logger[level]({ audit: true, event, ...fields }, message ?? event);
 }

@@ -1,5 +1,5 @@
-import type { NotificationClient } from '../client/index.ts';
 import type { RelayError } from '../core/errors.ts';
+import type { EventSource } from './distributed/event-source.ts';
 import { audit, type Logger } from '../logging/logger.ts';
 import type { RelayMetrics } from '../metrics/metrics.ts';
 
@@ -13,7 +13,7 @@ export interface ClientObserver {
 }
 
 /** Turns the client's lifecycle events into audit lines and gap metrics. */
-export function observeClient(client: NotificationClient, o: ClientObserver): void {
+export function observeClient(client: EventSource, o: ClientObserver): void {
   client.on('state', (change) => {
     audit(o.logger, 'session.state', { ...change });
     if (change.state === 'closed') o.onShardClosed();

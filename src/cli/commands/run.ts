@@ -1,14 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationMs } from '../../config/duration.ts';
-import { requireCredentials } from '../../config/load.ts';
+import { loadConfig, requireCredentials } from '../../config/load.ts';
 import { configSecrets } from '../../config/secrets.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { createRelay } from '../../service/relay.ts';
 import { installShutdown } from '../../service/shutdown.ts';
-import { EXIT_FAILURE, addConfigOptions, loadFromFlags, reportFailure, type ConfigFlags } from '../common.ts';
+import { EXIT_FAILURE, addConfigOptions, overridesFrom, reportFailure, type ConfigFlags } from '../common.ts';
 
 interface RunFlags extends ConfigFlags {
   drainTimeout: number;
+  coordinationUrl?: string;
+  workerId?: string;
 }
 
 function duration(value: string): number {
@@ -22,14 +24,22 @@ export function register(program: Command): void {
   const command = program
     .command('run')
     .description('Run the relay: keep the subscriptions alive and deliver every event to the sinks.')
-    .option('--drain-timeout <duration>', 'on shutdown, time allowed for in-flight deliveries', duration, 10_000);
+    .option('--drain-timeout <duration>', 'on shutdown, time allowed for in-flight deliveries', duration, 10_000)
+    .option('--coordination-url <url>', 'postgres://… shared by several workers: share the shards through leases')
+    .option('--worker-id <id>', "this worker's unique id in the group (default hostname-pid)");
   addConfigOptions(command).action((flags: RunFlags) => runRelay(flags));
 }
 
 async function runRelay(flags: RunFlags): Promise<void> {
   let secrets: string[] = [];
   try {
-    const config = requireCredentials(loadFromFlags(flags));
+    const config = requireCredentials(
+      loadConfig({
+        ...overridesFrom(flags),
+        ...(flags.coordinationUrl === undefined ? {} : { coordinationUrl: flags.coordinationUrl }),
+        ...(flags.workerId === undefined ? {} : { workerId: flags.workerId }),
+      }),
+    );
     secrets = configSecrets(config);
     const logger = createLogger({ level: config.log.level, secrets });
     const relay = createRelay(config, { logger });

@@ -2,6 +2,7 @@ import { connect, credsAuthenticator, headers, type NatsConnection } from '@nats
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { ConfigError } from '../../core/errors.ts';
 import type { RelayEvent } from '../../envelope/envelope.ts';
+import { fencingOf } from '../../envelope/fencing.ts';
 import type { BatchOutcome, DeliveryOutcome, Sink } from '../sink.ts';
 import { classifyNatsError } from './classify.ts';
 import { ensureStream } from './stream.ts';
@@ -114,6 +115,12 @@ class JetStreamSink implements Sink {
     const hdrs = headers();
     hdrs.set('Content-Type', 'application/json');
     hdrs.set('Genesys-Topic', event.topicName);
+    const fencing = fencingOf(event);
+    if (fencing) {
+      // Which lease tenure read it: during a handover both workers may publish; the stream keeps the first.
+      hdrs.set('Genesys-Relay-Shard', fencing.shard);
+      hdrs.set('Genesys-Relay-Epoch', String(fencing.epoch));
+    }
     try {
       const publish = js.publish(subjectForTopic(this.prefix, event.topicName), JSON.stringify(event), {
         msgID: event.relay.key,

@@ -1,0 +1,230 @@
+import { hostname } from 'node:os';
+import {
+  NotificationClient,
+  type ClientCounters,
+  type ClientEventMap,
+  type ClientStatus,
+  type NotificationClientOptions,
+} from '../../client/index.ts';
+import { newCounters } from '../../client/counters.ts';
+import { TypedEmitter } from '../../client/typed-emitter.ts';
+import type { CoordinationConfig } from '../../config/coordination.ts';
+import {
+  PgLeaseStore,
+  ShardCoordinator,
+  ShardLifecycle,
+  type LeaseStore,
+  type LossReason,
+} from '../../coordination/index.ts';
+import type { Clock } from '../../core/clock.ts';
+import { ClosedError, errorMessage } from '../../core/errors.ts';
+import { stampFencing } from '../../envelope/fencing.ts';
+import { audit, type Logger } from '../../logging/logger.ts';
+import type { EventSource } from './event-source.ts';
+import type { OauthClients } from './oauth-clients.ts';
+import type { DistributedShard } from './shard-plan.ts';
+
+/** Options every shard's NotificationClient shares; topics, api and tokens come from the shard. */
+export type ShardClientOptions = Omit<NotificationClientOptions, 'topics' | 'api' | 'tokens' | 'apiBase'>;
+
+export interface DistributedClientOptions {
+  coordination: CoordinationConfig;
+  /** The plan every worker computes alike (shard-plan.ts). */
+  shards: readonly DistributedShard[];
+  oauth: OauthClients;
+  base: ShardClientOptions;
+  logger: Logger;
+  clock: Clock;
+  /** @default PgLeaseStore.open({ connectionString: coordination.url }) */
+  openStore?: () => Promise<LeaseStore>;
+}
+
+interface RunningShard {
+  shard: DistributedShard;
+  epoch: number;
+  client: NotificationClient;
+  /** client.start(): resolves once the channel is open, rejects on a fatal error (bad credentials). */
+  started: Promise<void>;
+  unsubscribe: Array<() => void>;
+}
+
+const FORWARDED = ['state', 'gap', 'error', 'rejectedTopics', 'rollover'] as const;
+
+/**
+ * The event source of one worker in distributed mode: holds the shards its leases give it, one NotificationClient
+ * per shard, all feeding the same outbox through `base.onEvent`, each event stamped with the lease's shard and
+ * fencing epoch. A lost or released lease stops that shard's client at once (the new owner may already be
+ * connected: make-before-break; the copies share `relay.key`, and JetStream's Nats-Msg-Id drops them).
+ * `close()` releases every lease first, so the other workers take over within one renew interval.
+ */
+export class DistributedClient implements EventSource {
+  readonly workerId: string;
+  private readonly emitter: TypedEmitter<ClientEventMap>;
+  private readonly byName: ReadonlyMap<string, DistributedShard>;
+  private readonly running = new Map<string, RunningShard>();
+  /** Shards being stopped: out of status() at once, but still counted until their client has closed. */
+  private readonly stopping = new Set<RunningShard>();
+  private readonly retired: ClientCounters = newCounters();
+  private store: LeaseStore | undefined;
+  private coordinator: ShardCoordinator | undefined;
+  private lifecycle: ShardLifecycle | undefined;
+  private phase: ClientStatus['phase'] = 'new';
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: DistributedClientOptions) {
+    this.workerId = options.coordination.workerId ?? `${hostname()}-${process.pid}`;
+    this.byName = new Map(options.shards.map((shard) => [shard.name, shard]));
+    this.emitter = new TypedEmitter((err, event) =>
+      options.logger.error({ err: errorMessage(err), event }, 'client event listener threw'),
+    );
+  }
+
+  on<K extends keyof ClientEventMap & string>(event: K, listener: (...args: ClientEventMap[K]) => void): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /** Joins the worker group; resolves once the shards won in the first round are open (rejects on a fatal error). */
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new ClosedError(`distributed client is ${this.phase}`);
+    this.phase = 'starting';
+    const { coordination, logger, clock } = this.options;
+    this.store = await (this.options.openStore ?? (() => PgLeaseStore.open({ connectionString: coordination.url })))();
+    if (this.phase !== 'starting') return;
+    const coordinator = new ShardCoordinator({
+      store: this.store,
+      workerId: this.workerId,
+      shards: this.options.shards.map((s) => s.name),
+      leaseTtlMs: coordination.leaseTtlMs,
+      clock,
+      ...(coordination.renewEveryMs === undefined ? {} : { renewEveryMs: coordination.renewEveryMs }),
+    });
+    coordinator.on('warning', (err) => logger.warn({ err: errorMessage(err) }, 'lease store call failed; retrying'));
+    this.coordinator = coordinator;
+    this.lifecycle = new ShardLifecycle(
+      coordinator,
+      { start: (shard, epoch) => this.startShard(shard, epoch), stop: (shard, why) => this.stopShard(shard, why) },
+      (shard, err) => logger.error({ shard, err: errorMessage(err) }, 'shard start/stop failed'),
+    );
+    logger.info(
+      { workerId: this.workerId, shards: this.options.shards.length, leaseTtlMs: coordination.leaseTtlMs },
+      'joining the worker group',
+    );
+    await coordinator.start();
+    await this.lifecycle.settled();
+    await Promise.all([...this.running.values()].map((r) => r.started));
+    if (this.phase === 'starting') this.phase = 'running';
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  status(): ClientStatus {
+    const shards = [...this.running].flatMap(([name, r]) =>
+      r.client.status().shards.map((s) => ({ ...s, shardId: shardLabel(name, s.shardId) })),
+    );
+    return { phase: this.phase, shards, topics: shards.reduce((n, s) => n + s.topics, 0), buffered: 0 };
+  }
+
+  /** Shards whose client runs here → fencing epoch. */
+  held(): ReadonlyMap<string, number> {
+    return new Map([...this.running].map(([name, r]) => [name, r.epoch]));
+  }
+
+  /** Monotonic totals over every shard client this worker has run. */
+  get counters(): Readonly<ClientCounters> {
+    const total = { ...this.retired };
+    for (const r of [...this.running.values(), ...this.stopping]) addCounters(total, r.client.counters);
+    return total;
+  }
+
+  private async doClose(): Promise<void> {
+    this.phase = 'closing';
+    // Releasing first is what makes a graceful handover fast: the others need not wait for the TTL.
+    await this.coordinator?.close();
+    await this.lifecycle?.settled();
+    this.lifecycle?.dispose();
+    await Promise.all([...this.running.keys()].map((name) => this.stopShard(name, 'released')));
+    await Promise.allSettled([...this.stopping].map((r) => r.client.close()));
+    await this.store?.close().catch(() => undefined);
+    await this.options.oauth.close();
+    this.phase = 'closed';
+  }
+
+  /** Runs on `acquired`. Does not wait for the channel: a lost lease must be able to stop a start still retrying. */
+  private startShard(name: string, epoch: number): Promise<void> {
+    const shard = this.byName.get(name);
+    if (!shard || this.phase === 'closing' || this.phase === 'closed') return Promise.resolve();
+    const oauth = this.options.oauth.at(shard.clientIndex);
+    const onEvent = this.options.base.onEvent;
+    const client = new NotificationClient({
+      ...this.options.base,
+      api: oauth.api,
+      tokens: oauth.tokens,
+      topics: shard.topics,
+      ...(onEvent ? { onEvent: (event) => onEvent(stampFencing(event, { shard: name, epoch })) } : {}),
+    });
+    const started = client.start();
+    started.catch((err: unknown) =>
+      this.options.logger.error({ shard: name, epoch, err: errorMessage(err) }, 'shard failed to start'),
+    );
+    this.running.set(name, { shard, epoch, client, started, unsubscribe: this.forward(client, name) });
+    audit(this.options.logger, 'shard.acquired', {
+      shard: name,
+      epoch,
+      workerId: this.workerId,
+      topics: shard.topics.length,
+      oauthClient: oauth.clientId,
+    });
+    return Promise.resolve();
+  }
+
+  /** Runs on `lost` / `released`: closes that shard's socket now; what it already read stays in the outbox. */
+  private async stopShard(name: string, why: LossReason | 'released'): Promise<void> {
+    const entry = this.running.get(name);
+    if (!entry) return;
+    this.running.delete(name);
+    this.stopping.add(entry);
+    const event = why === 'released' ? 'shard.released' : 'shard.lost';
+    audit(this.options.logger, event, { shard: name, epoch: entry.epoch, reason: why, workerId: this.workerId });
+    try {
+      await entry.client.close();
+    } finally {
+      for (const off of entry.unsubscribe) off();
+      this.stopping.delete(entry);
+      addCounters(this.retired, entry.client.counters);
+    }
+  }
+
+  /** Re-emits a shard client's events under the lease's shard name (each client numbers its sessions from 0). */
+  private forward(client: NotificationClient, name: string): Array<() => void> {
+    const rename = <T extends { shardId: string }>(value: T): T => ({
+      ...value,
+      shardId: shardLabel(name, value.shardId),
+    });
+    return FORWARDED.map((event) => {
+      switch (event) {
+        case 'state':
+          return client.on('state', (change) => this.emitter.emit('state', rename(change)));
+        case 'gap':
+          return client.on('gap', (gap) => this.emitter.emit('gap', rename(gap)));
+        case 'rejectedTopics':
+          return client.on('rejectedTopics', (info) => this.emitter.emit('rejectedTopics', rename(info)));
+        case 'rollover':
+          return client.on('rollover', (info) => this.emitter.emit('rollover', rename(info)));
+        case 'error':
+          return client.on('error', (error) => this.emitter.emit('error', error));
+      }
+    });
+  }
+}
+
+/** `shard-3` for the shard's only channel (the normal case), `shard-3/shard-1` should it ever need more. */
+function shardLabel(lease: string, inner: string): string {
+  return inner === 'shard-0' ? lease : `${lease}/${inner}`;
+}
+
+function addCounters(into: ClientCounters, from: Readonly<ClientCounters>): void {
+  for (const key of Object.keys(into) as Array<keyof ClientCounters>) into[key] += from[key];
+}
