@@ -13,6 +13,7 @@ export interface CheckInput {
   drained: boolean;
   loss: LossReport;
   appends: { failed: number };
+  sink: { deadLettered: number };
   faults: readonly FaultRecord[];
   gaps: readonly AttributedGap[];
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
@@ -23,7 +24,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
   const { loss, faults } = input;
   const unrecovered = faults.filter((f) => f.recoveredAt === undefined || f.error !== undefined);
   const ungapped = faults.filter((f) => isUnplannedLoss(f) && !input.gaps.some((g) => g.faultIndex === f.index));
-  const pipelineLoss = loss.byClass['received-not-delivered'] + input.appends.failed;
+  const pipelineLoss = loss.byClass['received-not-delivered'] + input.appends.failed + input.sink.deadLettered;
   return [
     { name: 'unexplained loss = 0', ok: loss.unexplained === 0, detail: `${loss.unexplained} of ${loss.lost} lost` },
     {
@@ -34,7 +35,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
     {
       name: 'every received event delivered',
       ok: pipelineLoss === 0 && input.drained,
-      detail: `${pipelineLoss} received but not delivered; drained: ${input.drained}`,
+      detail: `${pipelineLoss} received but not delivered (${input.sink.deadLettered} dead-lettered); drained: ${input.drained}`,
     },
     {
       name: '0 loss across warned socket_closing',

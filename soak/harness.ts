@@ -1,4 +1,5 @@
 import type { ClientCounters } from '../src/client/index.ts';
+import type { SinkCounters } from '../src/outbox/dispatcher.ts';
 import { startEmulator, type EmulatorHandle, type EmulatorState } from '../src/emulator/index.ts';
 import { FaultScheduler } from './fault-scheduler.ts';
 import { PublishingLoad } from './load.ts';
@@ -8,6 +9,7 @@ import { buildPipeline, canaryTopic, soakTopics, type Pipeline } from './pipelin
 import { forkPrng } from './prng.ts';
 import { buildResult, type SoakResult } from './result.ts';
 import { Sampler } from './sampler.ts';
+import { SinkOutages } from './sink-outages.ts';
 
 /** What the run produced, before analysis. */
 export interface SoakRun {
@@ -19,7 +21,9 @@ export interface SoakRun {
   pipeline: Pipeline;
   scheduler: FaultScheduler;
   sampler: Sampler;
+  outages: SinkOutages;
   clientCounters: ClientCounters;
+  dispatcherCounters: SinkCounters;
   emulatorState: EmulatorState;
   drained: boolean;
 }
@@ -48,11 +52,12 @@ interface Parts {
   load: PublishingLoad;
   scheduler: FaultScheduler;
   sampler: Sampler;
+  outages: SinkOutages;
 }
 
 async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise<SoakRun> {
   const parts = assemble(emulator, options);
-  const { ledger, pipeline, load, scheduler, sampler } = parts;
+  const { ledger, pipeline, load, scheduler, sampler, outages } = parts;
   try {
     pipeline.dispatcher.start();
     await pipeline.client.start();
@@ -62,13 +67,15 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise
     const drained = await drain(emulator, pipeline, options.drainTimeoutMs);
     sampler.stop();
     const clientCounters = { ...pipeline.client.counters };
+    const dispatcherCounters = pipeline.dispatcher.counters()['soak'] ?? { delivered: 0, retried: 0, deadLettered: 0 };
     await pipeline.close();
-    const run = { options, startedAt, loadStoppedAt, ledger, pipeline, scheduler, sampler, drained };
-    return { ...run, endedAt: Date.now(), clientCounters, emulatorState: emulator.state() };
+    const run = { options, startedAt, loadStoppedAt, ledger, pipeline, scheduler, sampler, outages, drained };
+    return { ...run, endedAt: Date.now(), clientCounters, dispatcherCounters, emulatorState: emulator.state() };
   } finally {
     // On the error path: leave no timer or socket behind (each of these is idempotent).
     load.stop();
     scheduler.stop();
+    outages.stop();
     sampler.stop();
     await pipeline.close();
   }
@@ -97,19 +104,22 @@ function assemble(emulator: EmulatorHandle, options: SoakOptions): Parts {
     outboxPending: () => pipeline.outbox.stats().sinks.find((s) => s.sink === 'soak')?.pending ?? 0,
     shardsLive: () => pipeline.observer.liveCount(),
   });
-  return { ledger, pipeline, load, scheduler, sampler };
+  const outages = new SinkOutages(pipeline.sink, forkPrng(options.seed, 'sink'), options.meanSinkOutageIntervalMs);
+  return { ledger, pipeline, load, scheduler, sampler, outages };
 }
 
 /** Publishes and injects faults for the run's duration; returns when the load stopped. */
 async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<number> {
-  const { sampler, load, scheduler } = parts;
+  const { sampler, load, scheduler, outages } = parts;
   sampler.start();
   load.start();
+  outages.start();
   const faults = scheduler.run();
   await sleep(options.durationMs);
   // A short run keeps going until every fault variant has had its turn (bounded).
   for (let waited = 0; options.coverAllKinds && !scheduler.covered && waited < 60_000; waited += 100) await sleep(100);
   scheduler.stop();
+  outages.stop();
   await faults;
   load.stop();
   return Date.now();

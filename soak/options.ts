@@ -21,6 +21,8 @@ export interface SoakOptions {
    * (by at most a minute). @default true
    */
   coverAllKinds: boolean;
+  /** Mean time between sink outages (0.5-2 s each, the sink answers "retry later"); 0 turns them off. @default 20000 */
+  meanSinkOutageIntervalMs: number;
   /** Emulator: heartbeat interval. Genesys: 30 s. @default 100 */
   heartbeatMs: number;
   /** Emulator: delay between the socket_closing warning and the close. Genesys: 60 s. @default 1500 */
@@ -54,6 +56,7 @@ export function soakDefaults(stateDir: string): SoakOptions {
     meanFaultIntervalMs: 4_000,
     minFaultIntervalMs: 500,
     coverAllKinds: true,
+    meanSinkOutageIntervalMs: 20_000,
     heartbeatMs: 100,
     socketClosingLeadMs: 1_500,
     channelTtlMs: 4_000,

@@ -3,11 +3,21 @@ import type { RelayEvent } from '../src/envelope/envelope.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
 import type { Ledger } from './ledger.ts';
 
-/** The end of the soak's pipeline: books every delivery in the ledger (optionally also as ndjson) and never fails. */
+/** How long the sink asks to be left alone during an outage (its Retry-After). */
+const OUTAGE_RETRY_AFTER_MS = 300;
+
+/**
+ * The end of the soak's pipeline: books every delivery in the ledger (optionally also as ndjson). During an outage
+ * (`failFor`) it answers every batch as retryable, as a sink whose target is down would, so the outbox builds a
+ * backlog and the dispatcher has to retry it.
+ */
 export class RecordingSink implements Sink {
   readonly name = 'soak';
   readonly maxBatch = 500;
   delivered = 0;
+  /** Batches refused during outages. */
+  refusedBatches = 0;
+  private outageUntil = 0;
   private readonly file: WriteStream | undefined;
 
   constructor(
@@ -17,7 +27,17 @@ export class RecordingSink implements Sink {
     this.file = ndjsonPath === undefined ? undefined : createWriteStream(ndjsonPath, { flags: 'w' });
   }
 
+  /** Refuses every delivery for the next `ms`. */
+  failFor(ms: number): void {
+    this.outageUntil = Math.max(this.outageUntil, Date.now() + ms);
+  }
+
   deliver(events: readonly RelayEvent[]): Promise<BatchOutcome> {
+    if (Date.now() < this.outageUntil) {
+      this.refusedBatches++;
+      const outcome = { kind: 'retryable' as const, error: 'soak sink outage', retryAfterMs: OUTAGE_RETRY_AFTER_MS };
+      return Promise.resolve(events.map(() => outcome));
+    }
     for (const event of events) {
       this.ledger.recordDelivered(event.topicName, event.metadata['emulatorSequence']);
       this.file?.write(`${JSON.stringify(event)}\n`);

@@ -33,6 +33,7 @@ Started ${r.startedAt}; load ran ${r.loadS.toFixed(0)} s; Node ${p.node}. Repeat
 | channel TTL | ${p.channelTtlMs} ms | 24 h |
 | token TTL | ${p.tokenTtlS} s | 24 h |
 | mean time between faults | ${p.meanFaultIntervalMs} ms | |
+| mean time between sink outages | ${p.meanSinkOutageIntervalMs} ms (0.5-2 s each) | |
 | in-flight tolerance | ${p.inFlightToleranceMs} ms | |
 `;
 }
@@ -154,7 +155,10 @@ function memorySection(r: SoakResult): string {
 RSS ${m.startMb.toFixed(0)} MB at start, ${m.maxMb.toFixed(0)} MB max, ${m.endMb.toFixed(0)} MB at the end; slope
 ${m.slopeMbPerMin.toFixed(2)} MB/min over the run, ${m.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half.
 The soak's own ledger (11 bytes per published event, doubled as it grows) lives in the same process and is part of these figures.
-Outbox depth: max ${r.outbox.maxPending}, ${r.outbox.endPending} at the end.
+Outbox depth: max ${r.outbox.maxPending}, ${r.outbox.endPending} at the end. Sink outages: ${r.sink.outages} (${(
+    r.sink.outageMs / 1000
+  ).toFixed(1)} s in all), ${r.sink.refusedBatches} batches refused, ${r.sink.retried} events retried by the dispatcher,
+${r.sink.deadLettered} dead-lettered.
 Event-loop stalls (emulator, client, outbox and sink share the loop): longest ${ms(r.loopDelay.maxMs)}, p99 of
 the per-second maxima ${ms(r.loopDelay.p99Ms)}.
 `;

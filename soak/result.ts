@@ -21,6 +21,7 @@ export interface SoakResult {
     channelTtlMs: number;
     tokenTtlS: number;
     meanFaultIntervalMs: number;
+    meanSinkOutageIntervalMs: number;
     inFlightToleranceMs: number;
     node: string;
   };
@@ -39,6 +40,8 @@ export interface SoakResult {
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
   memory: { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number; secondHalfSlopeMbPerMin: number };
   outbox: { maxPending: number; endPending: number };
+  /** Sink outages and what the dispatcher did about them. */
+  sink: { outages: number; outageMs: number; refusedBatches: number; retried: number; deadLettered: number };
   /** Longest event-loop stall in any one-second sample, and the p99 of those per-second maxima. */
   loopDelay: { maxMs: number; p99Ms: number };
   samples: Sample[];
@@ -76,6 +79,13 @@ export function buildResult(run: SoakRun): SoakResult {
     outbox: {
       maxPending: Math.max(0, ...samples.map((s) => s.outboxPending)),
       endPending: samples.at(-1)?.outboxPending ?? 0,
+    },
+    sink: {
+      outages: run.outages.outages.length,
+      outageMs: run.outages.outages.reduce((sum, o) => sum + o.durationMs, 0),
+      refusedBatches: pipeline.sink.refusedBatches,
+      retried: run.dispatcherCounters.retried,
+      deadLettered: run.dispatcherCounters.deadLettered,
     },
     loopDelay: {
       maxMs: Math.max(0, ...samples.map((s) => s.loopDelayMaxMs)),
@@ -124,6 +134,7 @@ function parameters(run: SoakRun): SoakResult['parameters'] {
     channelTtlMs: o.channelTtlMs,
     tokenTtlS: o.tokenTtlS,
     meanFaultIntervalMs: o.meanFaultIntervalMs,
+    meanSinkOutageIntervalMs: o.meanSinkOutageIntervalMs,
     inFlightToleranceMs: o.inFlightToleranceMs,
     node: process.version,
   };

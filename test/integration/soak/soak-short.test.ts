@@ -23,6 +23,7 @@ describe('chaos soak (short)', () => {
       seed: 20261124,
       meanFaultIntervalMs: 400,
       minFaultIntervalMs: 200,
+      meanSinkOutageIntervalMs: 4_000,
     });
     return result;
   };
@@ -62,6 +63,14 @@ describe('chaos soak (short)', () => {
     assert.equal(warnedClosing.rolledOver, warnedClosing.injected);
     assert.equal(warnedClosing.lostInWindows, 0);
     assert.ok((rolloversByReason['socketClosing'] ?? 0) >= warnedClosing.injected);
+  });
+
+  it('rides out sink outages: refused batches are retried from the outbox until all are delivered', async () => {
+    const { sink, samples } = await soak();
+    assert.ok(sink.outages >= 1, 'at least one sink outage');
+    assert.ok(sink.refusedBatches >= 1 && sink.retried >= 1, JSON.stringify(sink));
+    assert.equal(sink.deadLettered, 0);
+    assert.equal(samples.at(-1)?.outboxPending, 0, 'and was delivered');
   });
 
   it('records a gap for every unplanned socket loss, and every check passes', async () => {
