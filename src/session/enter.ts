@@ -90,6 +90,7 @@ export function enterOpen(s: Step, generation: number, channel: SessionChannel, 
       renewAt,
       putInFlight: false,
       putQueued: false,
+      retryRollover: undefined,
     },
     effects: [{ type: 'armTimer', timer: 'renew', at: renewAt }],
   };

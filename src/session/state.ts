@@ -54,6 +54,8 @@ export type SessionState =
       putInFlight: boolean;
       /** Topics changed while a PUT was in flight: send another when it ends. */
       putQueued: boolean;
+      /** A rollover that failed and is retried when the renew timer fires (instead of a plain renewal). */
+      retryRollover: RolloverReason | undefined;
     }
   | {
       kind: 'checkingChannel';

@@ -30,7 +30,7 @@ export function stepOpen(state: Open, event: SessionEvent, s: Step): Transition 
       return mine ? onControl(state, event.frame, s) : noop(state, 'control frame of a retired socket');
     case 'timerFired':
       if (event.timer !== 'renew' || event.at !== state.renewAt) return noop(state, `stale ${event.timer} timer`);
-      return requestPut(state);
+      return state.retryRollover ? startRollover(state, s, state.retryRollover) : requestPut(state);
     case 'topicsChanged':
       return requestPut(state);
     case 'subscribed':

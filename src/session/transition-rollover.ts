@@ -100,7 +100,9 @@ function rolloverFailed(state: Rolling, s: Step, error: RelayError, jitter: numb
     { type: 'diagnostic', level: 'warn', message: `rollover failed: ${error.message}`, data: { retryAt } },
     { type: 'armTimer', timer: 'renew', at: retryAt },
   );
-  return { state: { ...opened.state, renewAt: retryAt }, effects };
+  // A renewal failure is retried as a renewal (it may simply succeed); the others need a new channel.
+  const retryRollover = state.reason === 'renewFailed' ? undefined : state.reason;
+  return { state: { ...opened.state, renewAt: retryAt, retryRollover }, effects };
 }
 
 /** The old socket died before the replacement was ready: carry on with the replacement as an unplanned recovery. */

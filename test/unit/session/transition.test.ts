@@ -38,6 +38,7 @@ function openOn(channel: SessionChannel, generation = 1, at = T0): SessionState 
     renewAt: at + 80_000,
     putInFlight: false,
     putQueued: false,
+    retryRollover: undefined,
   };
 }
 
@@ -349,6 +350,17 @@ describe('transition: make-before-break rollover', () => {
     if (r.state.kind !== 'open') return;
     assert.equal(r.state.channel.id, 'A');
     assert.equal(r.state.renewAt, T0 + 1 + 5000);
+  });
+
+  it('a failed socket_closing rollover is retried as a rollover when the renew timer fires', () => {
+    const error = new ApiError(429, 'slow', 'too.many.requests', { retryAfterMs: 2000 });
+    const r = run(openOn(chA, 1), [
+      [T0, { type: 'controlReceived', generation: 1, frame: { kind: 'socketClosing', body: {} } }],
+      [T0 + 1, { type: 'channelCreateFailed', error, jitter: 0 }],
+      [T0 + 2001, { type: 'timerFired', timer: 'renew', at: T0 + 2001 }],
+    ]);
+    assert.equal(r.state.kind, 'rollingOver');
+    assert.equal(r.state.kind === 'rollingOver' && r.state.reason, 'socketClosing');
   });
 
   it('if the old socket closes first, the replacement continues as a recovery', () => {
