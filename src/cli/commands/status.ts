@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { formatDurationMs } from '../../config/duration.ts';
 import { errorMessage } from '../../core/errors.ts';
-import type { OutboxStats } from '../../outbox/outbox.ts';
+import type { DeadLetter, OutboxStats } from '../../outbox/outbox.ts';
 import { openExistingOutbox } from '../../outbox/state-dir.ts';
 import { EXIT_FAILURE, runAction } from '../common.ts';
+
+/** Dead letters listed per sink; `dlq` shows them all. */
+const DEAD_SHOWN = 5;
 
 interface StatusFlags {
   stateDir: string;
@@ -31,17 +34,23 @@ export function register(program: Command): void {
 async function showStatus(flags: StatusFlags): Promise<number> {
   const outbox = openExistingOutbox(flags.stateDir);
   let stats: OutboxStats;
+  let dead: Record<string, DeadLetter[]>;
   try {
     stats = outbox.stats();
+    dead = Object.fromEntries(
+      stats.sinks.filter((s) => s.dead > 0).map((s) => [s.sink, outbox.listDead(s.sink, DEAD_SHOWN)]),
+    );
   } finally {
     outbox.close();
   }
   const readyz = flags.metricsUrl ? await scrapeReadyz(flags.metricsUrl) : undefined;
   const now = Date.now();
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ stateDir: flags.stateDir, outbox: stats, readyz }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ stateDir: flags.stateDir, outbox: stats, deadLetters: dead, readyz }, null, 2)}\n`,
+    );
   } else {
-    process.stdout.write(formatStatus(flags.stateDir, stats, readyz, now));
+    process.stdout.write(formatStatus(flags.stateDir, stats, readyz, now) + formatDead(dead));
   }
   return readyz && readyz.status !== 200 ? EXIT_FAILURE : 0;
 }
@@ -62,6 +71,18 @@ function formatStatus(stateDir: string, stats: OutboxStats, readyz: ReadyzResult
     lines.push(`readyz: ${verdict} (${readyz.url}) ${JSON.stringify(readyz.body)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The oldest dead letters per sink, with the `dlq` commands that act on them. */
+function formatDead(dead: Record<string, DeadLetter[]>): string {
+  const lines: string[] = [];
+  for (const [sink, letters] of Object.entries(dead)) {
+    lines.push(`dead letters of ${sink} (oldest ${letters.length}; see \`genesys-relay dlq --help\`):`);
+    for (const d of letters) {
+      lines.push(`  ${d.key} ${d.topic} attempts=${d.attempts} error=${(d.lastError ?? '-').slice(0, 120)}`);
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 async function scrapeReadyz(base: string): Promise<ReadyzResult> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
 import { PRESENCE_A, emulatorWithEnv, readNdjson, runCli, tempDir } from './helpers.ts';
 
 const QUEUE_TOPIC = 'v2.routing.queues.22222222-2222-2222-2222-222222222222.conversations';
@@ -100,6 +101,42 @@ describe('demo', () => {
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /^ndjson\s+yes\s+0\s+0\s+\d+\s+0/m);
     } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('status', () => {
+  it('shows depth, dead letters and oldest pending per sink, and fails on a missing state dir', async () => {
+    const { dir, cleanup } = tempDir();
+    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+    try {
+      outbox.setActiveSinks(['webhook']);
+      for (const n of [1, 2, 3]) {
+        outbox.appendSync({
+          topicName: PRESENCE_A,
+          version: '2',
+          eventBody: { n },
+          metadata: {},
+          relay: { receivedAt: new Date().toISOString(), channelId: 'ch', key: `key-${n}` },
+        });
+      }
+      const [first] = outbox.claim('webhook', 1).events;
+      assert.ok(first);
+      outbox.settle('webhook', [{ seq: first.seq, action: 'deadLetter', reason: 'permanent: 400 bad request' }]);
+      outbox.close();
+
+      const status = await runCli(['status', '--state-dir', dir]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /^webhook\s+yes\s+2\s+0\s+0\s+1\s+\d/m);
+      assert.match(status.stdout, /dead letters of webhook/);
+      assert.match(status.stdout, /key-1 .*permanent: 400 bad request/);
+
+      const missing = await runCli(['status', '--state-dir', join(dir, 'nope')]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /--state-dir: .*does not exist/);
+    } finally {
+      outbox.close();
       cleanup();
     }
   });
