@@ -6,7 +6,7 @@
 export interface Gap {
   /** Shard the gap belongs to. */
   shardId: string;
-  /** Epoch ms of the last moment events were known to flow (for a stale socket: its last frame). */
+  /** Epoch ms of the last frame (heartbeat, pong or event) read from the lost socket: the last proof it worked. */
   startAt: number;
   /** Epoch ms the replacement socket opened (or the session closed). */
   endAt: number;

@@ -20,6 +20,8 @@ interface SocketEntry {
  */
 export class SessionSockets {
   private readonly entries = new Map<number, SocketEntry>();
+  /** Last-frame times of recently retired sockets, so a gap can be dated after the socket has gone. */
+  private readonly retiredLastFrame = new Map<number, number>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -84,7 +86,7 @@ export class SessionSockets {
   }
 
   lastFrameAt(generation: number): number | undefined {
-    return this.entries.get(generation)?.watchdog.lastFrameAtMs;
+    return this.entries.get(generation)?.watchdog.lastFrameAtMs ?? this.retiredLastFrame.get(generation);
   }
 
   /** Runs `fn` once the socket has left the table (at once if it already has). */
@@ -116,6 +118,8 @@ export class SessionSockets {
   private retire(entry: SocketEntry, terminate: boolean): void {
     entry.watchdog.stop();
     if (this.entries.get(entry.generation) === entry) this.entries.delete(entry.generation);
+    this.retiredLastFrame.set(entry.generation, entry.watchdog.lastFrameAtMs);
+    if (this.retiredLastFrame.size > 4) this.retiredLastFrame.delete(this.retiredLastFrame.keys().next().value ?? -1);
     if (terminate) entry.socket.terminate();
     const onRetired = entry.onRetired;
     entry.onRetired = undefined;

@@ -164,8 +164,9 @@ export class Session {
     const was = liveSocket(previous);
     const is = liveSocket(state);
     if (was && !is && this.everOpen && state.kind !== 'closing' && state.kind !== 'closed') {
-      const lastFrameAt = this.sockets.lastFrameAt(was.generation);
-      const startAt = event.type === 'socketStale' && lastFrameAt !== undefined ? lastFrameAt : now;
+      // The last frame is the last evidence the socket worked: a socket can die silently well before its close
+      // event (a zombie that is then dropped), so the gap conservatively starts there.
+      const startAt = Math.min(now, this.sockets.lastFrameAt(was.generation) ?? now);
       this.openGap = { shardId: this.deps.shardId, startAt, channelId: was.channel.id, reason: lossReason(event) };
       return;
     }
