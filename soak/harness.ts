@@ -117,6 +117,7 @@ async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<n
   const faults = scheduler.run();
   await sleep(options.durationMs);
   // A short run keeps going until every fault variant has had its turn (bounded).
+  if (options.coverAllKinds && !scheduler.covered) options.log('extending the run until every fault variant has run');
   for (let waited = 0; options.coverAllKinds && !scheduler.covered && waited < 60_000; waited += 100) await sleep(100);
   scheduler.stop();
   outages.stop();

@@ -20,7 +20,8 @@ function header(r: SoakResult): string {
   const p = r.parameters;
   return `# Chaos soak: ${r.passed ? 'PASSED' : 'FAILED'}
 
-Started ${r.startedAt}; load ran ${r.loadS.toFixed(0)} s; Node ${p.node}. Repeat with
+Started ${r.startedAt}; load ran ${r.loadS.toFixed(0)} s; Node ${p.node} on ${p.cpus} CPUs, load average ${p.loadAverage}
+at the end. Repeat with
 \`npm run soak -- --duration-s ${p.durationS} --rate ${p.ratePerSecond} --seed ${p.seed}\`.
 
 | Parameter | Value | Genesys |

@@ -6,6 +6,8 @@ import { downsample } from './stats.ts';
 export interface ChartInput {
   samples: readonly Sample[];
   faults: readonly { t: number; name: string; effect: FaultEffect }[];
+  /** Sink outages, shaded in the lower panel. */
+  outages: readonly { t: number; durationS: number }[];
   title: string;
 }
 
@@ -59,7 +61,10 @@ export function renderChart(input: ChartInput): string {
     },
   ];
   const height = 40 + 2 * PANEL_HEIGHT + 50 + 60;
-  const body = panels.map((p) => renderPanel(p, tMax, input.faults)).join('\n');
+  const body = [
+    renderOutages(panels[1], tMax, input.outages),
+    ...panels.map((p) => renderPanel(p, tMax, input.faults)),
+  ].join('\n');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
@@ -103,6 +108,17 @@ function renderPanel(panel: Panel, tMax: number, faults: ChartInput['faults']): 
   return parts.join('\n');
 }
 
+function renderOutages(panel: Panel | undefined, tMax: number, outages: ChartInput['outages']): string {
+  if (!panel) return '';
+  const scale = (WIDTH - LEFT - RIGHT) / tMax;
+  return outages
+    .map(
+      (o) =>
+        `<rect x="${fmt(LEFT + o.t * scale)}" y="${panel.top}" width="${fmt(Math.max(1, o.durationS * scale))}" height="${panel.height}" fill="#fdd" stroke="none"><title>sink outage ${o.durationS.toFixed(1)} s</title></rect>`,
+    )
+    .join('\n');
+}
+
 function renderFaultLegend(y: number): string {
   const entries = Object.entries(EFFECT_COLOR) as [FaultEffect, string][];
   return entries
@@ -110,6 +126,9 @@ function renderFaultLegend(y: number): string {
       const x0 = LEFT + i * 150;
       return `<line x1="${x0}" y1="${y - 4}" x2="${x0}" y2="${y + 4}" stroke="${color}" stroke-width="2"/><text x="${x0 + 6}" y="${y + 4}">fault: ${effect}</text>`;
     })
+    .concat(
+      `<rect x="${LEFT + 450}" y="${y - 6}" width="10" height="10" fill="#fdd"/><text x="${LEFT + 464}" y="${y + 4}">sink outage</text>`,
+    )
     .join('\n');
 }
 

@@ -1,9 +1,11 @@
+import { availableParallelism, loadavg } from 'node:os';
 import type { ClientCounters } from '../src/client/index.ts';
 import type { Counters } from '../src/emulator/index.ts';
 import type { FaultRecord } from './fault-scheduler.ts';
 import type { SoakRun } from './harness.ts';
 import { analyseLoss, type LossReport } from './loss-analysis.ts';
 import type { Sample } from './sampler.ts';
+import type { SinkOutage } from './sink-outages.ts';
 import { attributeGaps, type AttributedGap } from './gap-attribution.ts';
 import { evaluateChecks, type Check } from './checks.ts';
 import { percentile, slope, summarize, type Summary } from './stats.ts';
@@ -24,6 +26,9 @@ export interface SoakResult {
     meanSinkOutageIntervalMs: number;
     inFlightToleranceMs: number;
     node: string;
+    /** The machine: CPUs and the 1-minute load average at the end (other work competes for the event loop). */
+    cpus: number;
+    loadAverage: number;
   };
   startedAt: string;
   loadS: number;
@@ -40,6 +45,7 @@ export interface SoakResult {
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
   memory: { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number; secondHalfSlopeMbPerMin: number };
   outbox: { maxPending: number; endPending: number };
+  sinkOutages: SinkOutage[];
   /** Sink outages and what the dispatcher did about them. */
   sink: { outages: number; outageMs: number; refusedBatches: number; retried: number; deadLettered: number };
   /** Longest event-loop stall in any one-second sample, and the p99 of those per-second maxima. */
@@ -80,6 +86,7 @@ export function buildResult(run: SoakRun): SoakResult {
       maxPending: Math.max(0, ...samples.map((s) => s.outboxPending)),
       endPending: samples.at(-1)?.outboxPending ?? 0,
     },
+    sinkOutages: run.outages.outages,
     sink: {
       outages: run.outages.outages.length,
       outageMs: run.outages.outages.reduce((sum, o) => sum + o.durationMs, 0),
@@ -137,6 +144,8 @@ function parameters(run: SoakRun): SoakResult['parameters'] {
     meanSinkOutageIntervalMs: o.meanSinkOutageIntervalMs,
     inFlightToleranceMs: o.inFlightToleranceMs,
     node: process.version,
+    cpus: availableParallelism(),
+    loadAverage: Number((loadavg()[0] ?? 0).toFixed(2)),
   };
 }
 

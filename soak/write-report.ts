@@ -18,7 +18,8 @@ export function writeReport(result: SoakResult, dir: string): WrittenReport {
   const startMs = Date.parse(result.startedAt);
   const faults = result.faults.map((f) => ({ t: (f.at - startMs) / 1000, name: f.name, effect: f.effect }));
   const title = `genesys-relay soak: seed ${result.parameters.seed}, ${result.parameters.ratePerSecond} events/s, ${result.faults.length} faults`;
-  writeFileSync(paths.svg, renderChart({ samples: result.samples, faults, title }));
+  const outages = result.sinkOutages.map((o) => ({ t: (o.at - startMs) / 1000, durationS: o.durationMs / 1000 }));
+  writeFileSync(paths.svg, renderChart({ samples: result.samples, faults, outages, title }));
   writeFileSync(paths.markdown, renderMarkdown(result, 'latest.svg'));
   const compact = { ...result, samples: downsample(result.samples, 600) };
   writeFileSync(paths.json, `${JSON.stringify(compact, null, 1)}\n`);

@@ -173,12 +173,14 @@ describe('soak chart', () => {
     const svg = renderChart({
       samples: [sample(0, 0), sample(1, 400), sample(2, 900)],
       faults: [{ t: 1.5, name: 'close<1001>', effect: 'disruptive' }],
+      outages: [{ t: 0.5, durationS: 1 }],
       title: 'a & b',
     });
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.equal(svg.match(/<path /g)?.length, 5);
     assert.match(svg, /close&lt;1001&gt; at 1.5 s/);
     assert.match(svg, /a &amp; b/);
+    assert.match(svg, /<title>sink outage 1.0 s<\/title>/);
     assert.equal(escapeXml('"'), '&quot;');
   });
 });
