@@ -61,7 +61,6 @@ export function buildResult(run: SoakRun): SoakResult {
   const warned = faults.filter((f) => f.name === 'socket-closing');
   const loss = lossOf(run, warned);
   const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
-  const samples = run.sampler.samples;
   const partial = {
     parameters: parameters(run),
     startedAt: new Date(run.startedAt).toISOString(),
@@ -81,31 +80,34 @@ export function buildResult(run: SoakRun): SoakResult {
       rolledOver: warned.filter((f) => f.effectAt !== undefined).length,
       lostInWindows: loss.lossInWindows.reduce((a, b) => a + b, 0),
     },
+    ...resources(run),
+    samples: run.sampler.samples,
+  };
+  const checks = evaluateChecks(partial);
+  return { ...partial, checks, passed: checks.every((c) => c.ok) };
+}
+
+/** Memory, backlog, sink outages and event-loop stalls. */
+function resources(run: SoakRun): Pick<SoakResult, 'memory' | 'outbox' | 'sinkOutages' | 'sink' | 'loopDelay'> {
+  const samples = run.sampler.samples;
+  const outages = run.outages.outages;
+  const stalls = samples.map((s) => s.loopDelayMaxMs);
+  return {
     memory: memory(samples),
     outbox: {
       maxPending: Math.max(0, ...samples.map((s) => s.outboxPending)),
       endPending: samples.at(-1)?.outboxPending ?? 0,
     },
-    sinkOutages: run.outages.outages,
+    sinkOutages: outages,
     sink: {
-      outages: run.outages.outages.length,
-      outageMs: run.outages.outages.reduce((sum, o) => sum + o.durationMs, 0),
-      refusedBatches: pipeline.sink.refusedBatches,
+      outages: outages.length,
+      outageMs: outages.reduce((sum, o) => sum + o.durationMs, 0),
+      refusedBatches: run.pipeline.sink.refusedBatches,
       retried: run.dispatcherCounters.retried,
       deadLettered: run.dispatcherCounters.deadLettered,
     },
-    loopDelay: {
-      maxMs: Math.max(0, ...samples.map((s) => s.loopDelayMaxMs)),
-      p99Ms:
-        percentile(
-          samples.map((s) => s.loopDelayMaxMs),
-          99,
-        ) ?? 0,
-    },
-    samples,
+    loopDelay: { maxMs: Math.max(0, ...stalls), p99Ms: percentile(stalls, 99) ?? 0 },
   };
-  const checks = evaluateChecks(partial);
-  return { ...partial, checks, passed: checks.every((c) => c.ok) };
 }
 
 function lossOf(run: SoakRun, warned: readonly FaultRecord[]): LossReport {

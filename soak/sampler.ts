@@ -58,16 +58,21 @@ export class Sampler {
   private take(): void {
     const memory = process.memoryUsage();
     this.samples.push({
-      t: (Date.now() - this.startedAt) / 1000,
+      t: round1((Date.now() - this.startedAt) / 1000),
       published: this.sources.published(),
       received: this.sources.received(),
       delivered: this.sources.delivered(),
-      rssMb: memory.rss / 1_048_576,
-      heapMb: memory.heapUsed / 1_048_576,
+      rssMb: round1(memory.rss / 1_048_576),
+      heapMb: round1(memory.heapUsed / 1_048_576),
       outboxPending: this.sources.outboxPending(),
       shardsLive: this.sources.shardsLive(),
-      loopDelayMaxMs: this.loopDelay.max / 1e6,
+      loopDelayMaxMs: round1(this.loopDelay.max / 1e6),
     });
     this.loopDelay.reset();
   }
+}
+
+/** One decimal keeps the report small; finer than anything the figures are read for. */
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }

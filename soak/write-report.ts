@@ -11,7 +11,7 @@ export interface WrittenReport {
   json: string;
 }
 
-/** Writes latest.md, latest.svg and latest.json into `dir`; the JSON keeps at most 600 samples. */
+/** Writes latest.md, latest.svg and latest.json into `dir`; the JSON keeps at most 300 samples. */
 export function writeReport(result: SoakResult, dir: string): WrittenReport {
   mkdirSync(dir, { recursive: true });
   const paths = { markdown: join(dir, 'latest.md'), svg: join(dir, 'latest.svg'), json: join(dir, 'latest.json') };
@@ -21,7 +21,7 @@ export function writeReport(result: SoakResult, dir: string): WrittenReport {
   const outages = result.sinkOutages.map((o) => ({ t: (o.at - startMs) / 1000, durationS: o.durationMs / 1000 }));
   writeFileSync(paths.svg, renderChart({ samples: result.samples, faults, outages, title }));
   writeFileSync(paths.markdown, renderMarkdown(result, 'latest.svg'));
-  const compact = { ...result, samples: downsample(result.samples, 600) };
+  const compact = { ...result, samples: downsample(result.samples, 300) };
   writeFileSync(paths.json, `${JSON.stringify(compact, null, 1)}\n`);
   return paths;
 }
