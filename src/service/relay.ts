@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { RefreshingTokenProvider, TokenRefreshEvent } from '../auth/refreshing-token-provider.ts';
 import { newCounters } from '../client/counters.ts';
-import type { NotificationClient } from '../client/index.ts';
 import type { RelayConfig } from '../config/load.ts';
 import { configSecrets } from '../config/secrets.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -17,6 +16,8 @@ import { evaluateReadiness, type Readiness } from '../metrics/readiness.ts';
 import type { Dispatcher } from '../outbox/dispatcher.ts';
 import type { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
 import type { Sink } from '../sinks/sink.ts';
+import { createDistributedClient } from './distributed/create-distributed-client.ts';
+import type { EventSource } from './distributed/event-source.ts';
 import { createClient, createDispatcher, createTokenProvider, endpointsOf, openOutbox } from './pipeline.ts';
 import { observeClient } from './relay-observers.ts';
 import { definedOnly, livenessWindowMsOf, watchdogMsOf } from './relay-options.ts';
@@ -72,7 +73,7 @@ class RelayService implements Relay {
   private outbox: SqliteOutbox | undefined;
   private sinks: Sink[] = [];
   private dispatcher: Dispatcher | undefined;
-  private client: NotificationClient | undefined;
+  private client: EventSource | undefined;
   private health: HealthServer | undefined;
   private closing: Promise<void> | undefined;
   private committed = 0;
@@ -115,7 +116,18 @@ class RelayService implements Relay {
       this.dispatcher = createDispatcher(ctx, this.outbox, this.sinks);
       this.dispatcher.start();
       // ③④ channels and sockets; every event is committed to the outbox before anything else sees it.
-      this.client = createClient(ctx, this.api, this.tokens, (event) => this.commit(event));
+      const onEvent = (event: RelayEvent): Promise<void> => this.commit(event);
+      this.client = this.config.coordination
+        ? // Distributed mode: only the shards this worker's leases give it (service/distributed/).
+          createDistributedClient(ctx, this.config.coordination, {
+            api: this.api,
+            tokens: this.tokens,
+            apiBase,
+            loginBase,
+            onEvent,
+            onTokenRefresh: (event) => this.onTokenRefresh(event),
+          })
+        : createClient(ctx, this.api, this.tokens, onEvent);
       observeClient(this.client, {
         logger: this.logger,
         metrics: this.metrics,

@@ -21,6 +21,7 @@ import { ClosedError, errorMessage } from '../../core/errors.ts';
 import { stampFencing } from '../../envelope/fencing.ts';
 import { audit, type Logger } from '../../logging/logger.ts';
 import type { EventSource } from './event-source.ts';
+import { awaitSuccessor } from './handover.ts';
 import type { OauthClients } from './oauth-clients.ts';
 import type { DistributedShard } from './shard-plan.ts';
 
@@ -47,6 +48,11 @@ interface RunningShard {
   started: Promise<void>;
   unsubscribe: Array<() => void>;
 }
+
+/** Extra wait for a successor beyond one renew interval (store latency, its start-up). */
+const HANDOVER_SLACK_MS = 1_000;
+/** After the successor holds the lease: time for its channel, subscription and socket (a few REST round trips). */
+const HANDOVER_GRACE_MS = 1_500;
 
 const FORWARDED = ['state', 'gap', 'error', 'rejectedTopics', 'rollover'] as const;
 
@@ -189,12 +195,34 @@ export class DistributedClient implements EventSource {
     const event = why === 'released' ? 'shard.released' : 'shard.lost';
     audit(this.options.logger, event, { shard: name, epoch: entry.epoch, reason: why, workerId: this.workerId });
     try {
+      // Lost = someone else may own it already: stop now. Released = we chose to: overlap with the successor.
+      if (why === 'released') await this.handOver(name, entry.epoch);
       await entry.client.close();
     } finally {
       for (const off of entry.unsubscribe) off();
       this.stopping.delete(entry);
       addCounters(this.retired, entry.client.counters);
     }
+  }
+
+  /** Waits (bounded) for another live worker to take the released shard and connect; at once if there is none. */
+  private async handOver(name: string, epoch: number): Promise<void> {
+    const others = this.coordinator?.liveWorkers.filter((w) => w !== this.workerId) ?? [];
+    if (!this.store || others.length === 0) return;
+    const { coordination, clock, logger } = this.options;
+    const renewEveryMs = coordination.renewEveryMs ?? Math.floor(coordination.leaseTtlMs / 3);
+    const startedAt = clock.now();
+    const taken = await awaitSuccessor({
+      store: this.store,
+      shard: name,
+      epoch,
+      workerId: this.workerId,
+      clock,
+      // The successor tries on its next round, at most one renew interval after our release.
+      timeoutMs: renewEveryMs + HANDOVER_SLACK_MS,
+      graceMs: HANDOVER_GRACE_MS,
+    });
+    logger.info({ shard: name, epoch, taken, waitedMs: clock.now() - startedAt }, 'shard handed over');
   }
 
   /** Re-emits a shard client's events under the lease's shard name (each client numbers its sessions from 0). */
