@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { RefreshingTokenProvider } from '../../../src/auth/refreshing-token-provider.ts';
+import { systemClock } from '../../../src/core/clock.ts';
+import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
+import type { RelayEvent } from '../../../src/envelope/envelope.ts';
+import { fencingOf } from '../../../src/envelope/fencing.ts';
+import { GenesysRestClient } from '../../../src/genesys/rest-client.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+import { DistributedClient } from '../../../src/service/distributed/distributed-client.ts';
+import { OauthClients } from '../../../src/service/distributed/oauth-clients.ts';
+import { planDistributedShards } from '../../../src/service/distributed/shard-plan.ts';
+import { waitFor } from '../cli/helpers.ts';
+import { InMemoryLeaseStore } from '../../unit/coordination/in-memory-lease-store.ts';
+import { SECOND_CLIENT, connectedChannelsPerTopic, userTopics } from './helpers.ts';
+
+const TTL_MS = 1_500;
+const RENEW_MS = 300;
+const TOPICS = userTopics(4);
+
+/** One worker: a DistributedClient over the shared in-memory store, recording the events it hands on. */
+function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string) {
+  const events: RelayEvent[] = [];
+  const tokens = RefreshingTokenProvider.clientCredentials({
+    loginBase: emulator.loginBase,
+    clientId: 'demo',
+    clientSecret: 'demo',
+  });
+  const api = new GenesysRestClient({ apiBase: emulator.apiBase, tokens });
+  const oauth = new OauthClients({
+    primary: { clientId: 'demo', tokens, api },
+    extra: [{ clientId: SECOND_CLIENT.id, clientSecret: SECOND_CLIENT.secret }],
+    apiBase: emulator.apiBase,
+    loginBase: emulator.loginBase,
+    clock: systemClock,
+    onRefresh: () => undefined,
+  });
+  const client = new DistributedClient({
+    coordination: { url: 'postgres://unused', workerId: id, leaseTtlMs: TTL_MS, renewEveryMs: RENEW_MS },
+    shards: planDistributedShards(TOPICS, { maxTopicsPerChannel: 1, maxChannels: 20, clients: 2 }),
+    oauth,
+    base: { heartbeatMs: 1_000, onEvent: (event) => void events.push(event) },
+    logger: createLogger({ level: process.env.DBG ? 'info' : 'silent' }),
+    clock: systemClock,
+    openStore: () => Promise.resolve(store),
+  });
+  const close = async (): Promise<void> => {
+    await client.close();
+    tokens.close();
+    await api.close();
+  };
+  return { client, events, close };
+}
+
+describe('DistributedClient (emulator + in-memory lease store)', () => {
+  let emulator: EmulatorHandle | undefined;
+  const closers: Array<() => Promise<void>> = [];
+
+  before(async () => {
+    emulator = await startEmulator({
+      heartbeatMs: 1_000,
+      clients: [
+        { id: 'demo', secret: 'demo' },
+        { id: SECOND_CLIENT.id, secret: SECOND_CLIENT.secret },
+      ],
+    });
+  });
+
+  after(async () => {
+    await Promise.allSettled(closers.map((close) => close()));
+    await emulator?.close();
+  });
+
+  it('stamps events with shard + epoch, rebalances with overlap, and stops a fenced shard within a renew interval', async () => {
+    assert.ok(emulator);
+    const emu = emulator;
+    const store = new InMemoryLeaseStore(systemClock);
+    const a = worker(emu, store, 'a');
+    closers.push(a.close);
+    await a.client.start();
+    assert.equal(a.client.held().size, 4, 'alone, a worker takes every shard');
+    assert.deepEqual(
+      a.client
+        .status()
+        .shards.map((s) => s.shardId)
+        .sort(),
+      ['shard-0', 'shard-1', 'shard-2', 'shard-3'],
+    );
+    const clientIds = new Set(emu.state().channels.map((c) => c.clientId));
+    assert.deepEqual([...clientIds].sort(), ['demo', SECOND_CLIENT.id].sort());
+
+    emu.publish(TOPICS[0] ?? '', { n: 1 }, 1);
+    const first = await waitFor(() => a.events[0], 'an event');
+    assert.deepEqual(fencingOf(first), { shard: 'shard-0', epoch: 1 });
+    assert.match(first.relay.key, /^[0-9a-f]{32}$/);
+    const stored = JSON.parse(JSON.stringify(first)) as RelayEvent;
+    assert.deepEqual(fencingOf(stored), { shard: 'shard-0', epoch: 1 }, 'the stamp survives serialisation (outbox)');
+
+    // A second worker joins: a sheds 2 shards, keeping each socket until b holds the lease (never zero sockets).
+    const b = worker(emu, store, 'b');
+    closers.push(b.close);
+    let uncovered = 0;
+    let overlapped = 0;
+    const watch = setInterval(() => {
+      if (connectedChannelsPerTopic(emu, TOPICS).some((n) => n === 0)) uncovered++;
+      if (connectedChannelsPerTopic(emu, TOPICS).some((n) => n === 2)) overlapped++;
+    }, 20);
+    await b.client.start();
+    await waitFor(() => (a.client.held().size === 2 && b.client.held().size === 2 ? true : undefined), '2 + 2');
+    await waitFor(() => {
+      const bOpen = b.client.status().shards.filter((s) => s.state === 'open').length === 2;
+      return bOpen && connectedChannelsPerTopic(emu, TOPICS).every((n) => n === 1) ? true : undefined;
+    }, "b's sockets open and a's shed ones closed");
+    clearInterval(watch);
+    assert.equal(uncovered, 0, 'a topic was without a socket during the rebalance');
+    assert.ok(overlapped > 0, 'make-before-break: old and new sockets overlapped');
+
+    // Fence one of a's shards behind its back: a must notice on its next renew and close that socket.
+    const [fenced] = [...a.client.held().keys()];
+    assert.ok(fenced);
+    const row = store.rows.get(fenced);
+    assert.ok(row);
+    store.rows.set(fenced, { owner: 'intruder', epoch: row.epoch + 1, expiresAt: Date.now() + 60_000 });
+    const fencedAt = Date.now();
+    const topic = TOPICS[Number(fenced.slice('shard-'.length))] ?? '';
+    await waitFor(
+      () => (!a.client.held().has(fenced) && connectedChannelsPerTopic(emu, [topic])[0] === 0 ? true : undefined),
+      'the fenced shard stopped',
+      5_000,
+    );
+    const stoppedMs = Date.now() - fencedAt;
+    assert.ok(stoppedMs < RENEW_MS + 700, `a fenced shard ran on for ${stoppedMs} ms`);
+    assert.ok(a.client.counters.eventsDelivered >= 1, 'counters keep what stopped shards counted');
+  });
+});
