@@ -2,11 +2,15 @@ import { defaultBackoff, type BackoffPolicy } from '../core/backoff.ts';
 
 /** Timings of the session state machine. Every waiting state has one of these as its deadline. */
 export interface SessionConfig {
-  /** Deadline for creating a channel (POST). @default 30000 */
+  /**
+   * Deadline for creating a channel (POST), including the REST client's own retries. It must exceed the longest
+   * Retry-After the REST client waits out inside a call (GenesysRestClient: up to 180 s, up to 3 times): cutting
+   * such a wait short would send the next request before the server allowed it. @default 600000
+   */
   createTimeoutMs: number;
-  /** Deadline for a subscription PUT. @default 30000 */
+  /** Deadline for a subscription PUT (see createTimeoutMs). @default 600000 */
   subscribeTimeoutMs: number;
-  /** Deadline for the HEAD that decides between reconnecting and a new channel. @default 15000 */
+  /** Deadline for the HEAD that decides between reconnecting and a new channel (see createTimeoutMs). @default 600000 */
   checkTimeoutMs: number;
   /** Deadline for the WebSocket upgrade. @default 10000 */
   connectTimeoutMs: number;
@@ -25,9 +29,9 @@ export interface SessionConfig {
 }
 
 export const defaultSessionConfig: SessionConfig = {
-  createTimeoutMs: 30_000,
-  subscribeTimeoutMs: 30_000,
-  checkTimeoutMs: 15_000,
+  createTimeoutMs: 600_000,
+  subscribeTimeoutMs: 600_000,
+  checkTimeoutMs: 600_000,
   connectTimeoutMs: 10_000,
   closeTimeoutMs: 2_000,
   rolloverTimeoutMs: 30_000,

@@ -1,5 +1,5 @@
 import { computeBackoffMs } from '../core/backoff.ts';
-import { RelayError } from '../core/errors.ts';
+import { RelayError, TimeoutError } from '../core/errors.ts';
 import { classifyControl, classifyFailure } from './close-policy.ts';
 import { enterClosed, enterCreating, enterOpen, noop, timeoutError, type Step, type Transition } from './enter.ts';
 import type { SessionEffect, SessionEvent } from './events.ts';
@@ -90,12 +90,10 @@ function rolloverFailed(state: Rolling, s: Step, error: RelayError, jitter: numb
   }
   const opened = enterOpen(s, state.from.generation, state.from.channel, 0);
   if (opened.state.kind !== 'open') return opened;
-  const retryAt =
-    s.nowMs +
-    Math.max(
-      computeBackoffMs(3, s.config.backoff, () => jitter),
-      error.retryAfterMs ?? 0,
-    );
+  // A timed-out rollover may have cut short a Retry-After wait inside the REST client; wait as long again.
+  const floorMs = error instanceof TimeoutError ? s.config.rolloverTimeoutMs : 0;
+  const backoffMs = computeBackoffMs(3, s.config.backoff, () => jitter);
+  const retryAt = s.nowMs + Math.max(backoffMs, error.retryAfterMs ?? 0, floorMs);
   effects.push(
     { type: 'diagnostic', level: 'warn', message: `rollover failed: ${error.message}`, data: { retryAt } },
     { type: 'armTimer', timer: 'renew', at: retryAt },

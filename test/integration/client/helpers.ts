@@ -10,9 +10,10 @@ export const FAST: Partial<NotificationClientOptions> = {
   pingIntervalMs: 100,
   pongTimeoutMs: 400,
   session: {
-    createTimeoutMs: 5_000,
-    subscribeTimeoutMs: 5_000,
-    checkTimeoutMs: 3_000,
+    // Longer than any Retry-After wait a test provokes, so no deadline cuts one short.
+    createTimeoutMs: 20_000,
+    subscribeTimeoutMs: 20_000,
+    checkTimeoutMs: 20_000,
     connectTimeoutMs: 3_000,
     closeTimeoutMs: 500,
     rolloverTimeoutMs: 5_000,

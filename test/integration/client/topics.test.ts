@@ -83,7 +83,7 @@ describe('NotificationClient topics, sharding and rate limits', () => {
     const e = await env([topic], { onRequest: (r) => requests.push(r) });
     await e.client.start();
     const channelId = e.client.status().shards[0]?.channelId;
-    e.emu.fault({ kind: 'rate-limit', count: 3, retryAfterS: 1 });
+    e.emu.fault({ kind: 'rate-limit', count: 2, retryAfterS: 2 });
     e.emu.fault({ kind: 'expire-channel' });
     await waitFor(
       () => e.client.status().shards[0]?.channelId !== channelId && e.client.status().shards[0]?.state === 'open',
@@ -91,11 +91,16 @@ describe('NotificationClient topics, sharding and rate limits', () => {
       10_000,
     );
     const limited = requests.filter((r) => r.status === 429);
-    assert.equal(limited.length, 3, JSON.stringify(requests));
+    assert.equal(limited.length, 2, JSON.stringify(requests));
     for (const r of limited) {
       const next = requests.find((x) => x.sentAt >= r.sentAt && x !== r && x.at > r.at);
-      // Retry-After is 1 s; allow a little timer and clock-granularity slack.
-      if (next) assert.ok(next.sentAt - r.at >= 950, `request sent ${next.sentAt - r.at} ms after a 429`);
+      // Retry-After is 2 s. The send time is estimated from the client side (response time minus duration), which
+      // can only make the wait look shorter under event-loop lag, so allow 10%.
+      if (next)
+        assert.ok(
+          next.sentAt - r.at >= 1_800,
+          `request sent ${next.sentAt - r.at} ms after a 429: ${JSON.stringify(requests)}`,
+        );
     }
     e.emu.publish(topic);
     await waitFor(() => e.events.length === 1, 'an event after the storm');

@@ -384,6 +384,8 @@ describe('transition: make-before-break rollover', () => {
     ]);
     assert.equal(r.state.kind, 'open');
     assert.ok(r.effects.some((e) => e.type === 'terminateSocket' && e.generation === 2));
+    // It may have cut short a Retry-After wait, so the retry waits a whole rollover timeout.
+    assert.equal(r.state.kind === 'open' && r.state.renewAt, T0 + 2 * config.rolloverTimeoutMs);
   });
 });
 
