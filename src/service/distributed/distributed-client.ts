@@ -17,7 +17,7 @@ import {
   type LossReason,
 } from '../../coordination/index.ts';
 import type { Clock } from '../../core/clock.ts';
-import { ClosedError, errorMessage } from '../../core/errors.ts';
+import { ClosedError, NetworkError, errorMessage } from '../../core/errors.ts';
 import { stampFencing } from '../../envelope/fencing.ts';
 import { audit, type Logger } from '../../logging/logger.ts';
 import type { EventSource } from './event-source.ts';
@@ -94,7 +94,7 @@ export class DistributedClient implements EventSource {
     if (this.phase !== 'new') throw new ClosedError(`distributed client is ${this.phase}`);
     this.phase = 'starting';
     const { coordination, logger, clock } = this.options;
-    this.store = await (this.options.openStore ?? (() => PgLeaseStore.open({ connectionString: coordination.url })))();
+    this.store = await this.openStore();
     if (this.phase !== 'starting') return;
     const coordinator = new ShardCoordinator({
       store: this.store,
@@ -119,6 +119,18 @@ export class DistributedClient implements EventSource {
     await this.lifecycle.settled();
     await Promise.all([...this.running.values()].map((r) => r.started));
     if (this.phase === 'starting') this.phase = 'running';
+  }
+
+  /** The lease store; an unreachable database fails start-up with a message that names the setting (never the URL). */
+  private async openStore(): Promise<LeaseStore> {
+    const { openStore, coordination } = this.options;
+    try {
+      return await (openStore ?? (() => PgLeaseStore.open({ connectionString: coordination.url })))();
+    } catch (err) {
+      throw new NetworkError(`cannot open the coordination store (coordination.url): ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
   }
 
   close(): Promise<void> {

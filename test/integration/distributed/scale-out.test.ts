@@ -30,6 +30,7 @@ const SHARDS = 6;
 /** 2 topics per channel (config session.maxTopicsPerChannel) → 6 shards. */
 const TOPICS = userTopics(SHARDS * 2);
 const WORKERS = ['w0', 'w1', 'w2'];
+const PG_PASSWORD = 'pg-e2e-pa55word';
 
 describe(
   'scale-out: 3 `run` workers share 6 shards through PostgreSQL leases and fan out to JetStream',
@@ -78,7 +79,8 @@ describe(
       const setup: WorkerSetup = {
         dir,
         emulator,
-        pgUrl: pgServer.url,
+        // Trust auth ignores the password; it is there to prove no worker logs it.
+        pgUrl: pgServer.url.replace('postgres@', `postgres:${PG_PASSWORD}@`),
         natsUrl: natsServer.url,
         topics: TOPICS,
         leaseTtlMs: LEASE_TTL_MS,
@@ -179,6 +181,13 @@ describe(
       });
       assertNoneLostOrRepeated(delivered, final, beforeKill);
       assertEpochsMoved(final, victimShards, beforeKill, afterTakeover);
+      for (const [id, w] of workers) {
+        assert.ok(!w.stderr.some((line) => line.includes(PG_PASSWORD)), `${id} logged the coordination password`);
+        assert.ok(
+          w.stderr.some((line) => /"event":"shard\.acquired".*"epoch":\d+/.test(line)),
+          `${id} has no shard.acquired audit line with its epoch`,
+        );
+      }
     });
   },
 );
