@@ -43,6 +43,7 @@ export class NotificationClient {
   private closing: Promise<void> | undefined;
   private startPromise: Promise<void> | undefined;
   private nextShard = 0;
+  private ownedApi: GenesysRestClient | undefined;
 
   constructor(private readonly options: NotificationClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -195,6 +196,8 @@ export class NotificationClient {
     await this.topicOps.catch(() => undefined);
     await this.delivery.drain();
     await Promise.allSettled([...this.background]);
+    // A REST client built here owns an HTTP pool; one passed in belongs to the caller.
+    await this.ownedApi?.close();
     this.phase = 'closed';
   }
 
@@ -315,11 +318,12 @@ export class NotificationClient {
   private buildApi(): NotificationsApi {
     const { apiBase, tokens } = this.options;
     if (!tokens) throw new ConfigError('api', 'give either `api` or `tokens` (with `apiBase`)');
-    return new GenesysRestClient({
+    this.ownedApi = new GenesysRestClient({
       tokens,
       clock: this.options.clock ?? systemClock,
       ...(apiBase !== undefined ? { apiBase } : {}),
     });
+    return this.ownedApi;
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AuthError } from '../../../src/core/errors.ts';
-import type { Gap } from '../../../src/client/index.ts';
+import { NotificationClient, type Gap } from '../../../src/client/index.ts';
 import { audit, publishSteadily, startEnv, userTopic, waitFor, type Env } from './helpers.ts';
 
 describe('NotificationClient against the emulator', () => {
@@ -70,6 +70,27 @@ describe('NotificationClient against the emulator', () => {
     const after = e.client.status().shards.map((s) => s.channelId);
     assert.ok(after.every((id, i) => id !== before[i]));
     assert.equal(e.client.counters.gaps, 0);
+  });
+
+  it('builds (and closes) its own REST client from apiBase + tokens', async () => {
+    const topic = userTopic(6);
+    const e = await env([]);
+    const own = new NotificationClient({
+      apiBase: e.emu.apiBase,
+      tokens: e.tokens,
+      topics: [topic],
+      heartbeatMs: 40,
+      watchdogMs: 600,
+    });
+    let received = 0;
+    const consumer = (async () => {
+      for await (const _ of own.events()) received++;
+    })();
+    await own.start();
+    e.emu.publish(topic, {}, 2);
+    await waitFor(() => received === 2, 'two events');
+    await own.close();
+    await consumer;
   });
 
   it('invalid secret: start() rejects fast with AuthError and no retry storm', async () => {
