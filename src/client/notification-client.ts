@@ -2,21 +2,19 @@ import type { Random } from '../core/backoff.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { ClosedError, ConfigError, errorMessage, RelayError } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
 import { GenesysRestClient } from '../genesys/rest-client.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
 import { MAX_CHANNELS_PER_CLIENT, MAX_TOPICS_PER_CHANNEL } from '../genesys/wire.ts';
-import { defaultSessionConfig } from '../session/config.ts';
 import type { Gap } from '../session/gap.ts';
-import { Session, type SessionDeps, type SessionHooks } from '../session/session.ts';
-import { createWsSocketFactory } from '../session/socket.ts';
+import { Session, type SessionDeps } from '../session/session.ts';
 import { currentChannel } from '../session/state.ts';
 import { planShards } from '../topics/sharding.ts';
 import type { ClientEventMap, ClientStatus } from './client-events.ts';
 import { newCounters, type ClientCounters } from './counters.ts';
 import { EventDelivery } from './event-delivery.ts';
 import { noopLogger, type ClientLogger, type NotificationClientOptions } from './options.ts';
-import { RolloverSemaphore } from './rollover-gate.ts';
+import { sessionDepsFrom } from './session-deps.ts';
+import { shardHooks, type ShardHost } from './shard-hooks.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
 type Phase = ClientStatus['phase'];
@@ -34,6 +32,7 @@ export class NotificationClient {
   private readonly logger: ClientLogger;
   private readonly delivery: EventDelivery;
   private readonly sessionDeps: Omit<SessionDeps, 'shardId' | 'hooks'>;
+  private readonly host: ShardHost;
   private readonly shardCapacity: { maxTopicsPerChannel: number; maxChannels: number };
   private desired: string[];
   private sessions: Session[] = [];
@@ -71,32 +70,16 @@ export class NotificationClient {
       maxTopicsPerChannel: options.maxTopicsPerChannel ?? MAX_TOPICS_PER_CHANNEL,
       maxChannels: maxChannels - headroom,
     };
-    const heartbeatMs = options.heartbeatMs ?? 30_000;
-    const session = { ...defaultSessionConfig, ...options.session };
-    this.sessionDeps = {
-      api: this.api,
+    this.sessionDeps = sessionDepsFrom(options, this.api, this.clock, this.random, headroom);
+    this.host = {
+      counters: this.counters,
+      emitter: this.emitter,
+      logger: this.logger,
       clock: this.clock,
-      random: this.random,
-      sockets:
-        options.sockets ??
-        createWsSocketFactory({
-          clock: this.clock,
-          handshakeTimeoutMs: session.connectTimeoutMs,
-          // Frames above maxFrameBytes are counted and skipped by the parser; only far larger ones (which ws must
-          // refuse to buffer at all) cost the connection.
-          maxPayloadBytes: 4 * (options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
-          closeTimeoutMs: session.closeTimeoutMs,
-        }),
-      config: session,
-      watchdog: {
-        watchdogMs: options.watchdogMs ?? 2 * heartbeatMs,
-        pingIntervalMs: options.pingIntervalMs ?? heartbeatMs,
-        pongTimeoutMs: options.pongTimeoutMs ?? Math.min(10_000, heartbeatMs),
-        missedPongLimit: options.missedPongLimit ?? 2,
-      },
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      ignoreErrors: options.ignoreErrors ?? true,
-      rolloverGate: new RolloverSemaphore(Math.max(1, headroom)),
+      delivery: this.delivery,
+      onGap: (gap) => this.onGap(gap),
+      reportError: (error, shardId) => this.reportError(error, shardId),
+      invalidateToken: () => this.invalidateToken(),
     };
   }
 
@@ -230,58 +213,7 @@ export class NotificationClient {
 
   private createSession(topics: readonly string[]): Session {
     const shardId = `shard-${this.nextShard++}`;
-    return new Session({ ...this.sessionDeps, shardId, hooks: this.hooksFor(shardId) }, topics);
-  }
-
-  private hooksFor(shardId: string): SessionHooks {
-    let opened = false;
-    return {
-      onEvent: (parsed, raw, channelId, receivedAt) =>
-        this.delivery.accept(parsed.frame, parsed.correlationId, raw, channelId, receivedAt),
-      onMalformed: (reason, channelId) => {
-        this.counters.malformedFrames++;
-        this.logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');
-      },
-      onStateChange: (state, previous) => {
-        const at = this.clock.now();
-        // Opening from `connecting` after a first open is a recovery; rollovers open from `rollingOver`.
-        if (state.kind === 'open' && previous.kind === 'connecting') {
-          if (opened) this.counters.reconnects++;
-          opened = true;
-        }
-        this.logger.debug({ shardId, state: state.kind, previous: previous.kind }, 'shard state');
-        this.emitter.emit('state', {
-          shardId,
-          state: state.kind,
-          previous: previous.kind,
-          channelId: currentChannel(state)?.id,
-          at,
-        });
-      },
-      onGap: (gap) => this.onGap(gap),
-      onRollover: (info) => {
-        this.counters.rollovers++;
-        this.logger.info(
-          { shardId, from: info.from.channel.id, to: info.to.channel.id, reason: info.reason },
-          'rolled over',
-        );
-        this.emitter.emit('rollover', {
-          shardId,
-          fromChannelId: info.from.channel.id,
-          toChannelId: info.to.channel.id,
-          reason: info.reason,
-          at: info.at,
-        });
-      },
-      onRejectedTopics: (rejected, channelId) => {
-        this.counters.rejectedTopics += rejected.length;
-        this.logger.warn({ shardId, channelId, rejected: rejected.map((t) => t.id) }, 'topics rejected');
-        this.emitter.emit('rejectedTopics', { shardId, channelId, rejected });
-      },
-      onError: (error) => this.reportError(error, shardId),
-      onInvalidateToken: () => this.invalidateToken(),
-      onDiagnostic: (level, message, data) => this.logger[level]({ shardId, ...data }, message),
-    };
+    return new Session({ ...this.sessionDeps, shardId, hooks: shardHooks(shardId, this.host) }, topics);
   }
 
   private onGap(gap: Gap): void {
