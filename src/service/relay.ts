@@ -243,6 +243,8 @@ class RelayService implements Relay {
     const watchdogBound = now - watchdogMsOf(this.config.session);
     const lastActivityAt = socketsOpen > 0 ? Math.max(this.lastEventAt ?? 0, watchdogBound) : this.lastEventAt;
     const closing = this.phase === 'closing' || this.phase === 'closed' || this.phase === 'failed';
+    // A distributed worker without a shard (more workers than shards) has no socket by design: ready to take over.
+    if (!closing && this.client?.standby?.() === true) return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
     return evaluateReadiness({ socketsOpen, lastActivityAt, closing }, now, livenessWindowMsOf(this.config));
   }
 

@@ -145,6 +145,11 @@ export class DistributedClient implements EventSource {
     return { phase: this.phase, shards, topics: shards.reduce((n, s) => n + s.topics, 0), buffered: 0 };
   }
 
+  /** Running and in the group, but every shard is leased by another worker (more workers than shards). */
+  standby(): boolean {
+    return this.phase === 'running' && this.coordinator?.status === 'running' && this.running.size === 0;
+  }
+
   /** Shards whose client runs here → fencing epoch. */
   held(): ReadonlyMap<string, number> {
     return new Map([...this.running].map(([name, r]) => [name, r.epoch]));

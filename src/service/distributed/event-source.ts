@@ -12,4 +12,9 @@ export interface EventSource {
   /** Stops reading; idempotent. */
   close(): Promise<void>;
   status(): ClientStatus;
+  /**
+   * True while the source has nothing to read by design: a distributed worker that holds no shard because the others
+   * hold them all (more workers than shards). Such a worker is healthy and ready to take over.
+   */
+  standby?(): boolean;
 }

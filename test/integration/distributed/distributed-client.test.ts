@@ -131,5 +131,14 @@ describe('DistributedClient (emulator + in-memory lease store)', () => {
     const stoppedMs = Date.now() - fencedAt;
     assert.ok(stoppedMs < RENEW_MS + 700, `a fenced shard ran on for ${stoppedMs} ms`);
     assert.ok(a.client.counters.eventsDelivered >= 1, 'counters keep what stopped shards counted');
+
+    // More workers than free shards: the newcomer holds none and says it is a standby (ready, not broken).
+    const c = worker(emu, store, 'c');
+    closers.push(c.close);
+    assert.equal(c.client.standby(), false, 'not before it has joined');
+    await c.client.start();
+    assert.equal(c.client.held().size, 0);
+    assert.equal(c.client.standby(), true);
+    assert.equal(b.client.standby(), false);
   });
 });
