@@ -101,9 +101,9 @@ export class NotificationClient {
   private async doStart(): Promise<void> {
     if (this.phase !== 'new') throw new ClosedError('client already closed');
     this.phase = 'starting';
-    const plan = planShards(this.desired, this.shardCapacity);
-    this.sessions = plan.map((topics) => this.createSession(topics));
     try {
+      const plan = planShards(this.desired, this.shardCapacity);
+      this.sessions = plan.map((topics) => this.createSession(topics));
       await Promise.all(this.sessions.map((s) => s.start()));
     } catch (err) {
       await this.close();

@@ -44,6 +44,7 @@ describe('NotificationClient topics, sharding and rate limits', () => {
     const topics = Array.from({ length: 7 }, (_, i) => userTopic(5000 + i));
     const e = await env(topics, { client: { maxTopicsPerChannel: 2, maxChannels: 4 } });
     await assert.rejects(e.client.start(), /7 topics do not fit.*3 channels × 2 topics/);
+    assert.equal(e.client.status().phase, 'closed');
     assert.equal(e.emu.state().counters.channelsCreated, 0);
   });
 
