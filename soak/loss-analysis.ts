@@ -39,7 +39,10 @@ export interface LossReport {
   duplicatesDelivered: number;
   /** Up to 20 unexplained losses, for the report. */
   unexplainedSamples: LossSample[];
-  /** Lost events published between `from` and `to` of each window (e.g. warned socket_closing), by window index. */
+  /**
+   * Events published between `from` and `to` of each window (e.g. warned socket_closing) that never reached the
+   * client, by window index.
+   */
   lossInWindows: number[];
 }
 
@@ -78,9 +81,12 @@ export function analyseLoss(ledger: Ledger, ctx: LossContext): LossReport {
         });
       }
     }
+    // Windows watch the socket side (rollovers); losses after the client handed an event on are counted above.
+    if (entry.received > 0) continue;
     ctx.windows.forEach((w, i) => {
-      if (entry.publishedAt >= w.from && entry.publishedAt <= w.to)
+      if (entry.publishedAt >= w.from && entry.publishedAt <= w.to) {
         report.lossInWindows[i] = (report.lossInWindows[i] ?? 0) + 1;
+      }
     });
   }
   return report;

@@ -3,8 +3,8 @@ import type { RelayEvent } from '../src/envelope/envelope.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
 import type { Ledger } from './ledger.ts';
 
-/** How long the sink asks to be left alone during an outage (its Retry-After). */
-const OUTAGE_RETRY_AFTER_MS = 300;
+/** The sink's Retry-After during an outage: HTTP gives it in whole seconds, so 1 s is the shortest a server sends. */
+const OUTAGE_RETRY_AFTER_MS = 1_000;
 
 /**
  * The end of the soak's pipeline: books every delivery in the ledger (optionally also as ndjson). During an outage
