@@ -242,6 +242,21 @@ export class DistributedClient implements EventSource {
     logger.info({ shard: name, epoch, taken, waitedMs: clock.now() - startedAt }, 'shard handed over');
   }
 
+  /**
+   * A shard's session closed by itself (a fatal error such as revoked credentials), while its lease is still ours and
+   * renewed: its topics would go unread with nobody else allowed to take them. Like a single-process relay whose
+   * every channel closed, the worker gives up: it closes its other shards too, the relay sees every channel closed
+   * and exits 1, and its shutdown releases the leases so the other workers (or a restart) take over.
+   */
+  private onShardClosed(name: string, client: NotificationClient): void {
+    if (this.phase !== 'running' || this.running.get(name)?.client !== client) return;
+    this.options.logger.error(
+      { shard: name, workerId: this.workerId },
+      'shard closed on a fatal error; stopping the worker',
+    );
+    for (const entry of this.running.values()) void entry.client.close();
+  }
+
   /** Re-emits a shard client's events under the lease's shard name (each client numbers its sessions from 0). */
   private forward(client: NotificationClient, name: string): Array<() => void> {
     const rename = <T extends { shardId: string }>(value: T): T => ({
@@ -251,7 +266,10 @@ export class DistributedClient implements EventSource {
     return FORWARDED.map((event) => {
       switch (event) {
         case 'state':
-          return client.on('state', (change) => this.emitter.emit('state', rename(change)));
+          return client.on('state', (change) => {
+            if (change.state === 'closed') this.onShardClosed(name, client);
+            this.emitter.emit('state', rename(change));
+          });
         case 'gap':
           return client.on('gap', (gap) => this.emitter.emit('gap', rename(gap)));
         case 'rejectedTopics':

@@ -142,3 +142,45 @@ describe('DistributedClient (emulator + in-memory lease store)', () => {
     assert.equal(b.client.standby(), false);
   });
 });
+
+describe('DistributedClient: a shard that dies of a fatal error stops the worker', () => {
+  let emulator: EmulatorHandle | undefined;
+  const closers: Array<() => Promise<void>> = [];
+
+  after(async () => {
+    await Promise.allSettled(closers.map((close) => close()));
+    await emulator?.close();
+  });
+
+  it('closes every shard when one OAuth client is revoked, so the relay exits and the leases move', async () => {
+    emulator = await startEmulator({
+      heartbeatMs: 1_000,
+      clients: [
+        { id: 'demo', secret: 'demo' },
+        { id: SECOND_CLIENT.id, secret: SECOND_CLIENT.secret },
+      ],
+    });
+    const store = new InMemoryLeaseStore(systemClock);
+    const d = worker(emulator, store, 'd');
+    closers.push(d.close);
+    await d.client.start();
+    assert.equal(d.client.status().shards.filter((s) => s.state === 'open').length, 4);
+
+    // Rotate the second client's secret on the server and revoke its tokens: shards 1 and 3 can never reconnect.
+    const rotated = await fetch(`${emulator.controlBase}/control/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: SECOND_CLIENT.id, secret: 'rotated-secret' }),
+    });
+    assert.ok(rotated.status < 300);
+    emulator.fault({ kind: 'revoke-token', clientId: SECOND_CLIENT.id });
+    await waitFor(
+      () => (d.client.status().shards.every((s) => s.state === 'closed') ? true : undefined),
+      'every shard closed (the relay then reports the failure)',
+      15_000,
+    );
+    assert.equal(store.owners().size, 4, 'leases stay until the relay shuts the worker down');
+    await d.close();
+    assert.equal(store.owners().size, 0, 'shutdown released every lease');
+  });
+});
