@@ -13,6 +13,9 @@ export interface EventDeliveryOptions {
   bufferSize: number;
   overflow: OverflowPolicy;
   reportError: (error: RelayError) => void;
+  /** Backpressure for the `pause` policy: stop / restart reading the sockets. */
+  pauseSources?: () => void;
+  resumeSources?: () => void;
 }
 
 /**
@@ -28,6 +31,7 @@ export class EventDelivery {
   private pending = 0;
   private lastIsoMs = Number.NaN;
   private lastIso = '';
+  private sourcesPaused = false;
 
   constructor(private readonly options: EventDeliveryOptions) {
     this.dedupe = new DedupeWindow(options.dedupe);
@@ -37,9 +41,14 @@ export class EventDelivery {
   iterable(): AsyncIterable<RelayEvent> {
     if (!this.queue) {
       const { counters } = this.options;
-      this.queue = new EventQueue<RelayEvent>(this.options.bufferSize, this.options.overflow, () => {
-        counters.overflowDropped++;
-      });
+      this.queue = new EventQueue<RelayEvent>(
+        this.options.bufferSize,
+        this.options.overflow,
+        () => {
+          counters.overflowDropped++;
+        },
+        () => this.maybeResume(),
+      );
       if (!this.accepting) this.queue.end();
     }
     return this.queue;
@@ -73,11 +82,33 @@ export class EventDelivery {
     counters.eventsDelivered++;
     this.queue?.push(event);
     if (onEvent) this.call(onEvent, event);
+    if (this.options.overflow === 'pause' && !this.sourcesPaused && this.backlog >= this.options.bufferSize) {
+      this.sourcesPaused = true;
+      this.options.pauseSources?.();
+    }
+  }
+
+  /** Reading is paused for backpressure. */
+  get paused(): boolean {
+    return this.sourcesPaused;
+  }
+
+  /** Events handed over but not yet consumed: buffered for events() plus async onEvent calls in flight. */
+  get backlog(): number {
+    return (this.queue?.size ?? 0) + this.pending;
+  }
+
+  /** Hysteresis: resume at half the buffer, so reading does not flap around the limit. */
+  private maybeResume(): void {
+    if (!this.sourcesPaused || this.backlog > this.options.bufferSize / 2) return;
+    this.sourcesPaused = false;
+    this.options.resumeSources?.();
   }
 
   /** Stops accepting frames (close() "stops reading"). */
   stop(): void {
     this.accepting = false;
+    this.sourcesPaused = false;
   }
 
   /** Waits for pending onEvent calls, then ends events() (after its buffered items are consumed). */
@@ -96,7 +127,7 @@ export class EventDelivery {
   }
 
   private call(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
-    if (this.pending >= this.options.bufferSize) {
+    if (this.pending >= this.options.bufferSize && this.options.overflow !== 'pause') {
       // A handler slower than the stream for `bufferSize` events: drop rather than queue without bound.
       this.options.counters.overflowDropped++;
       return;
@@ -127,6 +158,7 @@ export class EventDelivery {
     this.pending++;
     this.chain = promise.finally(() => {
       this.pending--;
+      this.maybeResume();
     });
   }
 

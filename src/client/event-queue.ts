@@ -1,5 +1,9 @@
-/** What happens when the consumer of `events()` falls `capacity` events behind. */
-export type OverflowPolicy = 'dropOldest' | 'dropNewest';
+/**
+ * What happens when the consumer falls `capacity` events behind: `pause` stops reading the sockets (TCP
+ * backpressure; nothing is dropped here, and if the server gives up on a paused socket the loss is a recorded gap),
+ * `dropOldest` / `dropNewest` keep reading and drop events, counting them.
+ */
+export type OverflowPolicy = 'pause' | 'dropOldest' | 'dropNewest';
 
 /**
  * A bounded FIFO between the sockets (which cannot be slowed down without starving heartbeats) and one async
@@ -15,6 +19,8 @@ export class EventQueue<T> implements AsyncIterable<T> {
     private readonly capacity: number,
     private readonly policy: OverflowPolicy,
     private readonly onDrop: (dropped: T) => void,
+    /** Called after the consumer takes an item (lets the owner lift backpressure). */
+    private readonly onTake: () => void = () => {},
   ) {}
 
   get size(): number {
@@ -29,7 +35,7 @@ export class EventQueue<T> implements AsyncIterable<T> {
       waiter({ value: item, done: false });
       return;
     }
-    if (this.size >= this.capacity) {
+    if (this.size >= this.capacity && this.policy !== 'pause') {
       if (this.policy === 'dropNewest') {
         this.onDrop(item);
         return;
@@ -51,7 +57,11 @@ export class EventQueue<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: (): Promise<IteratorResult<T>> => {
-        if (this.size > 0) return Promise.resolve({ value: this.shift() as T, done: false });
+        if (this.size > 0) {
+          const value = this.shift() as T;
+          this.onTake();
+          return Promise.resolve({ value, done: false });
+        }
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {
           this.waiting = resolve;

@@ -57,8 +57,10 @@ export class NotificationClient {
       dedupe: options.dedupe,
       onEvent: options.onEvent,
       bufferSize: options.bufferSize ?? 10_000,
-      overflow: options.overflow ?? 'dropOldest',
+      overflow: options.overflow ?? 'pause',
       reportError: (error) => this.reportError(error),
+      pauseSources: () => this.sessions.forEach((s) => s.pause()),
+      resumeSources: () => this.sessions.forEach((s) => s.resume()),
     });
     this.desired = [...options.topics];
     const maxChannels = options.maxChannels ?? MAX_CHANNELS_PER_CLIENT;
@@ -114,7 +116,7 @@ export class NotificationClient {
 
   /**
    * The events as an async iterable (one consumer). Bounded: when the consumer falls `bufferSize` behind, the
-   * overflow policy drops events and counts them in `counters.overflowDropped`. Ends after close().
+   * overflow policy applies (by default the sockets stop reading until it catches up). Ends after close().
    */
   events(): AsyncIterable<RelayEvent> {
     return this.delivery.iterable();
@@ -175,6 +177,8 @@ export class NotificationClient {
   private async doClose(): Promise<void> {
     this.phase = 'closing';
     this.delivery.stop();
+    // Frames are no longer taken; reading resumes so the close handshakes can complete.
+    this.sessions.forEach((s) => s.resume());
     await Promise.all(this.sessions.map((s) => s.close()));
     await this.topicOps.catch(() => undefined);
     await this.delivery.drain();
@@ -213,7 +217,9 @@ export class NotificationClient {
 
   private createSession(topics: readonly string[]): Session {
     const shardId = `shard-${this.nextShard++}`;
-    return new Session({ ...this.sessionDeps, shardId, hooks: shardHooks(shardId, this.host) }, topics);
+    const session = new Session({ ...this.sessionDeps, shardId, hooks: shardHooks(shardId, this.host) }, topics);
+    if (this.delivery.paused) session.pause();
+    return session;
   }
 
   private onGap(gap: Gap): void {

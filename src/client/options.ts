@@ -58,11 +58,15 @@ export interface NotificationClientOptions {
   /** Frames larger than this are counted as malformed and skipped (the socket refuses frames over 4×). @default 1048576 */
   maxFrameBytes?: number;
   /**
-   * Capacity of the `events()` buffer, and the most async onEvent calls allowed to wait behind a slow handler
-   * (beyond that, new events are dropped and counted in `overflowDropped`). @default 10000
+   * Backlog limit: events buffered for `events()` plus async onEvent calls waiting behind a slow handler. At the
+   * limit the `overflow` policy applies. @default 10000
    */
   bufferSize?: number;
-  /** What `events()` drops when its consumer falls `bufferSize` behind. @default 'dropOldest' */
+  /**
+   * At the backlog limit: `pause` stops reading the sockets until the backlog halves (nothing dropped locally;
+   * heartbeat watchdogs are suspended meanwhile), `dropOldest` / `dropNewest` keep reading and drop (counted in
+   * `overflowDropped`). @default 'pause'
+   */
   overflow?: OverflowPolicy;
   /** Called for every (deduplicated) event, in arrival order; async handlers are awaited one at a time. */
   onEvent?: (event: RelayEvent) => void | Promise<void>;

@@ -11,6 +11,7 @@ interface SocketEntry {
   watchdog: HeartbeatWatchdog;
   /** Called once the socket is gone (used to hold the rollover slot until the old channel is disconnected). */
   onRetired?: (() => void) | undefined;
+  opened: boolean;
 }
 
 /**
@@ -22,6 +23,7 @@ export class SessionSockets {
   private readonly entries = new Map<number, SocketEntry>();
   /** Last-frame times of recently retired sockets, so a gap can be dated after the socket has gone. */
   private readonly retiredLastFrame = new Map<number, number>();
+  private paused = false;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -43,10 +45,13 @@ export class SessionSockets {
       generation,
       channelId,
       watchdog,
+      opened: false,
       socket: this.deps.sockets.open(url, {
         onOpen: () => {
           if (!live()) return;
-          watchdog.start();
+          entry.opened = true;
+          if (this.paused) entry.socket.pause();
+          else watchdog.start();
           this.dispatch({ type: 'socketOpened', generation });
         },
         onMessage: (text) => {
@@ -79,6 +84,30 @@ export class SessionSockets {
   terminate(generation: number): void {
     const entry = this.entries.get(generation);
     if (entry) this.retire(entry, true);
+  }
+
+  /**
+   * Stops reading every socket (the consumer is behind). The watchdogs are suspended meanwhile: unread heartbeats
+   * are not a dead server. If the server gives up on us, the close is a recorded gap like any other.
+   */
+  pauseAll(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const entry of this.entries.values()) {
+      if (!entry.opened) continue;
+      entry.watchdog.stop();
+      entry.socket.pause();
+    }
+  }
+
+  resumeAll(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const entry of this.entries.values()) {
+      if (!entry.opened) continue;
+      entry.socket.resume();
+      entry.watchdog.start();
+    }
   }
 
   terminateAll(): void {

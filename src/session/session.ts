@@ -97,6 +97,15 @@ export class Session {
     return applied;
   }
 
+  /** Backpressure: stop reading the sockets until `resume()` (see SessionSockets.pauseAll). */
+  pause(): void {
+    this.sockets.pauseAll();
+  }
+
+  resume(): void {
+    this.sockets.resumeAll();
+  }
+
   requestRollover(): void {
     this.dispatch({ type: 'rolloverRequested' });
   }

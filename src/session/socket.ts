@@ -9,6 +9,9 @@ export interface RelaySocket {
   close(code: number, reason: string): void;
   /** Destroys the connection at once (for dead peers). */
   terminate(): void;
+  /** Stops reading (TCP backpressure to the server) until `resume()`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Callbacks of one socket; `onClose` is called exactly once, also when the upgrade fails. */
@@ -78,6 +81,12 @@ export function createWsSocketFactory(options: WsSocketOptions): SocketFactory {
         },
         terminate(): void {
           ws.terminate();
+        },
+        pause(): void {
+          ws.pause();
+        },
+        resume(): void {
+          ws.resume();
         },
       };
     },

@@ -107,6 +107,35 @@ describe('NotificationClient topics, sharding and rate limits', () => {
     await waitFor(() => e.events.length === 1, 'an event after the storm');
   });
 
+  it('a slow events() consumer: reading pauses (backpressure), nothing is dropped, no gap', async () => {
+    const topic = userTopic(41);
+    const e = await env([topic], { client: { bufferSize: 50 } });
+    const seqs: number[] = [];
+    let maxBuffered = 0;
+    const consumer = (async () => {
+      for await (const ev of e.client.events()) {
+        seqs.push(Number(ev.metadata['emulatorSequence']));
+        maxBuffered = Math.max(maxBuffered, e.client.status().buffered);
+        if (seqs.length % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await e.client.start();
+    e.emu.publish(topic, { pad: 'x'.repeat(200) }, 2_000);
+    await waitFor(() => seqs.length === 2_000, '2,000 events through a slow consumer', 20_000);
+    // Without the pause the buffer would hold most of the 2,000; with it, the limit plus what was already read
+    // off the TCP socket when reading stopped.
+    assert.ok(maxBuffered >= 50, `the buffer filled (${maxBuffered})`);
+    assert.ok(maxBuffered < 500, `reading paused near the limit (${maxBuffered} buffered at most)`);
+    assert.equal(e.client.counters.overflowDropped, 0);
+    assert.equal(e.client.counters.gaps, 0);
+    assert.ok(
+      seqs.every((s, i) => s === i + 1),
+      'in order, none missing',
+    );
+    await e.client.close();
+    await consumer;
+  });
+
   it('events(): an async iterable that ends after close()', async () => {
     const topic = userTopic(40);
     const e = await env([topic]);

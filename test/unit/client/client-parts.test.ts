@@ -171,3 +171,29 @@ describe('EventDelivery', () => {
     assert.equal(counters.eventsDelivered, 2);
   });
 });
+
+describe('EventDelivery backpressure', () => {
+  it("'pause' stops the sources at the limit and resumes at half, dropping nothing", async () => {
+    const counters = newCounters();
+    const signals: string[] = [];
+    const delivery = new EventDelivery({
+      counters,
+      bufferSize: 4,
+      overflow: 'pause',
+      reportError: () => {},
+      pauseSources: () => signals.push('pause'),
+      resumeSources: () => signals.push('resume'),
+    });
+    const it = delivery.iterable()[Symbol.asyncIterator]();
+    for (let i = 0; i < 6; i++) delivery.accept({ topicName: 'v2.a', eventBody: i }, `c${i}`, '', 'ch', 0);
+    assert.deepEqual(signals, ['pause']);
+    assert.equal(delivery.backlog, 6, 'nothing dropped while paused');
+    await it.next();
+    await it.next();
+    assert.deepEqual(signals, ['pause'], 'still above half');
+    await it.next();
+    await it.next();
+    assert.deepEqual(signals, ['pause', 'resume']);
+    assert.equal(counters.overflowDropped, 0);
+  });
+});

@@ -61,6 +61,7 @@ export interface FakeSocket extends RelaySocket {
   sent: string[];
   closedWith: number | undefined;
   terminated: boolean;
+  paused: boolean;
 }
 
 /** Sockets the test drives by hand: `open()`, `message()`, `serverClose()`. */
@@ -74,6 +75,7 @@ export class FakeSockets implements SocketFactory {
       sent: [],
       closedWith: undefined,
       terminated: false,
+      paused: false,
       send(text) {
         socket.sent.push(text);
       },
@@ -82,6 +84,12 @@ export class FakeSockets implements SocketFactory {
       },
       terminate() {
         socket.terminated = true;
+      },
+      pause() {
+        socket.paused = true;
+      },
+      resume() {
+        socket.paused = false;
       },
     };
     this.opened.push(socket);
