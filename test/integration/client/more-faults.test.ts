@@ -101,6 +101,22 @@ describe('NotificationClient: tokens, pongs, channel limit, hooks', () => {
     );
   });
 
+  it('a forbidden topic: reported as rejected (ignoreErrors), the others flow; without ignoreErrors start() fails', async () => {
+    const [ok, denied] = [userTopic(56), userTopic(57)];
+    const e = await env([ok, denied]);
+    e.emu.fault({ kind: 'deny-topic', pattern: denied });
+    const rejected: string[] = [];
+    e.client.on('rejectedTopics', (r) => rejected.push(...r.rejected.map((t) => t.id)));
+    await e.client.start();
+    assert.deepEqual(rejected, [denied]);
+    assert.equal(e.client.counters.rejectedTopics, 1);
+    await flowing(e, ok, 'a rejected sibling');
+
+    const strict = new NotificationClient({ api: e.api, topics: [ok, denied], ignoreErrors: false, heartbeatMs: 40 });
+    await assert.rejects(strict.start(), (err: Error & { status?: number }) => err.status === 403);
+    assert.equal(strict.status().phase, 'closed');
+  });
+
   it('close() waits for a slow async onEvent to finish', async () => {
     const topic = userTopic(55);
     let finished = 0;
