@@ -57,5 +57,6 @@ export function createDistributedClient(
     },
     logger: logger.child({ component: 'coordination' }),
     clock,
+    registry: ctx.metrics.registry,
   });
 }

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import {
   NotificationClient,
   type ClientCounters,
@@ -21,6 +22,7 @@ import { ClosedError, NetworkError, errorMessage } from '../../core/errors.ts';
 import { stampFencing } from '../../envelope/fencing.ts';
 import { audit, type Logger } from '../../logging/logger.ts';
 import type { EventSource } from './event-source.ts';
+import { createCoordinationMetrics, type CoordinationMetrics } from './coordination-metrics.ts';
 import { awaitSuccessor } from './handover.ts';
 import type { OauthClients } from './oauth-clients.ts';
 import type { DistributedShard } from './shard-plan.ts';
@@ -38,6 +40,8 @@ export interface DistributedClientOptions {
   clock: Clock;
   /** @default PgLeaseStore.open({ connectionString: coordination.url }) */
   openStore?: () => Promise<LeaseStore>;
+  /** The relay's registry, for the lease metrics (coordination-metrics.ts). @default none */
+  registry?: Registry;
 }
 
 interface RunningShard {
@@ -76,10 +80,12 @@ export class DistributedClient implements EventSource {
   private lifecycle: ShardLifecycle | undefined;
   private phase: ClientStatus['phase'] = 'new';
   private closing: Promise<void> | undefined;
+  private readonly metrics: CoordinationMetrics | undefined;
 
   constructor(private readonly options: DistributedClientOptions) {
     this.workerId = options.coordination.workerId ?? `${hostname()}-${process.pid}`;
     this.byName = new Map(options.shards.map((shard) => [shard.name, shard]));
+    this.metrics = options.registry && createCoordinationMetrics(options.registry, () => this.running.size);
     this.emitter = new TypedEmitter((err, event) =>
       options.logger.error({ err: errorMessage(err), event }, 'client event listener threw'),
     );
@@ -193,6 +199,7 @@ export class DistributedClient implements EventSource {
       this.options.logger.error({ shard: name, epoch, err: errorMessage(err) }, 'shard failed to start'),
     );
     this.running.set(name, { shard, epoch, client, started, unsubscribe: this.forward(client, name) });
+    this.metrics?.acquired();
     audit(this.options.logger, 'shard.acquired', {
       shard: name,
       epoch,
@@ -209,6 +216,7 @@ export class DistributedClient implements EventSource {
     if (!entry) return;
     this.running.delete(name);
     this.stopping.add(entry);
+    this.metrics?.ended(why);
     const event = why === 'released' ? 'shard.released' : 'shard.lost';
     audit(this.options.logger, event, { shard: name, epoch: entry.epoch, reason: why, workerId: this.workerId });
     try {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
 import { RefreshingTokenProvider } from '../../../src/auth/refreshing-token-provider.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
@@ -21,6 +22,7 @@ const TOPICS = userTopics(4);
 /** One worker: a DistributedClient over the shared in-memory store, recording the events it hands on. */
 function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string) {
   const events: RelayEvent[] = [];
+  const registry = new Registry();
   const tokens = RefreshingTokenProvider.clientCredentials({
     loginBase: emulator.loginBase,
     clientId: 'demo',
@@ -43,13 +45,14 @@ function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string)
     logger: createLogger({ level: process.env.DBG ? 'info' : 'silent' }),
     clock: systemClock,
     openStore: () => Promise.resolve(store),
+    registry,
   });
   const close = async (): Promise<void> => {
     await client.close();
     tokens.close();
     await api.close();
   };
-  return { client, events, close };
+  return { client, events, close, metrics: () => registry.metrics() };
 }
 
 describe('DistributedClient (emulator + in-memory lease store)', () => {
@@ -131,6 +134,11 @@ describe('DistributedClient (emulator + in-memory lease store)', () => {
     const stoppedMs = Date.now() - fencedAt;
     assert.ok(stoppedMs < RENEW_MS + 700, `a fenced shard ran on for ${stoppedMs} ms`);
     assert.ok(a.client.counters.eventsDelivered >= 1, 'counters keep what stopped shards counted');
+    const text = await a.metrics();
+    assert.match(text, /^genesys_relay_shards_held 1$/m);
+    assert.match(text, /^genesys_relay_shard_acquisitions_total 4$/m);
+    assert.match(text, /^genesys_relay_shard_losses_total\{reason="released"\} 2$/m);
+    assert.match(text, /^genesys_relay_shard_losses_total\{reason="fenced"\} 1$/m);
 
     // More workers than free shards: the newcomer holds none and says it is a standby (ready, not broken).
     const c = worker(emu, store, 'c');

@@ -1,0 +1,35 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { LossReason } from '../../coordination/index.ts';
+
+/** Lease metrics of one distributed worker (index.ts of coordination lists what is worth exporting). */
+export interface CoordinationMetrics {
+  acquired(): void;
+  ended(reason: LossReason | 'released'): void;
+}
+
+/**
+ * Registers `genesys_relay_shards_held` (read at scrape time), `genesys_relay_shard_acquisitions_total` and
+ * `genesys_relay_shard_losses_total{reason}` (fenced | expired | destroyed | released) on the relay's registry.
+ */
+export function createCoordinationMetrics(registry: Registry, heldShards: () => number): CoordinationMetrics {
+  new Gauge({
+    name: 'genesys_relay_shards_held',
+    help: 'Shards (channels) whose lease this worker holds and whose socket it runs.',
+    registers: [registry],
+    collect() {
+      this.set(heldShards());
+    },
+  });
+  const acquisitions = new Counter({
+    name: 'genesys_relay_shard_acquisitions_total',
+    help: 'Shard leases acquired (each with a new fencing epoch).',
+    registers: [registry],
+  });
+  const losses = new Counter({
+    name: 'genesys_relay_shard_losses_total',
+    help: 'Shard tenures ended: released (rebalance, shutdown) or lost (fenced, expired, destroyed).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  return { acquired: () => acquisitions.inc(), ended: (reason) => losses.inc({ reason }) };
+}
