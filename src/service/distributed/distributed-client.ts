@@ -24,6 +24,7 @@ import { audit, type Logger } from '../../logging/logger.ts';
 import type { EventSource } from './event-source.ts';
 import { createCoordinationMetrics, type CoordinationMetrics } from './coordination-metrics.ts';
 import { awaitSuccessor } from './handover.ts';
+import { addCounters, forwardShardEvents, shardLabel } from './shard-events.ts';
 import type { OauthClients } from './oauth-clients.ts';
 import type { DistributedShard } from './shard-plan.ts';
 
@@ -58,8 +59,6 @@ const HANDOVER_SLACK_MS = 1_000;
 /** After the successor holds the lease: time for its channel, subscription and socket (a few REST round trips). */
 const HANDOVER_GRACE_MS = 1_500;
 
-const FORWARDED = ['state', 'gap', 'error', 'rejectedTopics', 'rollover'] as const;
-
 /**
  * The event source of one worker in distributed mode: holds the shards its leases give it, one NotificationClient
  * per shard, all feeding the same outbox through `base.onEvent`, each event stamped with the lease's shard and
@@ -81,6 +80,8 @@ export class DistributedClient implements EventSource {
   private phase: ClientStatus['phase'] = 'new';
   private closing: Promise<void> | undefined;
   private readonly metrics: CoordinationMetrics | undefined;
+  /** A shard that could not even be built during start-up (start() rethrows it). */
+  private startFailure: Error | undefined;
 
   constructor(private readonly options: DistributedClientOptions) {
     this.workerId = options.coordination.workerId ?? `${hostname()}-${process.pid}`;
@@ -101,7 +102,8 @@ export class DistributedClient implements EventSource {
     this.phase = 'starting';
     const { coordination, logger, clock } = this.options;
     this.store = await this.openStore();
-    if (this.phase !== 'starting') return;
+    // close() ran while the store was opening: it found nothing to close but the store.
+    if (this.phase !== 'starting') return this.store.close();
     const coordinator = new ShardCoordinator({
       store: this.store,
       workerId: this.workerId,
@@ -124,6 +126,7 @@ export class DistributedClient implements EventSource {
     await coordinator.start();
     await this.lifecycle.settled();
     await Promise.all([...this.running.values()].map((r) => r.started));
+    if (this.startFailure !== undefined) throw this.startFailure;
     if (this.phase === 'starting') this.phase = 'running';
   }
 
@@ -170,15 +173,18 @@ export class DistributedClient implements EventSource {
 
   private async doClose(): Promise<void> {
     this.phase = 'closing';
-    // Releasing first is what makes a graceful handover fast: the others need not wait for the TTL.
-    await this.coordinator?.close();
-    await this.lifecycle?.settled();
-    this.lifecycle?.dispose();
-    await Promise.all([...this.running.keys()].map((name) => this.stopShard(name, 'released')));
-    await Promise.allSettled([...this.stopping].map((r) => r.client.close()));
-    await this.store?.close().catch(() => undefined);
-    await this.options.oauth.close();
-    this.phase = 'closed';
+    try {
+      // Releasing first is what makes a graceful handover fast: the others need not wait for the TTL.
+      await this.coordinator?.close();
+      await this.lifecycle?.settled();
+    } finally {
+      this.lifecycle?.dispose();
+      await Promise.allSettled([...this.running.keys()].map((name) => this.stopShard(name, 'released')));
+      await Promise.allSettled([...this.stopping].map((r) => r.client.close()));
+      await this.store?.close().catch(() => undefined);
+      await this.options.oauth.close();
+      this.phase = 'closed';
+    }
   }
 
   /** Runs on `acquired`. Does not wait for the channel: a lost lease must be able to stop a start still retrying. */
@@ -187,18 +193,32 @@ export class DistributedClient implements EventSource {
     if (!shard || this.phase === 'closing' || this.phase === 'closed') return Promise.resolve();
     const oauth = this.options.oauth.at(shard.clientIndex);
     const onEvent = this.options.base.onEvent;
-    const client = new NotificationClient({
-      ...this.options.base,
-      api: oauth.api,
-      tokens: oauth.tokens,
-      topics: shard.topics,
-      ...(onEvent ? { onEvent: (event) => onEvent(stampFencing(event, { shard: name, epoch })) } : {}),
-    });
+    let client: NotificationClient;
+    try {
+      client = new NotificationClient({
+        ...this.options.base,
+        api: oauth.api,
+        tokens: oauth.tokens,
+        topics: shard.topics,
+        ...(onEvent ? { onEvent: (event) => onEvent(stampFencing(event, { shard: name, epoch })) } : {}),
+      });
+    } catch (err) {
+      // The lease would be renewed for a shard nobody reads: fail start-up, or the worker (see giveUp).
+      this.startFailure ??= err instanceof Error ? err : new Error(String(err));
+      this.giveUp(name, err);
+      return Promise.resolve();
+    }
     const started = client.start();
     started.catch((err: unknown) =>
       this.options.logger.error({ shard: name, epoch, err: errorMessage(err) }, 'shard failed to start'),
     );
-    this.running.set(name, { shard, epoch, client, started, unsubscribe: this.forward(client, name) });
+    this.running.set(name, {
+      shard,
+      epoch,
+      client,
+      started,
+      unsubscribe: forwardShardEvents(client, name, this.emitter, () => this.onShardClosed(name, client)),
+    });
     this.metrics?.acquired();
     audit(this.options.logger, 'shard.acquired', {
       shard: name,
@@ -258,44 +278,13 @@ export class DistributedClient implements EventSource {
    */
   private onShardClosed(name: string, client: NotificationClient): void {
     if (this.phase !== 'running' || this.running.get(name)?.client !== client) return;
-    this.options.logger.error(
-      { shard: name, workerId: this.workerId },
-      'shard closed on a fatal error; stopping the worker',
-    );
+    this.giveUp(name, 'its session closed on a fatal error');
+  }
+
+  private giveUp(name: string, why: unknown): void {
+    if (this.phase !== 'running') return;
+    const err = typeof why === 'string' ? why : errorMessage(why);
+    this.options.logger.error({ shard: name, workerId: this.workerId, err }, 'shard failed; stopping the worker');
     for (const entry of this.running.values()) void entry.client.close();
   }
-
-  /** Re-emits a shard client's events under the lease's shard name (each client numbers its sessions from 0). */
-  private forward(client: NotificationClient, name: string): Array<() => void> {
-    const rename = <T extends { shardId: string }>(value: T): T => ({
-      ...value,
-      shardId: shardLabel(name, value.shardId),
-    });
-    return FORWARDED.map((event) => {
-      switch (event) {
-        case 'state':
-          return client.on('state', (change) => {
-            if (change.state === 'closed') this.onShardClosed(name, client);
-            this.emitter.emit('state', rename(change));
-          });
-        case 'gap':
-          return client.on('gap', (gap) => this.emitter.emit('gap', rename(gap)));
-        case 'rejectedTopics':
-          return client.on('rejectedTopics', (info) => this.emitter.emit('rejectedTopics', rename(info)));
-        case 'rollover':
-          return client.on('rollover', (info) => this.emitter.emit('rollover', rename(info)));
-        case 'error':
-          return client.on('error', (error) => this.emitter.emit('error', error));
-      }
-    });
-  }
-}
-
-/** `shard-3` for the shard's only channel (the normal case), `shard-3/shard-1` should it ever need more. */
-function shardLabel(lease: string, inner: string): string {
-  return inner === 'shard-0' ? lease : `${lease}/${inner}`;
-}
-
-function addCounters(into: ClientCounters, from: Readonly<ClientCounters>): void {
-  for (const key of Object.keys(into) as Array<keyof ClientCounters>) into[key] += from[key];
 }
