@@ -1,3 +1,4 @@
+import { after } from 'node:test';
 import { RefreshingTokenProvider } from '../../../src/auth/refreshing-token-provider.ts';
 import { NotificationClient, type NotificationClientOptions, type RelayEvent } from '../../../src/client/index.ts';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.ts';
@@ -131,3 +132,19 @@ export async function publishSteadily(
 
 export const userTopic = (n: number, suffix = 'presence'): string =>
   `v2.users.${String(n).padStart(8, '0')}-0000-4000-8000-000000000000.${suffix}`;
+
+/**
+ * Returns a `startEnv` that remembers every environment it starts and closes them all after the suite
+ * (call it inside a `describe`).
+ */
+export function envsClosedAfter(): (...args: Parameters<typeof startEnv>) => Promise<Env> {
+  const envs: Env[] = [];
+  after(async () => {
+    await Promise.all(envs.map((e) => e.close()));
+  });
+  return async (...args) => {
+    const e = await startEnv(...args);
+    envs.push(e);
+    return e;
+  };
+}

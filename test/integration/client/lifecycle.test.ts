@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AuthError } from '../../../src/core/errors.ts';
 import { NotificationClient, type Gap } from '../../../src/client/index.ts';
-import { audit, publishSteadily, startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+import { audit, publishSteadily, envsClosedAfter, userTopic, waitFor } from './helpers.ts';
 
 describe('NotificationClient against the emulator', () => {
-  const envs: Env[] = [];
-  after(async () => {
-    await Promise.all(envs.map((e) => e.close()));
-  });
-  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
-    const e = await startEnv(...args);
-    envs.push(e);
-    return e;
-  };
+  const env = envsClosedAfter();
 
   it('starts, receives events with relay fields, and closes cleanly', async () => {
     const topic = userTopic(1);

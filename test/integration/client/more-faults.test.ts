@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { NotificationClient, type Gap, type RolloverInfo } from '../../../src/client/index.ts';
-import { audit, publishSteadily, startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+import { audit, publishSteadily, envsClosedAfter, userTopic, waitFor, type Env } from './helpers.ts';
 
 async function flowing(e: Env, topic: string, what: string): Promise<void> {
   const before = e.events.length;
@@ -10,15 +10,7 @@ async function flowing(e: Env, topic: string, what: string): Promise<void> {
 }
 
 describe('NotificationClient: tokens, pongs, channel limit, hooks', () => {
-  const envs: Env[] = [];
-  after(async () => {
-    await Promise.all(envs.map((e) => e.close()));
-  });
-  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
-    const e = await startEnv(...args);
-    envs.push(e);
-    return e;
-  };
+  const env = envsClosedAfter();
 
   it('revoked token: a fresh token and a new channel, and the resync hook sees the gap', async () => {
     const topic = userTopic(50);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Gap } from '../../../src/client/index.ts';
-import { startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+import { envsClosedAfter, userTopic, waitFor, type Env } from './helpers.ts';
 
 /** Publishes one event and waits for it, proving the shard delivers again. */
 async function flowing(e: Env, topic: string, what: string): Promise<void> {
@@ -12,15 +12,7 @@ async function flowing(e: Env, topic: string, what: string): Promise<void> {
 }
 
 describe('NotificationClient recovery', () => {
-  const envs: Env[] = [];
-  after(async () => {
-    await Promise.all(envs.map((e) => e.close()));
-  });
-  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
-    const e = await startEnv(...args);
-    envs.push(e);
-    return e;
-  };
+  const env = envsClosedAfter();
 
   for (const [name, fault] of [
     ['drop (no close frame)', { kind: 'drop' }],

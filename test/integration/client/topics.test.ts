@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RelayEvent } from '../../../src/client/index.ts';
-import { startEnv, userTopic, waitFor, type Env } from './helpers.ts';
+import { envsClosedAfter, userTopic, waitFor } from './helpers.ts';
 
 describe('NotificationClient topics, sharding and rate limits', () => {
-  const envs: Env[] = [];
-  after(async () => {
-    await Promise.all(envs.map((e) => e.close()));
-  });
-  const env = async (...args: Parameters<typeof startEnv>): Promise<Env> => {
-    const e = await startEnv(...args);
-    envs.push(e);
-    return e;
-  };
+  const env = envsClosedAfter();
 
   it('2,500 topics are sharded over 3 channels and all receive', async () => {
     const topics = Array.from({ length: 2_500 }, (_, i) => userTopic(1000 + i));
