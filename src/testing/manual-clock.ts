@@ -47,13 +47,7 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing due timers in order. */
   advance(ms: number): void {
     const target = this.current + ms;
-    for (;;) {
-      const next = this.nextDue(target);
-      if (!next) break;
-      this.pending.delete(next.id);
-      this.current = next.at;
-      next.fn();
-    }
+    while (this.fireNextDue(target));
     this.current = target;
   }
 
@@ -63,16 +57,20 @@ export class ManualClock implements Clock {
    */
   async advanceAsync(ms: number): Promise<void> {
     const target = this.current + ms;
-    for (;;) {
-      await flushMicrotasks();
-      const next = this.nextDue(target);
-      if (!next) break;
-      this.pending.delete(next.id);
-      this.current = next.at;
-      next.fn();
-    }
+    do await flushMicrotasks();
+    while (this.fireNextDue(target));
     this.current = target;
     await flushMicrotasks();
+  }
+
+  /** Fires the earliest timer due at or before `limit`, moving time to it; false when none is due. */
+  private fireNextDue(limit: number): boolean {
+    const next = this.nextDue(limit);
+    if (!next) return false;
+    this.pending.delete(next.id);
+    this.current = next.at;
+    next.fn();
+    return true;
   }
 
   private nextDue(limit: number): PendingTimer | undefined {
