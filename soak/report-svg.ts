@@ -28,13 +28,14 @@ interface Panel {
 const WIDTH = 900;
 const LEFT = 60;
 const RIGHT = 20;
-const PANEL_HEIGHT = 170;
+const PANEL_HEIGHT = 150;
 const MAX_POINTS = 300;
 const EFFECT_COLOR: Record<FaultEffect, string> = { disruptive: '#d62728', planned: '#2ca02c', benign: '#7f7f7f' };
 
 /**
- * Two stacked panels sharing the time axis: events/s (published, received, delivered) above, RSS and outbox depth
- * below; every fault is a tick on both x axes, coloured by what it should do. Hand-written SVG, no dependencies.
+ * Three stacked panels sharing the time axis, each on its own scale: events/s (published, received, delivered), RSS,
+ * and outbox depth with the sink outages shaded; every fault is a tick on each x axis, coloured by what it should do.
+ * Hand-written SVG, no dependencies.
  */
 export function renderChart(input: ChartInput): string {
   const samples = input.samples;
@@ -44,25 +45,24 @@ export function renderChart(input: ChartInput): string {
     rateSeries('received/s', '#ff7f0e', samples, (s) => s.received),
     rateSeries('delivered/s', '#9467bd', samples, (s) => s.delivered),
   ];
-  const rss: Series = { label: 'RSS MB', color: '#17becf', points: samples.map((s) => ({ x: s.t, y: s.rssMb })) };
-  const depth: Series = {
-    label: 'outbox pending',
-    color: '#8c564b',
-    points: samples.map((s) => ({ x: s.t, y: s.outboxPending })),
-  };
-  const panels: Panel[] = [
-    { top: 40, height: PANEL_HEIGHT, yMax: niceMax(rates), yLabel: 'events/s', series: rates },
-    {
-      top: 40 + PANEL_HEIGHT + 50,
-      height: PANEL_HEIGHT,
-      yMax: niceMax([rss, depth]),
-      yLabel: 'MB / events',
-      series: [rss, depth],
-    },
+  const series = (label: string, color: string, value: (s: Sample) => number): Series[] => [
+    { label, color, points: samples.map((s) => ({ x: s.t, y: value(s) })) },
   ];
-  const height = 40 + 2 * PANEL_HEIGHT + 50 + 60;
+  const stacked: [string, Series[]][] = [
+    ['events/s', rates],
+    ['MB', series('RSS MB', '#17becf', (s) => s.rssMb)],
+    ['events', series('outbox pending', '#8c564b', (s) => s.outboxPending)],
+  ];
+  const panels: Panel[] = stacked.map(([yLabel, list], i) => ({
+    top: 40 + i * (PANEL_HEIGHT + 50),
+    height: PANEL_HEIGHT,
+    yMax: niceMax(list),
+    yLabel,
+    series: list,
+  }));
+  const height = 40 + panels.length * (PANEL_HEIGHT + 50) + 10;
   const body = [
-    renderOutages(panels[1], tMax, input.outages),
+    renderOutages(panels[2], tMax, input.outages),
     ...panels.map((p) => renderPanel(p, tMax, input.faults)),
   ].join('\n');
   return [

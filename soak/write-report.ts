@@ -14,14 +14,20 @@ export interface WrittenReport {
 /** Writes latest.md, latest.svg and latest.json into `dir`; the JSON keeps at most 300 samples. */
 export function writeReport(result: SoakResult, dir: string): WrittenReport {
   mkdirSync(dir, { recursive: true });
-  const paths = { markdown: join(dir, 'latest.md'), svg: join(dir, 'latest.svg'), json: join(dir, 'latest.json') };
+  const json = join(dir, 'latest.json');
+  writeFileSync(json, `${JSON.stringify({ ...result, samples: downsample(result.samples, 300) }, null, 1)}\n`);
+  return { ...renderReport(result, dir), json };
+}
+
+/** Writes latest.md and latest.svg from a result (also one read back from latest.json, see render.ts). */
+export function renderReport(result: SoakResult, dir: string): Omit<WrittenReport, 'json'> {
+  const paths = { markdown: join(dir, 'latest.md'), svg: join(dir, 'latest.svg') };
   const startMs = Date.parse(result.startedAt);
   const faults = result.faults.map((f) => ({ t: (f.at - startMs) / 1000, name: f.name, effect: f.effect }));
-  const title = `genesys-relay soak: seed ${result.parameters.seed}, ${result.parameters.ratePerSecond} events/s, ${result.faults.length} faults`;
   const outages = result.sinkOutages.map((o) => ({ t: (o.at - startMs) / 1000, durationS: o.durationMs / 1000 }));
+  const { seed, ratePerSecond } = result.parameters;
+  const title = `genesys-relay soak: seed ${seed}, ${ratePerSecond} events/s, ${result.faults.length} faults`;
   writeFileSync(paths.svg, renderChart({ samples: result.samples, faults, outages, title }));
   writeFileSync(paths.markdown, renderMarkdown(result, 'latest.svg'));
-  const compact = { ...result, samples: downsample(result.samples, 300) };
-  writeFileSync(paths.json, `${JSON.stringify(compact, null, 1)}\n`);
   return paths;
 }
