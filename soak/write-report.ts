@@ -15,8 +15,18 @@ export interface WrittenReport {
 export function writeReport(result: SoakResult, dir: string): WrittenReport {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'latest.json');
-  writeFileSync(json, `${JSON.stringify({ ...result, samples: downsample(result.samples, 300) }, null, 1)}\n`);
+  writeFileSync(json, formatJson({ ...result, samples: downsample(result.samples, 300) }));
   return { ...renderReport(result, dir), json };
+}
+
+/** One line per top-level field and per array element: small, yet readable and diffable. */
+export function formatJson(result: SoakResult): string {
+  const fields = Object.entries(result).map(([key, value]) => {
+    const name = JSON.stringify(key);
+    if (!Array.isArray(value) || value.length === 0) return `  ${name}: ${JSON.stringify(value)}`;
+    return `  ${name}: [\n${value.map((item) => `    ${JSON.stringify(item)}`).join(',\n')}\n  ]`;
+  });
+  return `{\n${fields.join(',\n')}\n}\n`;
 }
 
 /** Writes latest.md and latest.svg from a result (also one read back from latest.json, see render.ts). */
