@@ -50,7 +50,7 @@ function countsSection(r: SoakResult): string {
 
 | Stage | Events |
 |---|---|
-| published by the emulator | ${loss.published} |
+| published (emulator counter / soak ledger) | ${emulator.published} / ${loss.published} |
 | written to a socket by the emulator | ${emulator.sent} (frames; an event on two channels during a rollover counts twice) |
 | frames read by the client | ${client.eventsReceived} |
 | duplicates removed by the client (rollover overlap) | ${client.duplicatesDropped} |
