@@ -42,6 +42,11 @@ export interface ShardStatus {
   /** Epoch ms the current channel expires (extended by each renewal). */
   expiresAt: number | undefined;
   topics: number;
+  /**
+   * Epoch ms of the last frame of any kind (heartbeat, pong, event) on the shard's current socket, as its watchdog
+   * saw it (the socket's open counts as the first); absent while the shard has no open socket.
+   */
+  lastFrameAt?: number;
 }
 
 export interface ClientStatus {

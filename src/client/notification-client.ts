@@ -154,12 +154,14 @@ export class NotificationClient {
       buffered: this.delivery.buffered,
       shards: this.sessions.map((s) => {
         const channel = currentChannel(s.state);
+        const lastFrameAt = s.lastFrameAt;
         return {
           shardId: s.shardId,
           state: s.state.kind,
           channelId: channel?.id,
           expiresAt: channel?.expiresAt,
           topics: s.topics.list.length,
+          ...(lastFrameAt === undefined ? {} : { lastFrameAt }),
         };
       }),
     };

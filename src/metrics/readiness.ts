@@ -1,26 +1,67 @@
+import type { ShardStatus } from '../client/client-events.ts';
+
 /** What /readyz needs to know about the relay, read from its live status. */
 export interface ReadinessInput {
-  /** Sockets currently open. */
-  socketsOpen: number;
-  /** Epoch ms of the last heartbeat or event on any open socket; undefined if none yet. */
-  lastActivityAt: number | undefined;
+  /** Every shard this process holds (all of them, or a distributed worker's leased ones). */
+  shards: ReadonlyArray<Pick<ShardStatus, 'shardId' | 'state' | 'lastFrameAt'>>;
   /** True once close() began: a draining relay should leave the load balancer. */
   closing?: boolean;
+  /** A distributed worker that holds no shard because the others hold them all: ready to take one over. */
+  standby?: boolean;
 }
 
-export type Readiness = { ready: true; reason: 'ok'; lastActivityAgeMs: number } | { ready: false; reason: string };
+/** A shard that keeps the relay from being ready, named in the 503 body. */
+export interface FailingShard {
+  shardId: string;
+  state: ShardStatus['state'];
+  /** Age of the last frame on the shard's current socket; absent when it has no open socket. */
+  lastFrameAgeMs?: number;
+}
+
+export type Readiness =
+  | {
+      ready: true;
+      reason: 'ok';
+      /** The oldest last frame among the held shards (the one closest to the window); 0 in standby. */
+      lastActivityAgeMs: number;
+    }
+  | { ready: false; reason: string; failing?: FailingShard[] };
 
 /**
- * Ready = a socket is open AND a heartbeat or event arrived within the liveness window (CONTRACT). An open
- * socket alone is not enough: a "zombie" socket stays open while the server has stopped talking.
+ * Ready = EVERY held shard has an open socket whose last frame (heartbeat, pong or event) is within the liveness window
+ * (CONTRACT: "a socket open and a heartbeat or event seen within the window", applied per shard). "Every", not "any":
+ * each shard carries its own topics, so a relay that silently lost one of three shards is losing a third of the events
+ * and an orchestrator must see that. The cost is that a shard's ordinary reconnect (a second or two) also reads as not
+ * ready, so probes should allow a failure or two before acting (Kubernetes' default failureThreshold is 3).
+ * An open socket alone is not enough: a "zombie" socket stays open while the server has stopped talking.
  */
 export function evaluateReadiness(input: ReadinessInput, nowMs: number, livenessWindowMs: number): Readiness {
   if (input.closing) return { ready: false, reason: 'relay is shutting down' };
-  if (input.socketsOpen <= 0) return { ready: false, reason: 'no notification socket is open' };
-  if (input.lastActivityAt === undefined) return { ready: false, reason: 'no heartbeat or event seen yet' };
-  const ageMs = nowMs - input.lastActivityAt;
-  if (ageMs > livenessWindowMs) {
-    return { ready: false, reason: `no heartbeat or event for ${ageMs} ms (window ${livenessWindowMs} ms)` };
+  if (input.standby) return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
+  if (input.shards.length === 0) return { ready: false, reason: 'no notification socket is open' };
+  const failing: FailingShard[] = [];
+  let oldestAgeMs = 0;
+  for (const shard of input.shards) {
+    const ageMs = shard.lastFrameAt === undefined ? undefined : Math.max(0, nowMs - shard.lastFrameAt);
+    const open = shard.state === 'open' || shard.state === 'rollingOver';
+    if (open && ageMs !== undefined && ageMs <= livenessWindowMs) {
+      oldestAgeMs = Math.max(oldestAgeMs, ageMs);
+      continue;
+    }
+    failing.push({
+      shardId: shard.shardId,
+      state: shard.state,
+      ...(ageMs === undefined ? {} : { lastFrameAgeMs: ageMs }),
+    });
   }
-  return { ready: true, reason: 'ok', lastActivityAgeMs: Math.max(0, ageMs) };
+  if (failing.length === 0) return { ready: true, reason: 'ok', lastActivityAgeMs: oldestAgeMs };
+  return { ready: false, reason: failureReason(failing, input.shards.length, livenessWindowMs), failing };
+}
+
+function failureReason(failing: readonly FailingShard[], held: number, livenessWindowMs: number): string {
+  const parts = failing.map((f) => {
+    if (f.lastFrameAgeMs !== undefined) return `${f.shardId} silent for ${f.lastFrameAgeMs} ms (${f.state})`;
+    return f.state === 'open' ? `${f.shardId} has read no frame yet` : `${f.shardId} has no open socket (${f.state})`;
+  });
+  return `${failing.length} of ${held} shards not live (window ${livenessWindowMs} ms): ${parts.join('; ')}`;
 }

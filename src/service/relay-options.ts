@@ -44,7 +44,7 @@ export function watchdogMsOf(session: RelayConfig['session']): number {
   return session.watchdogMs ?? 2 * session.heartbeatMs;
 }
 
-/** /readyz's window (3 × heartbeat unless set): a little longer than the watchdog's, see readiness in relay.ts. */
+/** /readyz's window (3 × heartbeat unless set): the longest a held shard may go without a frame and count as live. */
 export function livenessWindowMsOf(config: Pick<RelayConfig, 'metrics' | 'session'>): number {
   return config.metrics.livenessWindowMs ?? 3 * config.session.heartbeatMs;
 }

@@ -20,7 +20,7 @@ import { createDistributedClient } from './distributed/create-distributed-client
 import type { EventSource } from './distributed/event-source.ts';
 import { createClient, createDispatcher, createTokenProvider, endpointsOf, openOutbox } from './pipeline.ts';
 import { observeClient } from './relay-observers.ts';
-import { definedOnly, livenessWindowMsOf, watchdogMsOf } from './relay-options.ts';
+import { definedOnly, livenessWindowMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
 import { createSinks } from './sink-factory.ts';
 
@@ -226,26 +226,18 @@ class RelayService implements Relay {
   }
 
   private refreshGauges(): void {
-    if (this.client) this.mirror.sync(this.client.counters, this.client.status());
+    if (this.client) this.mirror.sync(this.client.counters, this.client.status(), this.clock.now());
     const stats = this.outboxStats();
     if (stats) updateOutboxGauges(this.metrics, stats, this.clock.now());
   }
 
-  /**
-   * Ready = a socket open and a heartbeat or event within the window. The client's watchdog replaces any socket that
-   * is silent (no heartbeat, pong or event) for `watchdogMs`, so a socket still open has had a frame within the last
-   * `watchdogMs`; an event seen later than that is more recent still.
-   */
+  /** See evaluateReadiness: every held shard open with a frame within the liveness window (or a standby worker). */
   private readiness(): Readiness {
-    const now = this.clock.now();
-    const shards = this.client?.status().shards ?? [];
-    const socketsOpen = shards.filter((s) => s.state === 'open' || s.state === 'rollingOver').length;
-    const watchdogBound = now - watchdogMsOf(this.config.session);
-    const lastActivityAt = socketsOpen > 0 ? Math.max(this.lastEventAt ?? 0, watchdogBound) : this.lastEventAt;
     const closing = this.phase === 'closing' || this.phase === 'closed' || this.phase === 'failed';
     // A distributed worker without a shard (more workers than shards) has no socket by design: ready to take over.
-    if (!closing && this.client?.standby?.() === true) return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
-    return evaluateReadiness({ socketsOpen, lastActivityAt, closing }, now, livenessWindowMsOf(this.config));
+    const standby = this.client?.standby?.() === true;
+    const shards = this.client?.status().shards ?? [];
+    return evaluateReadiness({ shards, closing, standby }, this.clock.now(), livenessWindowMsOf(this.config));
   }
 
   private outboxStats(): ReturnType<SqliteOutbox['stats']> | undefined {

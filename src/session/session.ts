@@ -83,6 +83,19 @@ export class Session {
     return this.deps.shardId;
   }
 
+  /**
+   * Epoch ms of the last frame (heartbeat, pong, event, control) on the socket the shard reads from now, straight from
+   * that socket's watchdog; undefined without a live socket. The watchdog counts the open itself as the first sign of
+   * life, so a fresh socket is not "silent since 1970" before the first heartbeat. While reading is paused
+   * (backpressure) the watchdog is suspended and this value stands still.
+   */
+  get lastFrameAt(): number | undefined {
+    const live = liveSocket(this.current);
+    const at = live ? this.sockets.lastFrameAt(live.generation) : undefined;
+    // 0 = a watchdog never started (the socket opened while reading was paused): no frame has been read from it.
+    return at === undefined || at <= 0 ? undefined : at;
+  }
+
   /** Starts the lifecycle; resolves once the first socket is open, rejects if the session closes with a cause first. */
   start(): Promise<void> {
     const opened = new Promise<void>((resolve, reject) => this.openWaiters.push({ resolve, reject }));

@@ -69,6 +69,28 @@ describe('ClientMetricsMirror', () => {
     assert.equal(await value(metrics, 'genesys_relay_socket_state', { shard: 'shard-1', state: 'connecting' }), 0);
     assert.equal(await value(metrics, 'genesys_relay_sockets_open'), 1);
   });
+
+  it("exports each open shard's last-frame age and drops the series of a shard that lost its socket", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const mirror = new ClientMetricsMirror(metrics);
+    const AGE = 'genesys_relay_last_frame_age_seconds';
+    const withFrames = (lastFrameAt: Array<number | undefined>): ClientStatus => {
+      const s = status(lastFrameAt.map((at) => (at === undefined ? 'connecting' : 'open')));
+      s.shards.forEach((shard, i) => {
+        const at = lastFrameAt[i];
+        if (at !== undefined) shard.lastFrameAt = at;
+      });
+      return s;
+    };
+    mirror.sync(counters(), withFrames([100_000, 40_000]), 130_000);
+    assert.equal(await value(metrics, AGE, { shard: 'shard-0' }), 30);
+    assert.equal(await value(metrics, AGE, { shard: 'shard-1' }), 90);
+    mirror.sync(counters(), withFrames([129_500, undefined]), 130_000);
+    assert.equal(await value(metrics, AGE, { shard: 'shard-0' }), 0.5);
+    assert.equal(await value(metrics, AGE, { shard: 'shard-1' }), undefined);
+    // A second mirror on the same registry shares the gauge instead of failing to register it.
+    assert.doesNotThrow(() => new ClientMetricsMirror(metrics));
+  });
 });
 
 describe('delivery metrics', () => {
