@@ -9,6 +9,12 @@ export interface DeliveryPolicy {
   backoff: BackoffPolicy;
   /** A Retry-After longer than this is cut down to it, so a bogus header cannot park a sink for days. @default 3600000 */
   maxRetryAfterMs: number;
+  /**
+   * How long a blocked sink (bad credentials or configuration) waits before it tries again, unless the sink said.
+   * Long enough not to trip an account lockout policy, short enough that a fixed secret is picked up soon.
+   * @default 60000
+   */
+  blockedRetryMs: number;
 }
 
 export const defaultDeliveryPolicy: DeliveryPolicy = {
@@ -16,10 +22,15 @@ export const defaultDeliveryPolicy: DeliveryPolicy = {
   // Not immediate: a sink that just failed is most likely still failing a millisecond later.
   backoff: { baseMs: 1_000, maxMs: 300_000, firstImmediate: false },
   maxRetryAfterMs: 3_600_000,
+  blockedRetryMs: 60_000,
 };
 
 export type DeliveryDecision =
-  { action: 'ack' } | { action: 'retry'; at: number } | { action: 'deadLetter'; reason: string };
+  | { action: 'ack' }
+  | { action: 'retry'; at: number }
+  /** Try again at `at` without counting this attempt: the sink, not the event, is at fault. */
+  | { action: 'defer'; at: number }
+  | { action: 'deadLetter'; reason: string };
 
 /**
  * What to do with one event after a delivery attempt. Pure, so every row is a table test.
@@ -29,6 +40,8 @@ export type DeliveryDecision =
  * - retryable → retry at the sink's Retry-After if it gave one (capped at `maxRetryAfterMs`; it wins over backoff
  *   because the server knows best when it will take work again), else after jittered exponential backoff; but
  *   dead-letter once `attempt` reaches `maxAttempts`.
+ * - blocked → defer to the sink's retryAfterMs (capped like Retry-After) or `blockedRetryMs`, never dead-letter:
+ *   the attempt is not counted, so a backlog that waited out a wrong password still has its whole budget.
  *
  * `attempt` counts from 1: the attempt whose outcome this is.
  */
@@ -53,6 +66,10 @@ export function decideDelivery(
           ? Math.min(Math.max(0, outcome.retryAfterMs), policy.maxRetryAfterMs)
           : computeBackoffMs(attempt - 1, policy.backoff, random);
       return { action: 'retry', at: nowMs + delayMs };
+    }
+    case 'blocked': {
+      const delayMs = outcome.retryAfterMs ?? policy.blockedRetryMs;
+      return { action: 'defer', at: nowMs + Math.min(Math.max(0, delayMs), policy.maxRetryAfterMs) };
     }
     default:
       return assertNever(outcome, 'delivery outcome');

@@ -4,8 +4,10 @@ import { ClosedError, ConfigError } from '../core/errors.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { defaultDeliveryPolicy, type DeliveryPolicy } from './delivery-policy.ts';
 import type { Outbox } from './outbox.ts';
+import type { SinkBlock } from './sink-blocking.ts';
 import { SinkWorker, type DispatcherHooks, type SinkCounters } from './sink-worker.ts';
 
+export type { SinkBlock } from './sink-blocking.ts';
 export type { DispatcherHooks, SinkCounters } from './sink-worker.ts';
 
 export interface DispatcherOptions {
@@ -83,6 +85,16 @@ export class Dispatcher {
   counters(): Record<string, SinkCounters> {
     const out: Record<string, SinkCounters> = {};
     this.options.sinks.forEach((sink, i) => (out[sink.name] = { ...this.workers[i]!.counters }));
+    return out;
+  }
+
+  /** The sinks that are blocked by their configuration or credentials right now, with the reason. */
+  blocked(): Record<string, SinkBlock> {
+    const out: Record<string, SinkBlock> = {};
+    this.options.sinks.forEach((sink, i) => {
+      const block = this.workers[i]!.blocked;
+      if (block) out[sink.name] = { ...block };
+    });
     return out;
   }
 

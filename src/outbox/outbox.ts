@@ -83,6 +83,8 @@ export interface ClaimedBatch {
 export type Settlement =
   | { seq: number; action: 'ack' }
   | { seq: number; action: 'retry'; at: number; error: string }
+  /** Like retry, but the attempt is not counted (the sink was blocked, see DeliveryOutcome 'blocked'). */
+  | { seq: number; action: 'defer'; at: number; error: string }
   | { seq: number; action: 'deadLetter'; reason: string };
 
 export interface DeadLetter {

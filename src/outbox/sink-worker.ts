@@ -4,6 +4,7 @@ import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { DeliveryOutcome, Sink } from '../sinks/sink.ts';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.ts';
 import type { ClaimedEvent, Outbox, Settlement } from './outbox.ts';
+import { SinkBlocking, type SinkBlock } from './sink-blocking.ts';
 
 /** Callbacks for metrics and logs. Each is optional and must not throw. */
 export interface DispatcherHooks {
@@ -15,6 +16,13 @@ export interface DispatcherHooks {
   onDeadLettered?(sink: string, count: number, reason: string): void;
   /** One observation per delivered event: its receive time to its acknowledgement. */
   onLatency?(sink: string, latencyMs: number): void;
+  /**
+   * The sink cannot deliver until its configuration or credentials are fixed (an outcome of kind 'blocked'); its
+   * events stay pending. Fired when the sink becomes blocked, not for every batch while it stays blocked.
+   */
+  onBlocked?(sink: string, error: string): void;
+  /** A blocked sink delivered again (or got an answer about an event): its credentials work. */
+  onUnblocked?(sink: string): void;
   /** The outbox itself failed (disk full, closed); the worker pauses and tries again. */
   onError?(sink: string, error: unknown): void;
 }
@@ -44,6 +52,7 @@ export interface SinkCounters {
  */
 export class SinkWorker {
   readonly counters: SinkCounters = { delivered: 0, retried: 0, deadLettered: 0 };
+  private readonly blocking = new SinkBlocking();
   private stopping = false;
   private waiter: { resolve: () => void; timer: TimerHandle } | undefined;
   private controller: AbortController | undefined;
@@ -53,6 +62,11 @@ export class SinkWorker {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /** Why the sink is blocked, while it is. */
+  get blocked(): SinkBlock | undefined {
+    return this.blocking.current;
   }
 
   /** Resolves when the loop has ended (after `stop`). */
@@ -124,13 +138,24 @@ export class SinkWorker {
       this.controller = undefined;
     }
     this.apply(claimed, outcomes, controller.signal.aborted);
+    this.track(outcomes);
+  }
+
+  /**
+   * Follows the sink's blocked state. No pause of its own is needed: the deferred rows stay at the head of the
+   * sink's queue, and claims are strictly in order, so nothing is handed to the sink before the deferral is due.
+   */
+  private track(outcomes: readonly DeliveryOutcome[]): void {
+    const change = this.blocking.update(outcomes, this.o.clock.now());
+    if (change?.to === 'blocked') this.o.hooks.onBlocked?.(this.o.sink.name, change.reason);
+    else if (change?.to === 'unblocked') this.o.hooks.onUnblocked?.(this.o.sink.name);
   }
 
   private apply(claimed: ClaimedEvent[], outcomes: readonly DeliveryOutcome[], aborted: boolean): void {
     const now = this.o.clock.now();
     const settlements: Settlement[] = [];
     const released: number[] = [];
-    const tally = { retry: [] as string[], dead: [] as string[], latencies: [] as number[] };
+    const tally: Tally = { retry: [], dead: [], latencies: [] };
     claimed.forEach((c, i) => {
       const outcome = outcomes[i] ?? { kind: 'retryable', error: 'sink returned no outcome for this event' };
       // Shutdown cut the attempt short: that says nothing about the sink, so the attempt does not count.
@@ -143,6 +168,10 @@ export class SinkWorker {
         const error = outcome.kind === 'retryable' ? outcome.error : outcome.kind;
         settlements.push({ seq: c.seq, action: 'retry', at: decision.at, error });
         tally.retry.push(error);
+      } else if (decision.action === 'defer') {
+        const error = outcome.kind === 'blocked' ? outcome.error : outcome.kind;
+        // Not a failure of this event: no retry counted, no onRetry (the block is reported once, by track()).
+        settlements.push({ seq: c.seq, action: 'defer', at: decision.at, error });
       } else {
         settlements.push({ seq: c.seq, action: 'deadLetter', reason: decision.reason });
         tally.dead.push(decision.reason);
@@ -159,7 +188,7 @@ export class SinkWorker {
     this.report(tally);
   }
 
-  private report(tally: { retry: string[]; dead: string[]; latencies: number[] }): void {
+  private report(tally: Tally): void {
     const { hooks, sink } = this.o;
     const delivered = tally.latencies.length;
     this.counters.delivered += delivered;
@@ -170,4 +199,11 @@ export class SinkWorker {
     if (tally.retry[0] !== undefined) hooks.onRetry?.(sink.name, tally.retry.length, tally.retry[0]);
     if (tally.dead[0] !== undefined) hooks.onDeadLettered?.(sink.name, tally.dead.length, tally.dead[0]);
   }
+}
+
+/** What one batch came to, for counters and hooks. */
+interface Tally {
+  retry: string[];
+  dead: string[];
+  latencies: number[];
 }

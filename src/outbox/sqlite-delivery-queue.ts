@@ -21,6 +21,7 @@ export class SqliteDeliveryQueue {
     markInflight: Statement<[number, number, string]>;
     ack: Statement<[number, number, string]>;
     retry: Statement<[number, string, number, number, string]>;
+    defer: Statement<[number, string, number, number, string]>;
     dead: Statement<[string, number, number, string]>;
     release: Statement<[number, number, string]>;
   };
@@ -43,6 +44,12 @@ export class SqliteDeliveryQueue {
       ),
       retry: db.prepare(
         `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ?
+         WHERE seq = ? AND sink = ?`,
+      ),
+      // The claim counted an attempt; a blocked sink never really tried, so it is taken back.
+      defer: db.prepare(
+        `UPDATE deliveries SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?,
+                last_error = ?, updated_at = ?
          WHERE seq = ? AND sink = ?`,
       ),
       dead: db.prepare(
@@ -102,6 +109,9 @@ export class SqliteDeliveryQueue {
             break;
           case 'retry':
             this.s.retry.run(s.at, s.error, now, s.seq, sink);
+            break;
+          case 'defer':
+            this.s.defer.run(s.at, s.error, now, s.seq, sink);
             break;
           case 'deadLetter':
             this.s.dead.run(s.reason, now, s.seq, sink);

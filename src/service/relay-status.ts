@@ -1,6 +1,6 @@
 import type { ClientCounters, ClientStatus } from '../client/index.ts';
 import type { Readiness } from '../metrics/readiness.ts';
-import type { SinkCounters } from '../outbox/dispatcher.ts';
+import type { SinkBlock, SinkCounters } from '../outbox/dispatcher.ts';
 import type { OutboxStats } from '../outbox/outbox.ts';
 
 export type RelayPhase = 'new' | 'starting' | 'running' | 'closing' | 'closed' | 'failed';
@@ -15,6 +15,11 @@ export interface SinkStatus {
   oldestPendingAt: number | undefined;
   /** Since this process started. */
   run: SinkCounters;
+  /**
+   * Set while the sink cannot deliver because of its configuration or credentials (its events stay pending):
+   * `reason` says what to check.
+   */
+  blocked: SinkBlock | undefined;
 }
 
 /** A snapshot of the whole relay; contains no secret (ids of channels and topics only). */
@@ -44,6 +49,7 @@ export function sinkStatuses(
   names: readonly string[],
   stats: OutboxStats | undefined,
   counters: Record<string, SinkCounters>,
+  blocked: Readonly<Record<string, SinkBlock>> = {},
 ): SinkStatus[] {
   return names.map((name) => {
     const row = stats?.sinks.find((s) => s.sink === name);
@@ -55,6 +61,7 @@ export function sinkStatuses(
       dead: row?.dead ?? 0,
       oldestPendingAt: row?.oldestPendingAt,
       run: counters[name] ?? { delivered: 0, retried: 0, deadLettered: 0 },
+      blocked: blocked[name],
     };
   });
 }

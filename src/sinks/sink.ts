@@ -9,7 +9,13 @@ export type DeliveryOutcome =
   /** Try again later; `retryAfterMs` when the target said when (Retry-After). */
   | { kind: 'retryable'; error: string; retryAfterMs?: number }
   /** Retrying cannot help (400, 403, a mapping error): dead-letter it. */
-  | { kind: 'permanent'; error: string };
+  | { kind: 'permanent'; error: string }
+  /**
+   * The sink cannot deliver anything until its configuration or credentials are fixed (401 after a token refresh,
+   * a rejected OAuth grant, a refused NATS login); the events stay pending and no attempt is counted. `error` says
+   * what to check and never holds a secret; `retryAfterMs` when the sink knows when to look again.
+   */
+  | { kind: 'blocked'; error: string; retryAfterMs?: number };
 
 /** Outcome per event of a batch, in the batch's order. */
 export type BatchOutcome = DeliveryOutcome[];

@@ -1,5 +1,5 @@
 import { parseRetryAfterMs } from '../../core/backoff.ts';
-import { errorMessage, isRelayError } from '../../core/errors.ts';
+import { AuthError, errorMessage, isRelayError } from '../../core/errors.ts';
 import type { DeliveryOutcome } from '../sink.ts';
 import { summarizeErrorBody } from './error-body.ts';
 import type { HttpResult } from './http-request.ts';
@@ -13,24 +13,25 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502
 
 /**
  * Statuses where sending the same request again cannot help: the request itself, the permissions (ServiceNow
- * returns 403 for ACL, business-rule and data-policy rejections) or the configuration (404 wrong table/URL) is
- * wrong. Listed for documentation; any other 4xx is treated the same way.
+ * returns 403 for ACL, business-rule and data-policy rejections of that record) or the configuration (404 wrong
+ * table/URL) is wrong. Listed for documentation; any other 4xx but 401 is treated the same way.
  */
-export const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 406, 413, 415, 422]);
+export const PERMANENT_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 405, 406, 413, 415, 422]);
 
 export interface ClassifyContext {
   /** What was attempted, for the message, e.g. `webhook POST https://example.com/hook`. Never holds secrets. */
   what: string;
   /** Clock reading used to turn an HTTP-date Retry-After into milliseconds. */
   nowMs: number;
-  /** Appended to the 401 message, e.g. which options hold the credentials. */
+  /** Appended to the 401 message: which options hold the credentials. */
   unauthorizedHint?: string;
 }
 
 /**
  * Maps one HTTP response to a DeliveryOutcome. The single table for every HTTP sink, so webhook and ServiceNow
  * treat the same status the same way. 401 arrives here only after any token refresh was tried (the caller
- * refreshes once), so it is permanent: retrying with the same credentials cannot help.
+ * refreshes once), so the credentials are wrong: 'blocked', which keeps every event pending until they are fixed
+ * (the fault is the sink's configuration, not the event).
  */
 export function classifyHttpResponse(res: HttpResult, ctx: ClassifyContext): DeliveryOutcome {
   const { status } = res;
@@ -42,7 +43,7 @@ export function classifyHttpResponse(res: HttpResult, ctx: ClassifyContext): Del
   }
   if (status === 401) {
     const hint = ctx.unauthorizedHint ?? 'check the credentials';
-    return { kind: 'permanent', error: `${error} (authentication failed: ${hint})` };
+    return { kind: 'blocked', error: `${error} (authentication failed: ${hint})` };
   }
   if (status >= 300 && status < 400) {
     const location = res.headers['location'];
@@ -54,11 +55,12 @@ export function classifyHttpResponse(res: HttpResult, ctx: ClassifyContext): Del
 
 /**
  * Maps a thrown request error (connection refused, reset, DNS, timeouts, abort) to an outcome. All of these are
- * transient from the sink's point of view; a RelayError keeps its own `retryable` verdict (e.g. a rejected OAuth
- * token request is permanent).
+ * transient from the sink's point of view; a RelayError keeps its own `retryable` verdict. A non-retryable
+ * AuthError (a token provider's rejected grant) blocks the sink: its message names the options to check.
  */
 export function classifyRequestError(err: unknown, what: string): DeliveryOutcome {
   if (isRelayError(err)) {
+    if (!err.retryable && err instanceof AuthError) return { kind: 'blocked', error: `${what}: ${err.message}` };
     if (!err.retryable) return { kind: 'permanent', error: `${what}: ${err.message}` };
     const error = `${what}: ${err.message}`;
     return err.retryAfterMs === undefined

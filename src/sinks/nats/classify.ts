@@ -9,7 +9,7 @@ import type { DeliveryOutcome } from '../sink.ts';
  * relay, retrying a permanent error wastes a little work, while dead-lettering a transient one loses an event from
  * the live path.
  */
-type Verdict = 'retryable' | 'permanent';
+type Verdict = 'retryable' | 'permanent' | 'blocked';
 
 const BY_NAME: Readonly<Record<string, Verdict>> = {
   // The server or the JetStream layer is not there (yet): restart, failover, stream being (re)created.
@@ -20,10 +20,10 @@ const BY_NAME: Readonly<Record<string, Verdict>> = {
   ClosedConnectionError: 'retryable',
   DrainingConnectionError: 'retryable',
   ProtocolError: 'retryable',
-  // Credentials are a deployment problem that an operator fixes; retrying (slowly) keeps the events instead of
-  // dead-lettering the whole backlog while the creds are rotated.
-  AuthorizationError: 'retryable',
-  UserAuthenticationExpiredError: 'retryable',
+  // Credentials are a deployment problem that an operator fixes: the sink is blocked, its events stay pending
+  // (no attempt counted) instead of dead-lettering the whole backlog while the creds are rotated.
+  AuthorizationError: 'blocked',
+  UserAuthenticationExpiredError: 'blocked',
   // This subject will never be accepted for this user, or this message is malformed / too large.
   PermissionViolationError: 'permanent',
   InvalidSubjectError: 'permanent',
@@ -31,8 +31,8 @@ const BY_NAME: Readonly<Record<string, Verdict>> = {
   InvalidNameError: 'permanent',
 };
 
-/** Slow retry for credential problems, which are not fixed within seconds. */
-const AUTH_RETRY_AFTER_MS = 30_000;
+/** What to check when the server refuses the login; names the options, never their values. */
+const AUTH_HINT = 'check the NATS credentials: sinks.nats.token, or the sink options token, user/pass, credentials';
 
 export function classifyNatsError(err: unknown): DeliveryOutcome {
   const error = `nats: ${errorMessage(err)}`;
@@ -45,12 +45,12 @@ export function classifyNatsError(err: unknown): DeliveryOutcome {
   }
   if (name === 'RequestError') {
     const cause = (err as Error).cause;
-    return cause instanceof Error && BY_NAME[cause.name] === 'permanent'
-      ? { kind: 'permanent', error }
-      : { kind: 'retryable', error };
+    return outcomeOf(cause instanceof Error ? BY_NAME[cause.name] : undefined, error);
   }
-  if (name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError') {
-    return { kind: 'retryable', error, retryAfterMs: AUTH_RETRY_AFTER_MS };
-  }
-  return BY_NAME[name] === 'permanent' ? { kind: 'permanent', error } : { kind: 'retryable', error };
+  return outcomeOf(BY_NAME[name], error);
+}
+
+function outcomeOf(verdict: Verdict | undefined, error: string): DeliveryOutcome {
+  if (verdict === 'blocked') return { kind: 'blocked', error: `${error} (authentication failed: ${AUTH_HINT})` };
+  return verdict === 'permanent' ? { kind: 'permanent', error } : { kind: 'retryable', error };
 }

@@ -35,8 +35,11 @@ export class TableWriter {
     for (const event of events) {
       const outcome = await this.upsert(event, signal);
       outcomes.push(outcome);
-      // Down or throttled: stop here instead of spending the rate limit on requests that will fail too.
-      if (outcome.kind === 'retryable') return skipRemaining(outcomes, events.length, outcome);
+      // Down, throttled or refusing our credentials: stop here instead of spending the rate limit (or the account's
+      // failed-login budget) on requests that will fail too.
+      if (outcome.kind === 'retryable' || outcome.kind === 'blocked') {
+        return skipRemaining(outcomes, events.length, outcome);
+      }
     }
     return outcomes;
   }

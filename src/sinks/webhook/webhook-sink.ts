@@ -81,8 +81,10 @@ class WebhookSink implements Sink {
     for (const event of events) {
       const outcome = await this.post([event], signal);
       outcomes.push(outcome);
-      // After a retryable failure the endpoint is down or throttling us: don't hammer it with the rest.
-      if (outcome.kind === 'retryable') return skipRemaining(outcomes, events.length, outcome);
+      // The endpoint is down, throttling us or refusing our credentials: don't hammer it with the rest.
+      if (outcome.kind === 'retryable' || outcome.kind === 'blocked') {
+        return skipRemaining(outcomes, events.length, outcome);
+      }
     }
     return outcomes;
   }

@@ -78,23 +78,23 @@ describe('ServiceNow sink (OAuth)', () => {
     assert.equal(fake.records('u_genesys_event').filter((r) => r['u_event_key'] === 'key-0041').length, 1);
   });
 
-  it('wrong password → permanent, clear message, no secret in it', async () => {
+  it('wrong password → blocked (events stay queued), clear message, no secret in it', async () => {
     const sink = open({ password: 'not-the-Pa55' });
     const outcomes = await sink.deliver(makeEvents(2, 50), signal);
     assert.equal(outcomes.length, 2);
     for (const outcome of outcomes) {
-      assert.equal(outcome.kind, 'permanent');
-      const error = outcome.kind === 'permanent' ? outcome.error : '';
+      assert.equal(outcome.kind, 'blocked');
+      const error = outcome.kind === 'blocked' ? outcome.error : '';
       assert.match(error, /OAuth token request: HTTP 401 access_denied/);
       assert.match(error, /check servicenow\.auth clientId, clientSecret, username and password/);
       assert.doesNotMatch(error, /not-the-Pa55|client-Secret-42|user-Pa55/);
     }
     // The verdict is remembered for a while: no failed login per batch.
     const before = tokenRequests();
-    assert.equal((await sink.deliver(makeEvents(1, 52), signal))[0]?.kind, 'permanent');
+    assert.equal((await sink.deliver(makeEvents(1, 52), signal))[0]?.kind, 'blocked');
     assert.equal(tokenRequests(), before);
     clock.advance(30_000);
-    assert.equal((await sink.deliver(makeEvents(1, 53), signal))[0]?.kind, 'permanent');
+    assert.equal((await sink.deliver(makeEvents(1, 53), signal))[0]?.kind, 'blocked');
     assert.equal(tokenRequests(), before + 1);
   });
 
@@ -104,8 +104,8 @@ describe('ServiceNow sink (OAuth)', () => {
     assert.equal(fake.requests.at(-1)?.user, 'integration');
     const disabled = open({ grant: 'client_credentials' });
     const [outcome] = await disabled.deliver(makeEvents(1, 61), signal);
-    assert.equal(outcome?.kind, 'permanent');
-    assert.match(outcome?.kind === 'permanent' ? outcome.error : '', /client_credentials grant is enabled/);
+    assert.equal(outcome?.kind, 'blocked');
+    assert.match(outcome?.kind === 'blocked' ? outcome.error : '', /client_credentials grant is enabled/);
   });
 });
 

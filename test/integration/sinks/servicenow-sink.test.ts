@@ -72,18 +72,34 @@ describe('ServiceNow sink (basic auth)', () => {
     assert.match(lookup?.path ?? '', /sysparm_query=u_event_key%3Dkey-0300&sysparm_fields=sys_id&sysparm_limit=1/);
   });
 
-  it('wrong password → permanent, says what to check, never shows the password', async () => {
+  it('wrong password → blocked (events stay queued), says what to check, never shows the password', async () => {
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
       auth: { kind: 'basic', username: 'relay', password: 'wrong-Pa55word' },
     });
     sinks.push(sink);
     const [outcome] = await sink.deliver(makeEvents(1), signal);
-    assert.equal(outcome?.kind, 'permanent');
-    const error = outcome?.kind === 'permanent' ? outcome.error : '';
+    assert.equal(outcome?.kind, 'blocked');
+    const error = outcome?.kind === 'blocked' ? outcome.error : '';
     assert.match(error, /HTTP 401 User Not Authenticated/);
     assert.match(error, /check servicenow\.auth username and password/);
     assert.doesNotMatch(error, /wrong-Pa55word|S3cr3t/);
+  });
+
+  it('table mode, wrong password: one failed request per batch, the rest blocked untried', async () => {
+    const sink = createServiceNowSink({
+      instanceUrl: fake.url,
+      mode: 'table',
+      auth: { kind: 'basic', username: 'relay', password: 'wrong-Pa55word' },
+    });
+    sinks.push(sink);
+    const before = fake.requests.length;
+    const outcomes = await sink.deliver(makeEvents(3, 400), signal);
+    assert.deepEqual(
+      outcomes.map((o) => o.kind),
+      ['blocked', 'blocked', 'blocked'],
+    );
+    assert.equal(fake.requests.length, before + 1, 'no login attempt per event (account lockout)');
   });
 
   it('403 (ACL) → permanent; unknown table → permanent with the instance message', async () => {

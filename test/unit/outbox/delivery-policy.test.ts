@@ -8,6 +8,7 @@ const policy: DeliveryPolicy = {
   maxAttempts: 3,
   backoff: { baseMs: 100, maxMs: 1_000, firstImmediate: false },
   maxRetryAfterMs: 60_000,
+  blockedRetryMs: 20_000,
 };
 const half = (): number => 0.5;
 const retryable = (retryAfterMs?: number): DeliveryOutcome =>
@@ -67,6 +68,24 @@ describe('decideDelivery', () => {
       outcome: retryable(),
       expected: { action: 'deadLetter', reason: 'gave up after 9 attempts: boom' },
     },
+    {
+      name: 'blocked → defer by blockedRetryMs, attempt not counted',
+      attempt: 1,
+      outcome: { kind: 'blocked', error: 'HTTP 401 (authentication failed: check …)' },
+      expected: { action: 'defer', at: now + 20_000 },
+    },
+    {
+      name: 'blocked on (and beyond) the last attempt → still defer, never dead-letter',
+      attempt: 9,
+      outcome: { kind: 'blocked', error: 'HTTP 401' },
+      expected: { action: 'defer', at: now + 20_000 },
+    },
+    {
+      name: 'blocked with the sink’s own retryAfterMs → that, capped by maxRetryAfterMs',
+      attempt: 1,
+      outcome: { kind: 'blocked', error: 'login refused', retryAfterMs: 86_400_000 },
+      expected: { action: 'defer', at: now + 60_000 },
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -84,6 +103,7 @@ describe('decideDelivery', () => {
 
   it('defaults: 10 attempts, never an immediate first retry', () => {
     assert.equal(defaultDeliveryPolicy.maxAttempts, 10);
+    assert.equal(defaultDeliveryPolicy.blockedRetryMs, 60_000);
     const d = decideDelivery(1, retryable(), now, defaultDeliveryPolicy, () => 0.999);
     assert.deepEqual(d, { action: 'retry', at: now + 999 });
   });

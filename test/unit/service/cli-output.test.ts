@@ -37,6 +37,7 @@ const status: RelayStatus = {
       dead: 0,
       oldestPendingAt: undefined,
       run: { delivered: 9, retried: 0, deadLettered: 0 },
+      blocked: undefined,
     },
   ],
   readiness: { ready: true, reason: 'ok', lastActivityAgeMs: 10 },

@@ -69,8 +69,18 @@ describe('classifyNatsError', () => {
     });
   }
 
-  it('credential problems retry slowly instead of dead-lettering the backlog', () => {
+  it('credential problems block the sink (events stay queued) and say what to check', () => {
     const outcome = classifyNatsError(new natsErrors.AuthorizationError('Authorization Violation'));
-    assert.deepEqual(outcome, { kind: 'retryable', error: 'nats: Authorization Violation', retryAfterMs: 30_000 });
+    assert.equal(outcome.kind, 'blocked');
+    assert.match(
+      outcome.kind === 'blocked' ? outcome.error : '',
+      /^nats: Authorization Violation \(authentication failed: check .*sinks\.nats\.token/,
+    );
+    assert.equal(
+      classifyNatsError(new natsErrors.UserAuthenticationExpiredError('User Authentication Expired')).kind,
+      'blocked',
+    );
+    const viaRequest = new RequestError('x', { cause: new natsErrors.AuthorizationError('Authorization Violation') });
+    assert.equal(classifyNatsError(viaRequest).kind, 'blocked');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AuthError, NetworkError } from '../../../src/core/errors.ts';
+import { AuthError, ConfigError, NetworkError } from '../../../src/core/errors.ts';
 import { classifyHttpResponse, classifyRequestError, redactUrl } from '../../../src/sinks/http/classify.ts';
 import { summarizeErrorBody } from '../../../src/sinks/http/error-body.ts';
 import type { HttpResult } from '../../../src/sinks/http/http-request.ts';
@@ -13,13 +13,14 @@ function res(status: number, headers: Record<string, string> = {}, body = ''): H
 }
 
 describe('classifyHttpResponse', () => {
-  const table: Array<[number, 'delivered' | 'retryable' | 'permanent']> = [
+  const table: Array<[number, 'delivered' | 'retryable' | 'permanent' | 'blocked']> = [
     [200, 'delivered'],
     [201, 'delivered'],
     [204, 'delivered'],
     [301, 'permanent'],
     [400, 'permanent'],
-    [401, 'permanent'],
+    // After the one token refresh: the credentials are wrong, not the event.
+    [401, 'blocked'],
     [403, 'permanent'],
     [404, 'permanent'],
     [405, 'permanent'],
@@ -71,8 +72,8 @@ describe('classifyHttpResponse', () => {
 
   it('tells the user to check credentials on 401', () => {
     const outcome = classifyHttpResponse(res(401), { ...ctx, unauthorizedHint: 'check servicenow.auth' });
-    assert.equal(outcome.kind, 'permanent');
-    assert.match(outcome.kind === 'permanent' ? outcome.error : '', /authentication failed: check servicenow\.auth/);
+    assert.equal(outcome.kind, 'blocked');
+    assert.match(outcome.kind === 'blocked' ? outcome.error : '', /authentication failed: check servicenow\.auth/);
   });
 
   it('names the redirect target without its query', () => {
@@ -128,7 +129,11 @@ describe('classifyRequestError', () => {
   });
 
   it('keeps the verdict of a RelayError', () => {
-    assert.equal(classifyRequestError(new AuthError('rejected', { retryable: false }), 'x').kind, 'permanent');
+    assert.deepEqual(classifyRequestError(new AuthError('rejected (check a.b)', { retryable: false }), 'x'), {
+      kind: 'blocked',
+      error: 'x: rejected (check a.b)',
+    });
+    assert.equal(classifyRequestError(new ConfigError('sinks.x', 'bad'), 'x').kind, 'permanent');
     assert.deepEqual(classifyRequestError(new AuthError('busy', { retryable: true, retryAfterMs: 5 }), 'x'), {
       kind: 'retryable',
       error: 'x: busy',
