@@ -63,6 +63,9 @@ export type AuditEvent =
   | 'gap'
   | 'token.refresh'
   | 'delivery.dead-letter'
+  /** A sink's configuration or credentials stopped (or started again) letting it deliver; events stay queued. */
+  | 'delivery.blocked'
+  | 'delivery.unblocked'
   | 'relay.start'
   | 'relay.stop'
   /** Distributed mode (issue 5): lease tenures, each with its fencing epoch. */
@@ -70,8 +73,11 @@ export type AuditEvent =
   | 'shard.lost'
   | 'shard.released';
 
+/** Audit events an operator should act on (or explain). */
+const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set(['gap', 'delivery.dead-letter', 'delivery.blocked', 'shard.lost']);
+
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */
 export function audit(logger: Logger, event: AuditEvent, fields: Record<string, unknown> = {}, message?: string): void {
-  const level = event === 'gap' || event === 'delivery.dead-letter' || event === 'shard.lost' ? 'warn' : 'info';
+  const level = WARN_EVENTS.has(event) ? 'warn' : 'info';
   logger[level]({ audit: true, event, ...fields }, message ?? event);
 }

@@ -17,6 +17,7 @@ export interface RelayMetrics {
   readonly eventsDeadLettered: Counter<'sink'>;
   readonly outboxDepth: Gauge<'sink'>;
   readonly outboxOldestAgeSeconds: Gauge<'sink'>;
+  readonly sinkBlocked: Gauge<'sink'>;
   readonly socketsOpen: Gauge;
   readonly socketState: Gauge<'shard' | 'state'>;
   readonly reconnects: Counter;
@@ -57,6 +58,11 @@ export function createMetrics(options: MetricsOptions = {}): RelayMetrics {
     outboxOldestAgeSeconds: gauge('outbox_oldest_age_seconds', 'Age of the oldest undelivered event per sink.', [
       'sink',
     ]),
+    sinkBlocked: gauge(
+      'sink_blocked',
+      '1 while a sink cannot deliver because of its configuration or credentials (events stay queued), else 0.',
+      ['sink'],
+    ),
     socketsOpen: gauge('sockets_open', 'Notification WebSockets currently open.'),
     socketState: gauge('socket_state', '1 for the state each shard is in, 0 otherwise.', ['shard', 'state']),
     reconnects: counter('reconnects_total', 'Socket reconnects (same channel or a new one).'),

@@ -25,6 +25,14 @@ export function deliveryMetricsHooks(metrics: RelayMetrics, next: DispatcherHook
       metrics.deliveryLatencySeconds.observe({ sink }, Math.max(0, latencyMs) / 1000);
       next.onLatency?.(sink, latencyMs);
     },
+    onBlocked(sink, error) {
+      metrics.sinkBlocked.set({ sink }, 1);
+      next.onBlocked?.(sink, error);
+    },
+    onUnblocked(sink) {
+      metrics.sinkBlocked.set({ sink }, 0);
+      next.onUnblocked?.(sink);
+    },
     onError(sink, error) {
       next.onError?.(sink, error);
     },

@@ -61,6 +61,8 @@ export function openOutbox(ctx: PipelineContext): SqliteOutbox {
 /** ⑥ One delivery loop per sink, with the retry policy from config and hooks for metrics and the audit trail. */
 export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sinks: readonly Sink[]): Dispatcher {
   const { logger } = ctx;
+  // Exported as 0 from the start, so an alert on `== 1` has a series to watch before the first block.
+  for (const sink of sinks) ctx.metrics.sinkBlocked.set({ sink: sink.name }, 0);
   return new Dispatcher({
     outbox,
     sinks,
@@ -69,6 +71,10 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
     pollIntervalMs: ctx.config.outbox.pollIntervalMs,
     hooks: deliveryMetricsHooks(ctx.metrics, {
       onDeadLettered: (sink, count, reason) => audit(logger, 'delivery.dead-letter', { sink, count, reason }),
+      // The reason names the options to check (sinks classify without secrets); delivery resumes on its own.
+      onBlocked: (sink, reason) =>
+        audit(logger, 'delivery.blocked', { sink, reason }, `sink ${sink} blocked, events stay queued: ${reason}`),
+      onUnblocked: (sink) => audit(logger, 'delivery.unblocked', { sink }, `sink ${sink} delivers again`),
       onError: (sink, error) => logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
     }),
   });

@@ -170,7 +170,7 @@ class RelayService implements Relay {
       lastEventTopic: this.lastEventTopic,
       client: { ...(this.client?.counters ?? newCounters()) },
       tokenRefreshes: this.tokenRefreshes,
-      sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}),
+      sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}, this.dispatcher?.blocked()),
       readiness: this.readiness(),
       metricsUrl: this.health?.url,
     };
