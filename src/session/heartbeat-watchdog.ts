@@ -18,6 +18,18 @@ export const defaultWatchdogOptions: WatchdogOptions = {
   missedPongLimit: 2,
 };
 
+/** Runs `fn` after the socket reads already waiting in the event loop have been handled. */
+export type YieldToIo = (fn: () => void) => void;
+
+/**
+ * Node runs due timers before it polls sockets, so after an event-loop stall the watchdog's timer can fire while
+ * heartbeats sit unread in the socket buffer. `setImmediate` runs after that poll phase: re-checking there means a
+ * stall is not mistaken for a silent server.
+ */
+export const afterPendingIo: YieldToIo = (fn) => {
+  setImmediate(fn);
+};
+
 /** The watchdog's only way out: it never touches the socket itself (cf. nats.js `PH`). */
 export interface WatchdogPort {
   sendPing(): void;
@@ -40,6 +52,7 @@ export class HeartbeatWatchdog {
     private readonly clock: Clock,
     private readonly options: WatchdogOptions,
     private readonly port: WatchdogPort,
+    private readonly yieldToIo: YieldToIo = afterPendingIo,
   ) {}
 
   start(): void {
@@ -80,12 +93,17 @@ export class HeartbeatWatchdog {
 
   private checkFrames(): void {
     if (!this.running) return;
-    const silentMs = this.clock.now() - this.lastFrameAt;
-    if (silentMs >= this.options.watchdogMs) {
-      this.stale(`no frame for ${silentMs} ms`);
+    if (this.clock.now() - this.lastFrameAt < this.options.watchdogMs) {
+      this.armFrameTimer(this.options.watchdogMs - (this.clock.now() - this.lastFrameAt));
       return;
     }
-    this.armFrameTimer(this.options.watchdogMs - silentMs);
+    // Looks silent: confirm once the frames already waiting in the socket buffer have been read.
+    this.yieldToIo(() => {
+      if (!this.running) return;
+      const silentMs = this.clock.now() - this.lastFrameAt;
+      if (silentMs >= this.options.watchdogMs) this.stale(`no frame for ${silentMs} ms`);
+      else this.armFrameTimer(this.options.watchdogMs - silentMs);
+    });
   }
 
   private armPingTimer(): void {

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HeartbeatWatchdog } from '../../../src/session/heartbeat-watchdog.ts';
+import { HeartbeatWatchdog, afterPendingIo, type YieldToIo } from '../../../src/session/heartbeat-watchdog.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
 
-function setup(): { clock: ManualClock; dog: HeartbeatWatchdog; pings: number[]; stale: string[] } {
+interface Setup {
+  clock: ManualClock;
+  dog: HeartbeatWatchdog;
+  pings: number[];
+  stale: string[];
+}
+
+/** `yieldToIo` runs its callback at once unless a test passes its own (to model reads pending in the event loop). */
+function setup(yieldToIo: YieldToIo = (fn) => fn()): Setup {
   const clock = new ManualClock(0);
   const pings: number[] = [];
   const stale: string[] = [];
@@ -11,11 +19,43 @@ function setup(): { clock: ManualClock; dog: HeartbeatWatchdog; pings: number[];
     clock,
     { watchdogMs: 60_000, pingIntervalMs: 30_000, pongTimeoutMs: 10_000, missedPongLimit: 2 },
     { sendPing: () => pings.push(clock.now()), onStale: (r) => stale.push(r) },
+    yieldToIo,
   );
   return { clock, dog, pings, stale };
 }
 
 describe('HeartbeatWatchdog', () => {
+  it('after an event-loop stall, reads the frames already waiting before calling the socket stale', () => {
+    let pendingRead: (() => void) | undefined;
+    // The heartbeat that sat in the socket buffer during the stall is read before the deferred re-check runs.
+    const { clock, dog, stale } = setup((recheck) => {
+      pendingRead?.();
+      recheck();
+    });
+    dog.start();
+    pendingRead = () => dog.frameReceived();
+    clock.advance(60_000);
+    assert.deepEqual(stale, []);
+    pendingRead = undefined;
+    clock.advance(60_000);
+    assert.equal(stale.length, 1);
+  });
+
+  it('defers the stale verdict past pending I/O by default', async () => {
+    const stale: string[] = [];
+    const clock = new ManualClock(0);
+    const dog = new HeartbeatWatchdog(
+      clock,
+      { watchdogMs: 10, pingIntervalMs: 1_000, pongTimeoutMs: 1_000, missedPongLimit: 2 },
+      { sendPing: () => {}, onStale: (r) => stale.push(r) },
+    );
+    dog.start();
+    clock.advance(10);
+    assert.deepEqual(stale, [], 'not yet: the verdict waits for the check phase');
+    await new Promise<void>((resolve) => afterPendingIo(resolve));
+    assert.equal(stale.length, 1);
+  });
+
   it('stays quiet while heartbeats and pongs arrive', () => {
     const { clock, dog, pings, stale } = setup();
     dog.start();
