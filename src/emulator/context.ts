@@ -61,7 +61,10 @@ export interface ChannelRecord {
 export interface Counters {
   published: number;
   sent: number;
+  /** Per channel: an event lost on one channel counts here even if another channel's socket got it (rollover). */
   dropped: number;
+  /** Events that reached no socket at all: with no replay, these are gone for every client. */
+  unreached: number;
   apiRequests: number;
   loginRequests: number;
   rateLimited: number;
@@ -83,6 +86,7 @@ export function zeroCounters(): Counters {
     published: 0,
     sent: 0,
     dropped: 0,
+    unreached: 0,
     apiRequests: 0,
     loginRequests: 0,
     rateLimited: 0,

@@ -31,7 +31,10 @@ export function publishEvents(
       const body = eventBody === undefined ? makeEventBody(topic, now) : eventBody;
       const frame = eventFrame(topic, body, newCorrelationId(), sequence);
       result.published++;
-      for (const channel of subscribers) if (deliver(ctx, channel, frame)) result.delivered++;
+      let reached = 0;
+      for (const channel of subscribers) if (deliver(ctx, channel, frame)) reached++;
+      result.delivered += reached;
+      if (reached === 0) ctx.counters.unreached++;
     }
     ctx.publishedByTopic.set(topic, sequence);
   }

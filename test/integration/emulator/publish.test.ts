@@ -76,6 +76,16 @@ describe('emulator: publishing', () => {
       );
       assert.equal(state.counters.published, 4);
       assert.equal(state.counters.dropped, 3);
+      assert.equal(emu.state().counters.unreached, 3, 'the three events before the socket reached nobody');
+
+      // A second, unconnected subscriber loses each event on its channel, but the event is not gone.
+      const idle = await createChannel();
+      await subscribe(idle.id, ['v2.users.u1.presence']);
+      emu.publish('v2.users.u1.presence', {}, 2);
+      await probe.next();
+      await probe.next();
+      assert.equal(emu.state().counters.dropped, 5);
+      assert.equal(emu.state().counters.unreached, 3);
       await control(emu.controlBase, 'reset-counters', {});
       assert.equal(emu.state().counters.published, 0);
       probe.close();
