@@ -23,6 +23,7 @@ import { observeClient } from './relay-observers.ts';
 import { definedOnly, livenessWindowMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
 import { createSinks } from './sink-factory.ts';
+import { acquireStateDirLock, type StateDirLock } from './state-dir-lock.ts';
 
 export interface RelayOptions {
   /** @default systemClock */
@@ -75,6 +76,7 @@ class RelayService implements Relay {
   private dispatcher: Dispatcher | undefined;
   private client: EventSource | undefined;
   private health: HealthServer | undefined;
+  private lock: StateDirLock | undefined;
   private closing: Promise<void> | undefined;
   private committed = 0;
   private outboxDuplicates = 0;
@@ -103,6 +105,10 @@ class RelayService implements Relay {
     const { topics, stateDir } = this.config;
     audit(this.logger, 'relay.start', { topics: topics.length, sinks: this.sinkNames(), stateDir });
     try {
+      // Before anything touches the state dir: a second relay opening the outbox would reset the first's in-flight rows.
+      this.lock = acquireStateDirLock(stateDir, {
+        onTakeover: (info) => this.logger.warn({ ...info }, 'took over a stale state dir lock'),
+      });
       const { apiBase, loginBase } = endpointsOf(this.config.genesys);
       // ① token → ② REST
       this.tokens = createTokenProvider(ctx, loginBase, (event) => this.onTokenRefresh(event));
@@ -267,6 +273,9 @@ class RelayService implements Relay {
     await step('tokens', () => this.tokens?.close());
     await step('api', () => this.api?.close());
     await step('metrics server', () => this.health?.close());
+    // Last: the outbox is closed, so the next relay may have the state dir.
+    await step('state dir lock', () => this.lock?.release());
+    this.lock = undefined;
   }
 
   private sinkNames(): string[] {
