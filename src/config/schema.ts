@@ -88,6 +88,11 @@ export const outboxSchema = z
     retryBaseMs: durationMs().default(1_000),
     /** Longest delay between two attempts. @default 300000 */
     retryMaxMs: durationMs().default(300_000),
+    /**
+     * A sink blocked by its credentials or configuration (e.g. HTTP 401) keeps its events and tries again after
+     * this long, without using up their attempts. @default 60000
+     */
+    blockedRetryMs: durationMs().default(60_000),
     /** Upper bound on stored events; only finished ones are evicted. @default 1000000 */
     maxRows: positiveInt().default(1_000_000),
   })

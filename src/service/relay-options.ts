@@ -36,6 +36,7 @@ export function deliveryPolicy(outbox: RelayConfig['outbox']): Partial<DeliveryP
     maxAttempts: outbox.maxAttempts,
     // Not immediate: a sink that just failed is most likely still failing a millisecond later.
     backoff: { baseMs: outbox.retryBaseMs, maxMs: outbox.retryMaxMs, firstImmediate: false },
+    blockedRetryMs: outbox.blockedRetryMs,
   };
 }
 

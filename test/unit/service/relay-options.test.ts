@@ -34,10 +34,13 @@ describe('relay options', () => {
   });
 
   it('maps the outbox retry settings to the delivery policy', () => {
-    assert.deepEqual(deliveryPolicy(config('outbox: { maxAttempts: 3, retryBaseMs: 2s, retryMaxMs: 1m }').outbox), {
+    const outbox = config('outbox: { maxAttempts: 3, retryBaseMs: 2s, retryMaxMs: 1m, blockedRetryMs: 5m }').outbox;
+    assert.deepEqual(deliveryPolicy(outbox), {
       maxAttempts: 3,
       backoff: { baseMs: 2_000, maxMs: 60_000, firstImmediate: false },
+      blockedRetryMs: 300_000,
     });
+    assert.equal(deliveryPolicy(config('outbox: { maxAttempts: 3 }').outbox).blockedRetryMs, 60_000);
   });
 });
 
