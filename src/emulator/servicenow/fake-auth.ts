@@ -24,9 +24,14 @@ export class FakeAuth {
     options: ServiceNowFakeOptions,
     private readonly clock: Clock,
   ) {
-    this.users = options.users ?? { admin: 'admin' };
+    // A copy: setUser must not write into the caller's options.
+    this.users = { ...(options.users ?? { admin: 'admin' }) };
     this.clients = options.oauthClients ?? {};
     this.tokenTtlS = options.tokenTtlS ?? 1799;
+  }
+
+  setUser(name: string, password: string): void {
+    this.users[name] = password;
   }
 
   /** The authenticated user, or throws the 401 ServiceNow sends. */

@@ -88,6 +88,8 @@ export interface ServiceNowFake {
   fault(fault: ServiceNowFault): void;
   /** `true`: stop listening and drop open connections (clients get ECONNREFUSED); `false`: listen again. */
   setDown(down: boolean): Promise<void>;
+  /** Adds a user or changes its password (an operator fixing the account); used by basic auth and the password grant. */
+  setUser(name: string, password: string): void;
   /** Invalidates every issued access token (the next Bearer request gets 401). */
   revokeTokens(): void;
   close(): Promise<void>;

@@ -36,6 +36,7 @@ export async function startServiceNowFake(options: ServiceNowFakeOptions = {}): 
       // Same port when coming back, so clients configured with `url` reconnect.
       await (value ? stop(server) : listen(server, port, host));
     },
+    setUser: (name, password) => handler.auth.setUser(name, password),
     revokeTokens: () => handler.auth.revokeAll(),
     async close(): Promise<void> {
       if (!down) await stop(server);
