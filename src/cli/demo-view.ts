@@ -15,7 +15,11 @@ export interface DemoSnapshot {
 export function renderFrame(s: DemoSnapshot): string {
   const r = s.relay;
   const sinks = r.sinks
-    .map((k) => `${k.name}: delivered ${k.run.delivered}, depth ${k.pending}, retries ${k.run.retried}, dead ${k.dead}`)
+    .map(
+      (k) =>
+        `${k.name}: delivered ${k.run.delivered}, depth ${k.pending}, retries ${k.run.retried}, dead ${k.dead}` +
+        (k.blocked ? `, BLOCKED (${k.blocked.reason})` : ''),
+    )
     .join('   ');
   const sockets = r.shards
     .map((sh) => `${sh.shardId} ${sh.state}${sh.channelId ? ` (${sh.channelId})` : ''}`)

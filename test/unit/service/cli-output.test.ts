@@ -65,6 +65,17 @@ describe('demo view', () => {
     assert.match(frame, /faults {4}6s drop/);
     assert.match(frame, /shard-0 open \(ch-1\)/);
   });
+
+  it('shows a blocked sink with the reason to check', () => {
+    const sink = status.sinks[0]!;
+    const blocked = { ...sink, blocked: { reason: 'HTTP 401 (check servicenow.auth)', since: 1 } };
+    const frame = renderFrame({ ...snapshot, relay: { ...status, sinks: [blocked] } });
+    assert.match(
+      frame,
+      /ndjson: delivered 9, depth 0, retries 0, dead 0, BLOCKED \(HTTP 401 \(check servicenow\.auth\)\)/,
+    );
+    assert.doesNotMatch(renderFrame(snapshot), /BLOCKED/);
+  });
 });
 
 describe('doctor checklist', () => {
