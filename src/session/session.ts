@@ -87,7 +87,7 @@ export class Session {
    * Epoch ms of the last frame (heartbeat, pong, event, control) on the socket the shard reads from now, straight from
    * that socket's watchdog; undefined without a live socket. The watchdog counts the open itself as the first sign of
    * life, so a fresh socket is not "silent since 1970" before the first heartbeat. While reading is paused
-   * (backpressure) the watchdog is suspended and this value stands still.
+   * (backpressure) the watchdog is suspended: this value stands still, and counts again from the resume.
    */
   get lastFrameAt(): number | undefined {
     const live = liveSocket(this.current);
