@@ -79,6 +79,20 @@ describe('webhook sink', () => {
     assert.doesNotMatch(error, /t0ps3cret/, 'the query string never reaches an error');
   });
 
+  it('401 → blocked (events stay queued), names what to check, and the rest of the batch is not sent', async () => {
+    receiver.respondWith(() => ({ status: 401, body: '{"message":"bad token"}' }));
+    sink = createWebhookSink({ url: receiver.url, clock });
+    const outcomes = await sink.deliver(makeEvents(3), signal);
+    assert.equal(receiver.received.length, 1);
+    assert.deepEqual(
+      outcomes.map((o) => o.kind),
+      ['blocked', 'blocked', 'blocked'],
+    );
+    const error = outcomes[0]?.kind === 'blocked' ? outcomes[0].error : '';
+    assert.match(error, /HTTP 401 bad token \(authentication failed: check the webhook headers\)/);
+    assert.doesNotMatch(error, /t0ps3cret/, 'the query string never reaches an error');
+  });
+
   it('500 → retryable, 400 → permanent (later events still sent)', async () => {
     receiver.respondWith((_req, i) => (i === 0 ? { status: 400, body: '{"message":"bad field"}' } : { status: 500 }));
     sink = createWebhookSink({ url: receiver.url, clock });
