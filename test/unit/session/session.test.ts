@@ -44,6 +44,26 @@ function setup() {
 }
 
 describe('Session shell', () => {
+  it('reports the last frame of the live socket only: the open, then each frame; none once it is gone', async () => {
+    const { clock, sockets, session } = setup();
+    const started = session.start();
+    await flushMicrotasks();
+    assert.equal(session.lastFrameAt, undefined, 'no socket yet');
+    clock.advance(500);
+    sockets.last().handlers.onOpen();
+    await started;
+    assert.equal(session.lastFrameAt, 1_000_500, 'the open counts as the first sign of life');
+    clock.advance(20_000);
+    sockets.last().handlers.onMessage(heartbeat);
+    clock.advance(7_000);
+    assert.equal(session.lastFrameAt, 1_020_500);
+    sockets.last().handlers.onMessage(event('v2.a', 'e1'));
+    assert.equal(session.lastFrameAt, 1_027_500);
+    sockets.last().handlers.onClose(1006, '', undefined);
+    await flushMicrotasks();
+    assert.equal(session.lastFrameAt, undefined, 'a lost socket has no last frame');
+  });
+
   it('creates, subscribes, connects, delivers', async () => {
     const { api, sockets, session, delivered } = setup();
     const started = session.start();
