@@ -37,9 +37,10 @@ export type DeliveryDecision =
  *
  * - delivered → ack.
  * - permanent → dead-letter at once: retrying cannot help (400, 403, mapping error).
- * - retryable → retry at the sink's Retry-After if it gave one (capped at `maxRetryAfterMs`; it wins over backoff
- *   because the server knows best when it will take work again), else after jittered exponential backoff; but
- *   dead-letter once `attempt` reaches `maxAttempts`.
+ * - retryable → retry after the jittered exponential backoff or the sink's Retry-After (capped at
+ *   `maxRetryAfterMs`), whichever is later; but dead-letter once `attempt` reaches `maxAttempts`. Retry-After is a
+ *   floor ("not before"), never a shortcut: a sink that answers `Retry-After: 1` during a two-minute outage would
+ *   otherwise spend the whole attempt budget in ten seconds and dead-letter its backlog (seen in the chaos soak).
  * - blocked → defer to the sink's retryAfterMs (capped like Retry-After) or `blockedRetryMs`, never dead-letter:
  *   the attempt is not counted, so a backlog that waited out a wrong password still has its whole budget.
  *
@@ -61,11 +62,9 @@ export function decideDelivery(
       if (attempt >= policy.maxAttempts) {
         return { action: 'deadLetter', reason: `gave up after ${attempt} attempts: ${outcome.error}` };
       }
-      const delayMs =
-        outcome.retryAfterMs !== undefined
-          ? Math.min(Math.max(0, outcome.retryAfterMs), policy.maxRetryAfterMs)
-          : computeBackoffMs(attempt - 1, policy.backoff, random);
-      return { action: 'retry', at: nowMs + delayMs };
+      const backoffMs = computeBackoffMs(attempt - 1, policy.backoff, random);
+      const retryAfterMs = Math.min(Math.max(0, outcome.retryAfterMs ?? 0), policy.maxRetryAfterMs);
+      return { action: 'retry', at: nowMs + Math.max(backoffMs, retryAfterMs) };
     }
     case 'blocked': {
       const delayMs = outcome.retryAfterMs ?? policy.blockedRetryMs;

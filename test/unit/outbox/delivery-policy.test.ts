@@ -44,12 +44,23 @@ describe('decideDelivery', () => {
       expected: { action: 'retry', at: now + 100 },
     },
     {
-      name: 'Retry-After wins over backoff',
+      name: 'Retry-After longer than the backoff → Retry-After',
       attempt: 1,
       outcome: retryable(7_000),
       expected: { action: 'retry', at: now + 7_000 },
     },
-    { name: 'Retry-After 0 → now', attempt: 2, outcome: retryable(0), expected: { action: 'retry', at: now } },
+    {
+      name: 'Retry-After shorter than the backoff → the backoff (Retry-After is a floor, not an attempt budget)',
+      attempt: 2,
+      outcome: retryable(10),
+      expected: { action: 'retry', at: now + 100 },
+    },
+    {
+      name: 'Retry-After 0 → the backoff',
+      attempt: 2,
+      outcome: retryable(0),
+      expected: { action: 'retry', at: now + 100 },
+    },
     {
       name: 'Retry-After capped by maxRetryAfterMs',
       attempt: 1,
