@@ -10,6 +10,8 @@ export interface EventDeliveryOptions {
   counters: ClientCounters;
   dedupe?: DedupeOptions | undefined;
   onEvent?: ((event: RelayEvent) => void | Promise<void>) | undefined;
+  /** Async onEvent calls allowed in flight at once; they always start in arrival order. @default 1 */
+  onEventConcurrency?: number | undefined;
   bufferSize: number;
   overflow: OverflowPolicy;
   reportError: (error: RelayError) => void;
@@ -20,21 +22,29 @@ export interface EventDeliveryOptions {
 
 /**
  * The per-event hot path shared by all shards: de-duplicate (rollover overlap), wrap as a RelayEvent, hand to
- * onEvent (in arrival order; async handlers one at a time) and to the events() buffer. Allocates nothing beyond
- * the event itself on the fast path.
+ * onEvent (started in arrival order, at most `onEventConcurrency` async calls in flight) and to the events()
+ * buffer. Allocates nothing beyond the event itself on the fast path.
  */
 export class EventDelivery {
   private readonly dedupe: DedupeWindow;
   private queue: EventQueue<RelayEvent> | undefined;
   private accepting = true;
-  private chain: Promise<void> = Promise.resolve();
-  private pending = 0;
+  /** Async onEvent calls running. */
+  private inFlight = 0;
+  /** Events waiting for an onEvent slot, oldest first, from `waitingHead` on. */
+  private waiting: RelayEvent[] = [];
+  private waitingHead = 0;
+  /** `drain()` callers, resolved once nothing is in flight or waiting. */
+  private idleWaiters: Array<() => void> = [];
   private lastIsoMs = Number.NaN;
   private lastIso = '';
   private sourcesPaused = false;
 
+  private readonly concurrency: number;
+
   constructor(private readonly options: EventDeliveryOptions) {
     this.dedupe = new DedupeWindow(options.dedupe);
+    this.concurrency = Math.max(1, options.onEventConcurrency ?? 1);
   }
 
   /** The events() buffer, created on first use; already ended if delivery has stopped. */
@@ -93,9 +103,13 @@ export class EventDelivery {
     return this.sourcesPaused;
   }
 
-  /** Events handed over but not yet consumed: buffered for events() plus async onEvent calls in flight. */
+  /** Events handed over but not yet consumed: buffered for events() plus onEvent calls in flight or waiting. */
   get backlog(): number {
     return (this.queue?.size ?? 0) + this.pending;
+  }
+
+  private get pending(): number {
+    return this.inFlight + this.waiting.length - this.waitingHead;
   }
 
   /** Hysteresis: resume at half the buffer, so reading does not flap around the limit. */
@@ -113,7 +127,7 @@ export class EventDelivery {
 
   /** Waits for pending onEvent calls, then ends events() (after its buffered items are consumed). */
   async drain(): Promise<void> {
-    await this.chain;
+    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.queue?.end();
   }
 
@@ -132,10 +146,15 @@ export class EventDelivery {
       this.options.counters.overflowDropped++;
       return;
     }
-    if (this.pending > 0) {
-      this.track(this.chain.then(() => this.invokeAsync(handler, event)));
+    // Behind earlier waiting events, or no slot free: wait, so calls still start in arrival order.
+    if (this.inFlight >= this.concurrency || this.waitingHead < this.waiting.length) {
+      this.waiting.push(event);
       return;
     }
+    this.invoke(handler, event);
+  }
+
+  private invoke(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): void {
     let result: void | Promise<void>;
     try {
       result = handler(event);
@@ -143,23 +162,34 @@ export class EventDelivery {
       this.failed(err);
       return;
     }
-    if (result instanceof Promise) this.track(result.catch((err: unknown) => this.failed(err)));
+    if (!(result instanceof Promise)) return;
+    this.inFlight++;
+    result.then(
+      () => this.settled(handler),
+      (err: unknown) => {
+        this.failed(err);
+        this.settled(handler);
+      },
+    );
   }
 
-  private async invokeAsync(handler: (e: RelayEvent) => void | Promise<void>, event: RelayEvent): Promise<void> {
-    try {
-      await handler(event);
-    } catch (err) {
-      this.failed(err);
+  /** One async call finished: start the next waiting events, then report resumption or idleness. */
+  private settled(handler: (e: RelayEvent) => void | Promise<void>): void {
+    this.inFlight--;
+    while (this.inFlight < this.concurrency && this.waitingHead < this.waiting.length) {
+      const next = this.waiting[this.waitingHead++] as RelayEvent;
+      this.invoke(handler, next);
     }
-  }
-
-  private track(promise: Promise<void>): void {
-    this.pending++;
-    this.chain = promise.finally(() => {
-      this.pending--;
-      this.maybeResume();
-    });
+    if (this.waitingHead === this.waiting.length) {
+      this.waiting = [];
+      this.waitingHead = 0;
+    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      // Under sustained load the queue may never empty: drop the consumed head so the array stays bounded.
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    this.maybeResume();
+    if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private failed(err: unknown): void {

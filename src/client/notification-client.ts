@@ -56,6 +56,7 @@ export class NotificationClient {
       counters: this.counters,
       dedupe: options.dedupe,
       onEvent: options.onEvent,
+      onEventConcurrency: options.onEventConcurrency,
       bufferSize: options.bufferSize ?? 10_000,
       overflow: options.overflow ?? 'pause',
       reportError: (error) => this.reportError(error),

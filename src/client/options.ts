@@ -68,8 +68,17 @@ export interface NotificationClientOptions {
    * `overflowDropped`). @default 'pause'
    */
   overflow?: OverflowPolicy;
-  /** Called for every (deduplicated) event, in arrival order; async handlers are awaited one at a time. */
+  /**
+   * Called for every (deduplicated) event, in arrival order. An async handler is awaited before the next call
+   * starts, unless `onEventConcurrency` allows more in flight.
+   */
   onEvent?: (event: RelayEvent) => void | Promise<void>;
+  /**
+   * How many async onEvent calls may run at once; they still start in arrival order, and all count toward
+   * `bufferSize`. Raise it when the handler's promise waits for a batched write (the relay's outbox resolves each
+   * append at its group commit: one at a time would mean one commit per event). @default 1
+   */
+  onEventConcurrency?: number;
   /** Called after each unplanned gap, to re-read the state of `gap.topics` over REST. */
   resync?: (gap: Gap) => Promise<void>;
   /** @default a no-op logger */

@@ -80,7 +80,14 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
   });
 }
 
-/** ③④ Channels, sockets, frames → events; `onEvent` is awaited before the next event is handed over. */
+/**
+ * The relay's acknowledgement of an event is its outbox commit, and the outbox commits in groups: the client keeps
+ * this many appends in flight (started in arrival order), so one commit covers many events. Awaiting each append
+ * before the next capped the relay at one commit per event (~180 events/s measured).
+ */
+export const OUTBOX_APPENDS_IN_FLIGHT = 4096;
+
+/** ③④ Channels, sockets, frames → events, each handed to `onEvent` (the outbox append) in arrival order. */
 export function createClient(
   ctx: PipelineContext,
   api: NotificationsApi,
@@ -95,5 +102,6 @@ export function createClient(
     ...clientTimings(ctx.config.session),
     logger: ctx.logger.child({ component: 'client' }),
     onEvent,
+    onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
   });
 }

@@ -2,7 +2,7 @@ import type { RefreshingTokenProvider, TokenRefreshEvent } from '../../auth/refr
 import type { CoordinationConfig } from '../../config/coordination.ts';
 import type { RelayEvent } from '../../envelope/envelope.ts';
 import type { NotificationsApi } from '../../genesys/notifications-api.ts';
-import type { PipelineContext } from '../pipeline.ts';
+import { OUTBOX_APPENDS_IN_FLIGHT, type PipelineContext } from '../pipeline.ts';
 import { clientTimings } from '../relay-options.ts';
 import { DistributedClient } from './distributed-client.ts';
 import { OauthClients } from './oauth-clients.ts';
@@ -54,6 +54,7 @@ export function createDistributedClient(
       ...clientTimings(config.session),
       logger: logger.child({ component: 'client' }),
       onEvent: deps.onEvent,
+      onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
     },
     logger: logger.child({ component: 'coordination' }),
     clock,

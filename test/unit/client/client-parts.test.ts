@@ -1,3 +1,4 @@
+import { flushMicrotasks } from '../../../src/testing/manual-clock.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventQueue } from '../../../src/client/event-queue.ts';
@@ -151,6 +152,63 @@ describe('EventDelivery', () => {
     delivery.stop();
     await delivery.drain();
     assert.deepEqual(seen, ['a', 'b', 'c']);
+  });
+
+  it('with onEventConcurrency, keeps several async calls in flight, started in arrival order', async () => {
+    const started: string[] = [];
+    const finish = new Map<string, () => void>();
+    const delivery = new EventDelivery({
+      counters: newCounters(),
+      bufferSize: 100,
+      overflow: 'pause',
+      reportError: () => {},
+      onEventConcurrency: 2,
+      onEvent: (e) => {
+        const id = String(e.metadata['CorrelationId']);
+        started.push(id);
+        return new Promise<void>((resolve) => finish.set(id, resolve));
+      },
+    });
+    for (const id of ['a', 'b', 'c', 'd']) delivery.accept(frame(id), id, '', 'ch', 0);
+    assert.deepEqual(started, ['a', 'b'], 'two in flight, the rest wait');
+    assert.equal(delivery.backlog, 4);
+    finish.get('b')?.();
+    await flushMicrotasks();
+    assert.deepEqual(started, ['a', 'b', 'c'], 'a free slot starts the oldest waiting event');
+    delivery.stop();
+    let drained = false;
+    const draining = delivery.drain().then(() => (drained = true));
+    for (const id of ['a', 'c']) finish.get(id)?.();
+    await flushMicrotasks();
+    assert.deepEqual(started, ['a', 'b', 'c', 'd']);
+    assert.equal(drained, false, 'd is still running');
+    finish.get('d')?.();
+    await draining;
+    assert.equal(delivery.backlog, 0);
+  });
+
+  it('by default awaits each async call before starting the next', async () => {
+    const started: string[] = [];
+    let release: () => void = () => {};
+    const delivery = new EventDelivery({
+      counters: newCounters(),
+      bufferSize: 100,
+      overflow: 'pause',
+      reportError: () => {},
+      onEvent: (e) => {
+        started.push(String(e.metadata['CorrelationId']));
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    delivery.accept(frame('a'), 'a', '', 'ch', 0);
+    delivery.accept(frame('b'), 'b', '', 'ch', 0);
+    assert.deepEqual(started, ['a']);
+    release();
+    await flushMicrotasks();
+    assert.deepEqual(started, ['a', 'b']);
+    release();
+    delivery.stop();
+    await delivery.drain();
   });
 
   it('reports a throwing handler and keeps going', () => {
