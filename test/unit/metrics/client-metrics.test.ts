@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClientCounters, ClientStatus } from '../../../src/client/index.ts';
+import { newCounters } from '../../../src/client/counters.ts';
 import { ClientMetricsMirror } from '../../../src/metrics/client-metrics.ts';
 import { createMetrics } from '../../../src/metrics/metrics.ts';
 import { deliveryMetricsHooks, updateOutboxGauges } from '../../../src/metrics/outbox-gauges.ts';
 
 function counters(overrides: Partial<ClientCounters> = {}): ClientCounters {
-  return {
-    eventsReceived: 0,
-    eventsDelivered: 0,
-    duplicatesDropped: 0,
-    malformedFrames: 0,
-    reconnects: 0,
-    rollovers: 0,
-    gaps: 0,
-    gapMs: 0,
-    overflowDropped: 0,
-    rejectedTopics: 0,
-    errors: 0,
-    ...overrides,
-  };
+  return { ...newCounters(), ...overrides };
 }
 
 function status(states: string[]): ClientStatus {
