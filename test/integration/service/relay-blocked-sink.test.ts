@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { startEmulator } from '../../../src/emulator/index.ts';
 import { startServiceNowFake } from '../../../src/emulator/servicenow/index.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
+import { memoryLogger, serviceNowRelayConfig, until } from './relay-harness.ts';
 import { createRelay, type Relay } from '../../../src/service/relay.ts';
 import type { SinkStatus } from '../../../src/service/relay-status.ts';
 
@@ -15,14 +14,6 @@ const TOPIC = 'v2.users.44444444-4444-4444-4444-444444444444.presence';
 const GENESYS_SECRET = 'genesys-secret-9a8b7c';
 /** The relay's ServiceNow password, which the instance does not accept until the operator fixes the account. */
 const SN_PASSWORD = 'sn-rotated-Pa55-31f0';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function serviceNowStatus(relay: Relay): SinkStatus {
   const status = relay.status().sinks.find((s) => s.name === 'servicenow');
@@ -40,33 +31,17 @@ describe('relay with a ServiceNow sink whose password is wrong', () => {
     // The instance knows no user "relay" yet: every request of the sink gets 401.
     const servicenow = await startServiceNowFake({ users: { admin: 'admin' } });
     const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-blocked-'));
-    const logLines: string[] = [];
-    const logger = createLogger({
-      destination: { write: (line: string) => void logLines.push(line) },
-      secrets: [GENESYS_SECRET, SN_PASSWORD],
-    });
+    const { logger, lines: logLines } = memoryLogger([GENESYS_SECRET, SN_PASSWORD]);
     const audits = (event: string): number => logLines.filter((l) => l.includes(`"event":"${event}"`)).length;
-    const file = {
-      topics: [TOPIC],
+    const config = serviceNowRelayConfig({
+      emulator,
+      genesysSecret: GENESYS_SECRET,
+      topic: TOPIC,
       stateDir: join(dir, 'state'),
-      session: { heartbeatMs: 500 },
+      servicenowUrl: servicenow.url,
+      servicenowPassword: SN_PASSWORD,
       outbox: { maxAttempts: 2, blockedRetryMs: 200, retryBaseMs: 50, retryMaxMs: 100 },
-      sinks: [
-        { type: 'ndjson', path: '-' },
-        {
-          type: 'servicenow',
-          instanceUrl: servicenow.url,
-          auth: { kind: 'basic', username: 'relay', password: SN_PASSWORD },
-        },
-      ],
-    };
-    const env = {
-      GENESYS_API_BASE: emulator.apiBase,
-      GENESYS_LOGIN_BASE: emulator.loginBase,
-      GENESYS_CLIENT_ID: 'svc',
-      GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    };
-    const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+    });
     const relay = createRelay(config, { logger, stdout: new PassThrough() });
     const refused = (): number => servicenow.requests.filter((r) => r.status === 401).length;
     try {

@@ -4,23 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { startEmulator } from '../../../src/emulator/index.ts';
 import { startServiceNowFake } from '../../../src/emulator/servicenow/index.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
+import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
+import { memoryLogger, serviceNowRelayConfig, until } from './relay-harness.ts';
 import { createRelay } from '../../../src/service/relay.ts';
 
 const TOPIC = 'v2.users.33333333-3333-3333-3333-333333333333.presence';
 const GENESYS_SECRET = 'genesys-secret-5c1d2e';
 const SN_PASSWORD = 'sn-password-77aa10';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('createRelay (in process)', () => {
   it('wires client → outbox → ndjson + ServiceNow sinks; status and logs are truthful and secret-free', async () => {
@@ -30,31 +22,15 @@ describe('createRelay (in process)', () => {
     const stdout = new PassThrough();
     const ndjson: string[] = [];
     stdout.on('data', (chunk: Buffer) => ndjson.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-    const logLines: string[] = [];
-    const logger = createLogger({
-      destination: { write: (line: string) => void logLines.push(line) },
-      secrets: [GENESYS_SECRET, SN_PASSWORD],
-    });
-    const file = {
-      topics: [TOPIC],
+    const { logger, lines: logLines } = memoryLogger([GENESYS_SECRET, SN_PASSWORD]);
+    const config = serviceNowRelayConfig({
+      emulator,
+      genesysSecret: GENESYS_SECRET,
+      topic: TOPIC,
       stateDir: join(dir, 'state'),
-      session: { heartbeatMs: 500 },
-      sinks: [
-        { type: 'ndjson', path: '-' },
-        {
-          type: 'servicenow',
-          instanceUrl: servicenow.url,
-          auth: { kind: 'basic', username: 'relay', password: SN_PASSWORD },
-        },
-      ],
-    };
-    const env = {
-      GENESYS_API_BASE: emulator.apiBase,
-      GENESYS_LOGIN_BASE: emulator.loginBase,
-      GENESYS_CLIENT_ID: 'svc',
-      GENESYS_CLIENT_SECRET: GENESYS_SECRET,
-    };
-    const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+      servicenowUrl: servicenow.url,
+      servicenowPassword: SN_PASSWORD,
+    });
     const relay = createRelay(config, { logger, stdout });
     try {
       await relay.start();

@@ -1,0 +1,58 @@
+import { loadConfig, requireCredentials, type RelayConfig } from '../../../src/config/load.ts';
+import type { EmulatorHandle } from '../../../src/emulator/index.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+
+/** Polls `condition` every 20 ms until it holds, or fails naming `what`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A logger writing its JSON lines into `lines`, scrubbing `secrets` like the real one. */
+export function memoryLogger(secrets: string[]): { logger: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) }, secrets });
+  return { logger, lines };
+}
+
+export interface ServiceNowRelayConfig {
+  emulator: EmulatorHandle;
+  /** OAuth client the emulator knows (`clients: [{ id: 'svc', secret }]`). */
+  genesysSecret: string;
+  topic: string;
+  stateDir: string;
+  servicenowUrl: string;
+  servicenowPassword: string;
+  outbox?: Record<string, number>;
+}
+
+/**
+ * The config a user would write for ndjson on stdout plus a ServiceNow sink (Basic auth as user `relay`), loaded
+ * through the real loader (file < env), so the tests exercise the same path as `genesys-relay run --config`.
+ */
+export function serviceNowRelayConfig(options: ServiceNowRelayConfig): RelayConfig {
+  const file = {
+    topics: [options.topic],
+    stateDir: options.stateDir,
+    session: { heartbeatMs: 500 },
+    ...(options.outbox ? { outbox: options.outbox } : {}),
+    sinks: [
+      { type: 'ndjson', path: '-' },
+      {
+        type: 'servicenow',
+        instanceUrl: options.servicenowUrl,
+        auth: { kind: 'basic', username: 'relay', password: options.servicenowPassword },
+      },
+    ],
+  };
+  const env = {
+    GENESYS_API_BASE: options.emulator.apiBase,
+    GENESYS_LOGIN_BASE: options.emulator.loginBase,
+    GENESYS_CLIENT_ID: 'svc',
+    GENESYS_CLIENT_SECRET: options.genesysSecret,
+  };
+  return requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+}
