@@ -10,7 +10,7 @@
  * Run alone: node --import tsx bench/relay.ts [--memory-s 120] [--skip-throughput]
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -46,7 +46,8 @@ type Command = { kind: 'burst'; count: number } | { kind: 'steady'; rate: number
 type Reply =
   | { kind: 'ready'; apiBase: string; loginBase: string }
   | { kind: 'published'; count: number }
-  | { kind: 'faulted'; fault: FaultKind };
+  | { kind: 'faulted'; fault: FaultKind }
+  | { kind: 'memory'; t: number; rssMb: number; heapMb: number };
 
 interface EmulatorProcess {
   apiBase: string;
@@ -59,7 +60,8 @@ interface EmulatorProcess {
 /** Forks this file as the emulator (its own process: its own core, and its memory outside this process's RSS). */
 async function forkEmulator(options: EmulatorOptions): Promise<EmulatorProcess> {
   const child = fork(fileURLToPath(import.meta.url), ['--emulator', JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx'],
+    // --expose-gc: the emulator reports its own heap after GC too (the soak ran it in the relay's process).
+    execArgv: ['--expose-gc', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<Reply>((resolve, reject) => {
@@ -125,8 +127,16 @@ async function emulatorMain(options: EmulatorOptions): Promise<void> {
       emu.fault({ kind });
       send({ kind: 'faulted', fault: kind });
     }, command.faultEveryMs);
-    return [publishing, faulting];
+    const startedAt = performance.now();
+    const reporting = setInterval(() => send(emulatorMemory(startedAt)), GC_EVERY_S * 1_000);
+    return [publishing, faulting, reporting];
   }
+}
+
+function emulatorMemory(startedAt: number): Reply {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { kind: 'memory', t: (performance.now() - startedAt) / 1000, rssMb: mb(m.rss), heapMb: mb(m.heapUsed) };
 }
 
 // ---------------------------------------------------------------- the relay side, in this process
@@ -155,6 +165,8 @@ interface Relay {
   client: NotificationClient;
   sink: NoopSink;
   outbox: SqliteOutbox | undefined;
+  /** The outbox's directory (undefined without an outbox). */
+  dir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -198,7 +210,7 @@ function startRelay(emu: EmulatorProcess, mode: Mode, options: RelayOptions): Re
     tokens.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
-  return { client, sink, outbox, close };
+  return { client, sink, outbox, dir, close };
 }
 
 function outboxHandOff(outbox: SqliteOutbox, mode: Mode): (event: RelayEvent) => void | Promise<void> {
@@ -292,7 +304,11 @@ async function memoryFigures(durationS: number): Promise<Figures> {
   // Pipelined appends: the awaited hand-off cannot keep up with MEMORY_RATE, and its growing backlog would hide a leak.
   const relay = startRelay(emu, 'outbox-unawaited', { heartbeatMs: 2_000, retentionMs: 20_000 });
   const faults: Record<string, number> = {};
-  const offFaults = emu.on((r) => r.kind === 'faulted' && (faults[r.fault] = (faults[r.fault] ?? 0) + 1));
+  const emulatorSamples: Sample[] = [];
+  const offReplies = emu.on((r) => {
+    if (r.kind === 'faulted') faults[r.fault] = (faults[r.fault] ?? 0) + 1;
+    if (r.kind === 'memory') emulatorSamples.push({ ...r, externalMb: 0 });
+  });
   try {
     await relay.client.start();
     emu.send({ kind: 'steady', rate: MEMORY_RATE, faultEveryMs: FAULT_EVERY_MS });
@@ -306,11 +322,14 @@ async function memoryFigures(durationS: number): Promise<Figures> {
       'relay.memory_faults': Object.entries(faults)
         .map(([k, n]) => `${k}×${n}`)
         .join(' '),
+      ...outboxFileFigures(relay.dir),
+      ...emulatorSummary(emulatorSamples),
+      'relay.memory_heap_total_mb_end': round1(mb(process.memoryUsage().heapTotal)),
       'relay.memory_reconnects': counters.reconnects,
       'relay.memory_rollovers': counters.rollovers,
     };
   } finally {
-    offFaults();
+    offReplies();
     await relay.close();
     await emu.close();
   }
@@ -361,6 +380,16 @@ function memorySummary(samples: Sample[], afterGc: Sample[]): Figures {
   };
 }
 
+/** The emulator's own memory (its process), for comparison with the soak, which ran it inside the relay's. */
+function emulatorSummary(samples: Sample[]): Figures {
+  return {
+    'relay.emulator_rss_mb_end': round1(samples.at(-1)?.rssMb ?? Number.NaN),
+    'relay.emulator_heap_after_gc_series_mb': samples.map((s) => s.heapMb.toFixed(1)).join(' '),
+    'relay.emulator_heap_slope_mb_per_min': round2(slopePerMin(samples.slice(samples.length / 2), (s) => s.heapMb)),
+    'relay.emulator_rss_slope_mb_per_min': round2(slopePerMin(samples.slice(samples.length / 2), (s) => s.rssMb)),
+  };
+}
+
 /** Least-squares slope of `value` against time, in MB per minute. */
 function slopePerMin(xs: Sample[], value: (s: Sample) => number): number {
   const n = xs.length;
@@ -374,6 +403,19 @@ function slopePerMin(xs: Sample[], value: (s: Sample) => number): number {
     den += (s.t - meanT) ** 2;
   }
   return (num / den) * 60;
+}
+
+/**
+ * Sizes of the outbox file and its WAL at the end: better-sqlite3 builds SQLite with a 16,000 KiB page cache per
+ * connection (SQLITE_DEFAULT_CACHE_SIZE=-16000), filled as the file outgrows it, so RSS rises to that bound.
+ */
+function outboxFileFigures(dir: string | undefined): Figures {
+  if (!dir) return {};
+  const size = (name: string): number => round1(mb(statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0));
+  return {
+    'relay.memory_outbox_file_mb_end': size('outbox.sqlite'),
+    'relay.memory_outbox_wal_mb_end': size('outbox.sqlite-wal'),
+  };
 }
 
 /** The memory part under `node --expose-gc`, in a child that prints its figures as JSON on the last line. */
