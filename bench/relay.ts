@@ -3,10 +3,10 @@
  * commit, a file in tmpdir) → Dispatcher → a no-op sink, against the same client handing straight to the sink.
  * - Throughput: EVENTS published in one burst, ROUNDS times each way, alternating; events/s from the first publish
  *   to the last delivery. The emulator runs in a child process, so the relay has a core of its own (2 cores).
- *   Three hand-offs (see Mode): the relay's own (src/service/relay.ts: onEvent awaits the commit, and the client
- *   awaits async handlers one at a time, so every event waits for a group commit of its own: ~1 / (flushIntervalMs
- *   + fsync)), pipelined appends (the soak's: many events per commit), and straight to the sink. The direct figure
- *   is close to the emulator's own publishing rate (bench/emulator.ts), so it bounds the ratio from below.
+ *   Two hand-offs (see Mode): the relay's own (src/service/pipeline.ts: onEvent resolves at the outbox commit, with
+ *   OUTBOX_APPENDS_IN_FLIGHT appends in flight so one group commit covers many events), and straight to the sink.
+ *   The direct figure is close to the emulator's own publishing rate (bench/emulator.ts), so it bounds the ratio
+ *   from below.
  * - Memory: the relay pipeline in this process, the emulator publishing MEMORY_RATE events/s with a socket-closing
  *   rollover, a drop or an expire-channel every FAULT_EVERY_MS; memoryUsage() every second, heapUsed after a full
  *   GC every 10 s; slopes by least squares over the second half (after warm-up). Needs --expose-gc: without it
@@ -25,6 +25,7 @@ import type { RelayEvent } from '../src/envelope/envelope.ts';
 import { GenesysRestClient } from '../src/genesys/rest-client.ts';
 import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
 
 type Figures = Record<string, number | string>;
@@ -33,9 +34,6 @@ const EVENTS = 100_000;
 const ROUNDS = 3;
 const BATCH = 2_000;
 const BURST_TIMEOUT_MS = 60_000;
-// The relay's own hand-off commits one event per group commit (~6 ms each): a small burst measures its rate, and
-// nothing is left in the client's backlog for close() to wait for, one commit at a time.
-const AWAITED_EVENTS = 1_000;
 const MEMORY_RATE = 2_000;
 const FAULT_EVERY_MS = 10_000;
 const GC_EVERY_S = 10;
@@ -160,11 +158,10 @@ class NoopSink implements Sink {
 }
 
 /**
- * How events reach the sink. `outbox`: onEvent resolves once the event is committed, as src/service/relay.ts does
- * (the client awaits it before handing over the next event). `outbox-unawaited`: onEvent appends without returning
- * the promise, as the soak does, so appends pile into one group commit. `direct`: batched straight into the sink.
+ * How events reach the sink. `outbox`: as the relay does it, onEvent resolves once the event is committed and the
+ * client keeps OUTBOX_APPENDS_IN_FLIGHT of them in flight. `direct`: batched straight into the sink.
  */
-type Mode = 'outbox' | 'outbox-unawaited' | 'direct';
+type Mode = 'outbox' | 'direct';
 
 interface Relay {
   client: NotificationClient;
@@ -204,7 +201,8 @@ function startRelay(emu: EmulatorProcess, mode: Mode, options: RelayOptions): Re
     tokens,
     topics: [TOPIC],
     heartbeatMs: options.heartbeatMs,
-    onEvent: outbox ? outboxHandOff(outbox, mode) : directHandOff(sink),
+    onEvent: outbox ? async (event) => void (await outbox.append(event)) : directHandOff(sink),
+    ...(outbox ? { onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT } : {}),
   });
   const close = async (): Promise<void> => {
     await client.close();
@@ -216,11 +214,6 @@ function startRelay(emu: EmulatorProcess, mode: Mode, options: RelayOptions): Re
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
   return { client, sink, outbox, dir, close };
-}
-
-function outboxHandOff(outbox: SqliteOutbox, mode: Mode): (event: RelayEvent) => void | Promise<void> {
-  if (mode === 'outbox') return async (event) => void (await outbox.append(event));
-  return (event) => void outbox.append(event).catch(() => undefined);
 }
 
 /** Collects events for one macrotask (or maxBatch), then hands them to the sink in one deliver(). */
@@ -245,7 +238,7 @@ async function throughput(emu: EmulatorProcess, mode: Mode): Promise<number> {
   try {
     await relay.client.start();
     const startedAt = performance.now();
-    const count = mode === 'outbox' ? AWAITED_EVENTS : EVENTS;
+    const count = EVENTS;
     emu.send({ kind: 'burst', count });
     await waitFor(() => relay.sink.delivered >= count, BURST_TIMEOUT_MS);
     const elapsedS = (performance.now() - startedAt) / 1000;
@@ -272,22 +265,18 @@ function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
 async function throughputFigures(): Promise<Figures> {
   const emu = await forkEmulator({ heartbeatMs: 60_000 });
   try {
-    const rates: Record<Mode, number[]> = { outbox: [], 'outbox-unawaited': [], direct: [] };
+    const rates: Record<Mode, number[]> = { outbox: [], direct: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of ['direct', 'outbox', 'outbox-unawaited'] as const)
-        rates[mode].push(await throughput(emu, mode));
+      for (const mode of ['direct', 'outbox'] as const) rates[mode].push(await throughput(emu, mode));
     }
     // Back-to-back runs see the same machine load, so the median of per-round ratios is the robust comparison.
     const ratio = (mode: Mode): number => median(rates[mode].map((r, i) => r / (rates.direct[i] ?? Number.NaN)));
     return {
       'relay.events': EVENTS,
-      'relay.events_awaited_hand_off': AWAITED_EVENTS,
       'relay.rounds': ROUNDS,
       'relay.e2e_outbox_events_per_s': Math.round(median(rates.outbox)),
-      'relay.e2e_outbox_unawaited_events_per_s': Math.round(median(rates['outbox-unawaited'])),
       'relay.e2e_no_outbox_events_per_s': Math.round(median(rates.direct)),
       'relay.outbox_vs_direct_pct': round1(ratio('outbox') * 100),
-      'relay.outbox_unawaited_vs_direct_pct': round1(ratio('outbox-unawaited') * 100),
     };
   } finally {
     await emu.close();
@@ -308,8 +297,7 @@ async function memoryFigures(durationS: number): Promise<Figures> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return memoryInChild(durationS);
   const emu = await forkEmulator({ heartbeatMs: 2_000, socketClosingLeadMs: 1_000 });
-  // Pipelined appends: the awaited hand-off cannot keep up with MEMORY_RATE, and its growing backlog would hide a leak.
-  const relay = startRelay(emu, 'outbox-unawaited', { heartbeatMs: 2_000, retentionMs: 20_000 });
+  const relay = startRelay(emu, 'outbox', { heartbeatMs: 2_000, retentionMs: 20_000 });
   const faults: Record<string, number> = {};
   const emulatorSamples: Sample[] = [];
   const offReplies = emu.on((r) => {
