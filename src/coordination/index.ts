@@ -9,8 +9,10 @@
  * 2. `const store = await PgLeaseStore.open({ connectionString })` (creates its two tables), then
  *    `new ShardCoordinator({ store, workerId, shards })`, with `workerId = ${hostname}-${pid}-${random}`.
  * 3. Wire it with `new ShardLifecycle(coordinator, runner)` (shard-lifecycle.ts), which queues start/stop per shard.
- *    `acquired(shard, epoch)` → open that shard's channel and sockets (the NotificationClient for just that shard's
- *    topics) and stamp `epoch` on what it writes (outbox rows / sink headers) where a fencing check is wanted.
+ *    `acquired(shard, epoch, takeover?)` → open that shard's channel and sockets (the NotificationClient for just
+ *    that shard's topics) and stamp `epoch` on what it writes (outbox rows / sink headers) where a fencing check is
+ *    wanted. `takeover` (the previous holder's lease expired: a crash) → once the socket is open, record a gap from
+ *    its last renewal and resync the shard's topics (distributed-client.ts).
  *    `lost(shard, reason)` and `released(shard)` → stop that shard's session at once, without waiting for a drain.
  *    Events already in the local outbox are still delivered: they are valid events, and the keys de-duplicate.
  * 4. `await coordinator.start()` after the outbox and sinks are up; on SIGTERM `await coordinator.close()` FIRST
@@ -37,7 +39,7 @@
  *   and a PostgreSQL restart (`pg_ctl restart`): workers must keep or regain every shard, and the set of delivered
  *   keys must equal the set published.
  */
-export type { Lease, LeaseGrant, LeaseStore } from './lease-store.ts';
+export type { Lease, LeaseGrant, LeaseStore, LeaseTakeover } from './lease-store.ts';
 export { PgLeaseStore, type PgLeaseStoreOptions } from './pg-lease-store.ts';
 export { ShardLifecycle, type ShardRunner } from './shard-lifecycle.ts';
 export {

@@ -9,7 +9,19 @@
  *   change of owner) and never goes back, not even after `release`. A writer that remembers the highest epoch it
  *   has seen per shard, or asks `checkFence`, rejects a stale holder whose lease was taken over.
  * - `renew` keeps the epoch; it only succeeds for the holder of exactly that epoch.
+ * - `acquire` of a lease whose holder let it EXPIRE (crash, partition) reports that holder in `takeover`: nobody
+ *   read the shard's topics since its last renewal, so the new holder owes a gap record and a resync. A released
+ *   lease (graceful handover: the old holder kept its socket until now) or a first-ever acquisition reports none.
  */
+
+/** The previous tenure of a shard whose lease expired instead of being released. */
+export interface LeaseTakeover {
+  /** Who held it (may equal the new owner: a restarted worker with the same id). */
+  previousOwner: string;
+  /** Store-clock epoch ms of its last acquire/renew: the last instant it is known to have been alive. */
+  lastRenewedAt: number;
+}
+
 export interface LeaseGrant {
   shard: string;
   owner: string;
@@ -17,6 +29,8 @@ export interface LeaseGrant {
   epoch: number;
   /** Store-clock expiry (epoch ms). Informational: holders time their own deadline with their local clock. */
   expiresAt: number;
+  /** Set by `acquire` only, when the previous tenure expired rather than being released. */
+  takeover?: LeaseTakeover;
 }
 
 /** A row as `list()` reports it. */
@@ -35,7 +49,7 @@ export interface Lease {
 export interface LeaseStore {
   /**
    * Takes `shard` for `owner` for `ttlMs` if it is unowned, released, expired, or already `owner`'s, and bumps its
-   * epoch. Undefined when another owner holds a live lease.
+   * epoch. Undefined when another owner holds a live lease. The grant's `takeover` names an expired previous holder.
    */
   acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
   /** Extends `owner`'s tenure `epoch` by `ttlMs` from now. Undefined when the lease was taken over (fenced). */

@@ -32,13 +32,23 @@ const GRANT_COLUMNS = `shard, owner, epoch::text AS epoch, (extract(epoch FROM e
 // and then re-evaluates the WHERE against the winner's committed row (READ COMMITTED upsert semantics), so exactly
 // one wins. Every acquisition bumps the epoch, even by the same owner: a restarted worker with the same id must
 // fence out its own previous incarnation.
+// `prior` reads the row being replaced, to report an expired (not released) previous holder. FOR UPDATE makes it
+// the latest committed version, the same one the upsert's WHERE then sees (a plain CTE read would use the
+// statement's snapshot, possibly older than the row the upsert locks); the INSERT's WHERE on `prior` makes the
+// lock come first.
 const ACQUIRE = `
-INSERT INTO genesys_relay_leases AS l (shard, owner, epoch, expires_at, renewed_at)
-VALUES ($1, $2, 1, ${TTL}, now())
-ON CONFLICT (shard) DO UPDATE
-   SET owner = excluded.owner, epoch = l.epoch + 1, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
- WHERE l.owner IS NULL OR l.expires_at < now() OR l.owner = excluded.owner
-RETURNING ${GRANT_COLUMNS}`;
+WITH prior AS (
+  SELECT owner, renewed_at, expires_at < now() AS expired FROM genesys_relay_leases WHERE shard = $1 FOR UPDATE
+), taken AS (
+  INSERT INTO genesys_relay_leases AS l (shard, owner, epoch, expires_at, renewed_at)
+  SELECT $1, $2, 1, ${TTL}, now() WHERE (SELECT count(*) FROM prior) >= 0
+  ON CONFLICT (shard) DO UPDATE
+     SET owner = excluded.owner, epoch = l.epoch + 1, expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
+   WHERE l.owner IS NULL OR l.expires_at < now() OR l.owner = excluded.owner
+  RETURNING ${GRANT_COLUMNS}
+)
+SELECT taken.*, p.owner AS previous_owner, (extract(epoch FROM p.renewed_at) * 1000)::float8 AS previous_renewed_at_ms
+  FROM taken LEFT JOIN prior p ON p.owner IS NOT NULL AND p.expired`;
 
 // Matching the epoch is what fences: after a takeover the epoch differs and the old holder's renew finds no row.
 // An expired but untaken lease may be renewed: nobody else held it meanwhile, so no newer epoch exists.
@@ -78,6 +88,12 @@ interface GrantRow {
   owner: string;
   epoch: string;
   expires_at_ms: number;
+}
+
+interface AcquireRow extends GrantRow {
+  /** Set only when the replaced tenure had expired (not released). */
+  previous_owner: string | null;
+  previous_renewed_at_ms: number | null;
 }
 
 interface LeaseRow {
@@ -158,8 +174,11 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined> {
-    const result = await this.pool.query<GrantRow>(ACQUIRE, [shard, owner, ttlMs]);
-    return toGrant(result.rows[0]);
+    const result = await this.pool.query<AcquireRow>(ACQUIRE, [shard, owner, ttlMs]);
+    const row = result.rows[0];
+    const grant = toGrant(row);
+    if (!grant || row?.previous_owner == null || row.previous_renewed_at_ms == null) return grant;
+    return { ...grant, takeover: { previousOwner: row.previous_owner, lastRenewedAt: row.previous_renewed_at_ms } };
   }
 
   async renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined> {

@@ -3,15 +3,16 @@ import { withDeadline } from '../core/abort.ts';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, ConfigError, RelayError } from '../core/errors.ts';
 import { acquireCandidates, fairShareOf, shardsToShed } from './fair-share.ts';
-import type { LeaseStore } from './lease-store.ts';
+import type { LeaseStore, LeaseTakeover } from './lease-store.ts';
 
 /**
  * ShardCoordinator: one worker's share of the shards, kept with leases in a LeaseStore (PgLeaseStore).
  *
  * Every `renewEveryMs` the coordinator (1) heartbeats, learning the live workers, (2) renews each held lease,
  * (3) sheds shards above its fair share, ceil(shards / live workers), or acquires free/expired ones below it.
- * The service (src/service) listens: `acquired(shard, epoch)` → start that shard's sessions and stamp `epoch` on its
- * writes; `lost` / `released` → stop them.
+ * The service (src/service) listens: `acquired(shard, epoch, takeover?)` → start that shard's sessions and stamp
+ * `epoch` on its writes (with `takeover`, the previous holder crashed: record the gap since its last renewal and
+ * resync); `lost` / `released` → stop them.
  *
  * Safety model:
  * - Expiry is judged by the store's clock; the holder times its own deadline with its LOCAL clock from when it SENT
@@ -53,7 +54,8 @@ export type LossReason =
   | 'destroyed';
 
 export interface ShardCoordinatorEvents {
-  acquired: [shard: string, epoch: number];
+  /** `takeover` is set when the previous holder's lease expired (crash): its topics went unread since then. */
+  acquired: [shard: string, epoch: number, takeover?: LeaseTakeover];
   lost: [shard: string, reason: LossReason];
   /** Given up voluntarily (rebalance or close); emitted before the store release so sessions stop first. */
   released: [shard: string, epoch: number];
@@ -242,7 +244,8 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
       return;
     }
     this.hold(shard, grant.epoch, sentAt);
-    this.safeEmit('acquired', shard, grant.epoch);
+    if (grant.takeover) this.safeEmit('acquired', shard, grant.epoch, grant.takeover);
+    else this.safeEmit('acquired', shard, grant.epoch);
   }
 
   private async giveUp(shard: string): Promise<void> {

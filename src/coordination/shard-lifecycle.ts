@@ -1,9 +1,13 @@
+import type { LeaseTakeover } from './lease-store.ts';
 import type { LossReason, ShardCoordinator } from './shard-coordinator.ts';
 
 /** What the service does per shard: open/close that shard's channel and sockets. */
 export interface ShardRunner {
-  /** Starts the shard's sessions; `epoch` is the fencing token to stamp on its writes. */
-  start(shard: string, epoch: number): Promise<void>;
+  /**
+   * Starts the shard's sessions; `epoch` is the fencing token to stamp on its writes. `takeover` is set when the
+   * previous holder's lease expired (see LeaseTakeover): the shard had no reader since its last renewal.
+   */
+  start(shard: string, epoch: number, takeover?: LeaseTakeover): Promise<void>;
   /** Stops them at once (no drain needed: the events already read are in the outbox). */
   stop(shard: string, why: LossReason | 'released'): Promise<void>;
 }
@@ -17,9 +21,10 @@ export interface ShardRunner {
 export class ShardLifecycle {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly runningShards = new Map<string, number>();
-  private readonly onAcquired = (shard: string, epoch: number): void => {
+  private readonly onAcquired = (shard: string, epoch: number, takeover?: LeaseTakeover): void => {
     this.enqueue(shard, async () => {
-      await this.runner.start(shard, epoch);
+      // Without a takeover the runner is called exactly as before (two arguments).
+      await (takeover ? this.runner.start(shard, epoch, takeover) : this.runner.start(shard, epoch));
       this.runningShards.set(shard, epoch);
     });
   };

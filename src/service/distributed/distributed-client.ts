@@ -15,18 +15,21 @@ import {
   ShardCoordinator,
   ShardLifecycle,
   type LeaseStore,
+  type LeaseTakeover,
   type LossReason,
 } from '../../coordination/index.ts';
 import type { Clock } from '../../core/clock.ts';
 import { ClosedError, NetworkError, errorMessage } from '../../core/errors.ts';
 import { stampFencing } from '../../envelope/fencing.ts';
 import { audit, type Logger } from '../../logging/logger.ts';
+import type { Gap } from '../../session/gap.ts';
 import type { EventSource } from './event-source.ts';
 import { createCoordinationMetrics, type CoordinationMetrics } from './coordination-metrics.ts';
 import { awaitSuccessor } from './handover.ts';
 import { addCounters, forwardShardEvents, shardLabel } from './shard-events.ts';
 import type { OauthClients } from './oauth-clients.ts';
 import type { DistributedShard } from './shard-plan.ts';
+import { watchTakeoverGap } from './takeover-gap.ts';
 
 /** Options every shard's NotificationClient shares; topics, api and tokens come from the shard. */
 export type ShardClientOptions = Omit<NotificationClientOptions, 'topics' | 'api' | 'tokens' | 'apiBase'>;
@@ -80,6 +83,8 @@ export class DistributedClient implements EventSource {
   private phase: ClientStatus['phase'] = 'new';
   private closing: Promise<void> | undefined;
   private readonly metrics: CoordinationMetrics | undefined;
+  /** Resync hooks of takeover gaps still running; close() waits for them like NotificationClient does for its own. */
+  private readonly resyncs = new Set<Promise<void>>();
   /** A shard that could not even be built during start-up (start() rethrows it). */
   private startFailure: Error | undefined;
 
@@ -116,7 +121,10 @@ export class DistributedClient implements EventSource {
     this.coordinator = coordinator;
     this.lifecycle = new ShardLifecycle(
       coordinator,
-      { start: (shard, epoch) => this.startShard(shard, epoch), stop: (shard, why) => this.stopShard(shard, why) },
+      {
+        start: (shard, epoch, takeover) => this.startShard(shard, epoch, takeover),
+        stop: (shard, why) => this.stopShard(shard, why),
+      },
       (shard, err) => logger.error({ shard, err: errorMessage(err) }, 'shard start/stop failed'),
     );
     logger.info(
@@ -181,14 +189,18 @@ export class DistributedClient implements EventSource {
       this.lifecycle?.dispose();
       await Promise.allSettled([...this.running.keys()].map((name) => this.stopShard(name, 'released')));
       await Promise.allSettled([...this.stopping].map((r) => r.client.close()));
+      await Promise.allSettled([...this.resyncs]);
       await this.store?.close().catch(() => undefined);
       await this.options.oauth.close();
       this.phase = 'closed';
     }
   }
 
-  /** Runs on `acquired`. Does not wait for the channel: a lost lease must be able to stop a start still retrying. */
-  private startShard(name: string, epoch: number): Promise<void> {
+  /**
+   * Runs on `acquired`. Does not wait for the channel: a lost lease must be able to stop a start still retrying.
+   * After a takeover from a crashed worker, the interval until this socket opens is reported as a gap.
+   */
+  private startShard(name: string, epoch: number, takeover?: LeaseTakeover): Promise<void> {
     const shard = this.byName.get(name);
     if (!shard || this.phase === 'closing' || this.phase === 'closed') return Promise.resolve();
     const oauth = this.options.oauth.at(shard.clientIndex);
@@ -208,6 +220,10 @@ export class DistributedClient implements EventSource {
       this.giveUp(name, err);
       return Promise.resolve();
     }
+    // Subscribed before start(), so the first `open` cannot pass unseen.
+    const watch = takeover
+      ? [watchTakeoverGap(client, { shard: name, topics: shard.topics, takeover, onGap: (gap) => this.onGap(gap) })]
+      : [];
     const started = client.start();
     started.catch((err: unknown) =>
       this.options.logger.error({ shard: name, epoch, err: errorMessage(err) }, 'shard failed to start'),
@@ -217,7 +233,10 @@ export class DistributedClient implements EventSource {
       epoch,
       client,
       started,
-      unsubscribe: forwardShardEvents(client, name, this.emitter, () => this.onShardClosed(name, client)),
+      unsubscribe: [
+        ...watch,
+        ...forwardShardEvents(client, name, this.emitter, () => this.onShardClosed(name, client)),
+      ],
     });
     this.metrics?.acquired();
     audit(this.options.logger, 'shard.acquired', {
@@ -226,8 +245,27 @@ export class DistributedClient implements EventSource {
       workerId: this.workerId,
       topics: shard.topics.length,
       oauthClient: oauth.clientId,
+      ...(takeover ? { takeoverFrom: takeover.previousOwner } : {}),
     });
     return Promise.resolve();
+  }
+
+  /**
+   * A takeover gap, reported like a shard client's own gaps: counted, emitted (relay-observers turns it into the gap
+   * metric and audit line) and resynced with the relay's hook, whose failure is logged, not fatal.
+   */
+  private onGap(gap: Gap): void {
+    this.retired.gaps++;
+    this.retired.gapMs += gap.endAt - gap.startAt;
+    const { logger, base } = this.options;
+    logger.warn({ ...gap, topics: gap.topics.length }, 'gap in event stream after a lease takeover');
+    this.emitter.emit('gap', gap);
+    const task = base
+      .resync?.(gap)
+      .catch((err: unknown) => logger.error({ shard: gap.shardId, err: errorMessage(err) }, 'resync failed'));
+    if (!task) return;
+    this.resyncs.add(task);
+    void task.finally(() => this.resyncs.delete(task));
   }
 
   /** Runs on `lost` / `released`: closes that shard's socket now; what it already read stays in the outbox. */

@@ -63,6 +63,42 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
     assert.equal(await store.release('exp', 'old', 1), false, 'old holder cannot release');
   });
 
+  it('acquire reports an expired previous holder and its last renewal; first-ever, live-own and released none', async () => {
+    const first = await store.acquire('gap', 'crashed', 60_000);
+    assert.ok(first);
+    assert.equal(first.takeover, undefined, 'first-ever acquisition');
+    assert.equal((await store.acquire('gap', 'crashed', 60_000))?.takeover, undefined, 'own live lease');
+    const renewed = await store.renew('gap', 'crashed', first.epoch + 1, 150);
+    assert.ok(renewed);
+    const renewedAt = renewed.expiresAt - 150;
+    let taken: Awaited<ReturnType<PgLeaseStore['acquire']>>;
+    await waitUntil(
+      async () => (taken = await store.acquire('gap', 'successor', 10_000)) !== undefined,
+      5000,
+      'takeover after expiry',
+    );
+    assert.equal(taken?.takeover?.previousOwner, 'crashed');
+    // renewed_at and expires_at share the statement's now(); float8 rounding of the two conversions aside.
+    assert.ok(Math.abs((taken?.takeover?.lastRenewedAt ?? 0) - renewedAt) < 1, `${taken?.takeover?.lastRenewedAt}`);
+    assert.ok(taken && (await store.release('gap', 'successor', taken.epoch)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const afterRelease = await store.acquire('gap', 'third', 150);
+    assert.ok(afterRelease);
+    assert.equal(afterRelease.takeover, undefined, 'a released lease is no takeover');
+    // The same owner id whose lease expired (a restarted worker) did leave the shard unread: a takeover.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await store.acquire('gap', 'third', 10_000))?.takeover?.previousOwner, 'third');
+  });
+
+  it('of many concurrent acquirers of an expired lease, exactly one wins and reports the takeover', async () => {
+    assert.ok(await store.acquire('race-exp', 'crashed', 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => store.acquire('race-exp', `w${i}`, 10_000)));
+    const winners = grants.filter((g) => g !== undefined);
+    assert.equal(winners.length, 1);
+    assert.equal(winners[0]?.takeover?.previousOwner, 'crashed');
+  });
+
   it('release frees the shard at once and the epoch sequence continues', async () => {
     const grant = await store.acquire('rel', 'w1', 60_000);
     assert.ok(grant);

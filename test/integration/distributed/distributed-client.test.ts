@@ -8,6 +8,7 @@ import type { RelayEvent } from '../../../src/envelope/envelope.ts';
 import { fencingOf } from '../../../src/envelope/fencing.ts';
 import { GenesysRestClient } from '../../../src/genesys/rest-client.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
+import type { Gap } from '../../../src/session/gap.ts';
 import { DistributedClient } from '../../../src/service/distributed/distributed-client.ts';
 import { OauthClients } from '../../../src/service/distributed/oauth-clients.ts';
 import { planDistributedShards } from '../../../src/service/distributed/shard-plan.ts';
@@ -20,7 +21,7 @@ const RENEW_MS = 300;
 const TOPICS = userTopics(4);
 
 /** One worker: a DistributedClient over the shared in-memory store, recording the events it hands on. */
-function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string) {
+function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string, resync?: (gap: Gap) => Promise<void>) {
   const events: RelayEvent[] = [];
   const registry = new Registry();
   const tokens = RefreshingTokenProvider.clientCredentials({
@@ -41,7 +42,7 @@ function worker(emulator: EmulatorHandle, store: InMemoryLeaseStore, id: string)
     coordination: { url: 'postgres://unused', workerId: id, leaseTtlMs: TTL_MS, renewEveryMs: RENEW_MS },
     shards: planDistributedShards(TOPICS, { maxTopicsPerChannel: 1, maxChannels: 20, clients: 2 }),
     oauth,
-    base: { heartbeatMs: 1_000, onEvent: (event) => void events.push(event) },
+    base: { heartbeatMs: 1_000, onEvent: (event) => void events.push(event), ...(resync ? { resync } : {}) },
     logger: createLogger({ level: process.env.DBG ? 'info' : 'silent' }),
     clock: systemClock,
     openStore: () => Promise.resolve(store),
@@ -123,7 +124,12 @@ describe('DistributedClient (emulator + in-memory lease store)', () => {
     assert.ok(fenced);
     const row = store.rows.get(fenced);
     assert.ok(row);
-    store.rows.set(fenced, { owner: 'intruder', epoch: row.epoch + 1, expiresAt: Date.now() + 60_000 });
+    store.rows.set(fenced, {
+      owner: 'intruder',
+      epoch: row.epoch + 1,
+      expiresAt: Date.now() + 60_000,
+      renewedAt: Date.now(),
+    });
     const fencedAt = Date.now();
     const topic = TOPICS[Number(fenced.slice('shard-'.length))] ?? '';
     await waitFor(
@@ -148,6 +154,43 @@ describe('DistributedClient (emulator + in-memory lease store)', () => {
     assert.equal(c.client.held().size, 0);
     assert.equal(c.client.standby(), true);
     assert.equal(b.client.standby(), false);
+  });
+
+  it('reports one gap, and resyncs, per shard taken over from an expired lease; none for released or new ones', async () => {
+    assert.ok(emulator);
+    const store = new InMemoryLeaseStore(systemClock);
+    const lastRenewedAt = Date.now() - TTL_MS - 500;
+    // shard-0: its holder crashed (lease expired); shard-1: released by a graceful worker; the others: never held.
+    store.rows.set('shard-0', {
+      owner: 'ghost',
+      epoch: 3,
+      expiresAt: lastRenewedAt + TTL_MS,
+      renewedAt: lastRenewedAt,
+    });
+    store.rows.set('shard-1', { owner: undefined, epoch: 2, expiresAt: undefined, renewedAt: lastRenewedAt });
+    const resynced: Gap[] = [];
+    const e = worker(emulator, store, 'e', (gap) => Promise.resolve(void resynced.push(gap)));
+    closers.push(e.close);
+    const gaps: Gap[] = [];
+    e.client.on('gap', (gap) => gaps.push(gap));
+    await e.client.start();
+    await waitFor(() => (gaps.length > 0 && resynced.length > 0 ? true : undefined), 'the takeover gap');
+    assert.equal(gaps.length, 1, JSON.stringify(gaps));
+    const [gap] = gaps;
+    assert.ok(gap);
+    assert.deepEqual(
+      { shardId: gap.shardId, startAt: gap.startAt, channelId: gap.channelId, reason: gap.reason, topics: gap.topics },
+      {
+        shardId: 'shard-0',
+        startAt: lastRenewedAt,
+        channelId: undefined,
+        reason: 'takeover: worker ghost stopped renewing its lease',
+        topics: [TOPICS[0]],
+      },
+    );
+    assert.ok(gap.endAt > lastRenewedAt + TTL_MS);
+    assert.deepEqual(resynced, gaps, 'the resync hook ran for it');
+    assert.equal(e.client.counters.gaps, 1);
   });
 });
 

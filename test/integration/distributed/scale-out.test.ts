@@ -181,6 +181,8 @@ describe(
       });
       assertNoneLostOrRepeated(delivered, final, beforeKill);
       assertEpochsMoved(final, victimShards, beforeKill, afterTakeover);
+      const survivors = [...workers].filter(([id]) => id !== victim).map(([, w]) => w);
+      assertTakeoverGaps(survivors, victim, victimShards, killedAt);
       for (const [id, w] of workers) {
         assert.ok(!w.stderr.some((line) => line.includes(PG_PASSWORD)), `${id} logged the coordination password`);
         assert.ok(
@@ -226,6 +228,37 @@ function assertEpochsMoved(
     const afterwards = of((m) => m.sequence > (afterTakeover.get(m.topic) ?? Infinity));
     assert.ok(before.length > 0 && afterwards.length > 0, `${shard}: events before and after the kill`);
     assert.ok(Math.min(...afterwards) > Math.max(...before), `${shard}: the new owner's epoch is later`);
+  }
+}
+
+interface GapLine {
+  shardId: string;
+  startAt: number;
+  gapMs: number;
+  reason: string;
+}
+
+/**
+ * The only gaps the survivors record are the kill -9 takeovers, exactly one per moved shard, starting at the victim's
+ * last renewal (no later than the kill) and lasting at least the TTL; the start-up rebalancing and the SIGTERM
+ * handover (released leases, make-before-break) record none.
+ */
+function assertTakeoverGaps(
+  survivors: readonly CliProcess[],
+  victim: string,
+  victimShards: readonly string[],
+  killedAt: number,
+): void {
+  const gaps = survivors
+    .flatMap((w) => w.stderr)
+    .filter((line) => line.includes('"event":"gap"'))
+    .map((line) => JSON.parse(line) as GapLine);
+  assert.deepEqual(gaps.map((g) => g.shardId).sort(), [...victimShards].sort(), JSON.stringify(gaps));
+  for (const gap of gaps) {
+    assert.equal(gap.reason, `takeover: worker ${victim} stopped renewing its lease`);
+    assert.ok(gap.startAt <= killedAt + 100, `${gap.shardId}: gap starts after the kill`);
+    // A takeover waits for expiry (TTL after the last renewal); 100 ms for the database vs local clock reading.
+    assert.ok(gap.gapMs >= LEASE_TTL_MS - 100, `${gap.shardId}: gap of ${gap.gapMs} ms`);
   }
 }
 

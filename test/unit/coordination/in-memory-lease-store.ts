@@ -5,6 +5,8 @@ interface Row {
   owner: string | undefined;
   epoch: number;
   expiresAt: number | undefined;
+  /** Last acquire/renew (store clock), reported to whoever takes the lease over after it expired. */
+  renewedAt: number;
 }
 
 /**
@@ -25,9 +27,12 @@ export class InMemoryLeaseStore implements LeaseStore {
       const now = this.clock.now();
       const free = !row || row.owner === undefined || (row.expiresAt ?? 0) < now || row.owner === owner;
       if (!free) return undefined;
-      const next: Row = { owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs };
+      const next: Row = { owner, epoch: (row?.epoch ?? 0) + 1, expiresAt: now + ttlMs, renewedAt: now };
       this.rows.set(shard, next);
-      return { shard, owner, epoch: next.epoch, expiresAt: now + ttlMs };
+      const grant: LeaseGrant = { shard, owner, epoch: next.epoch, expiresAt: now + ttlMs };
+      // Like PgLeaseStore: only an expired (not released, not first-ever) tenure is a takeover.
+      if (row?.owner === undefined || (row.expiresAt ?? 0) >= now) return grant;
+      return { ...grant, takeover: { previousOwner: row.owner, lastRenewedAt: row.renewedAt } };
     });
   }
 
@@ -35,7 +40,8 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.op(() => {
       const row = this.rows.get(shard);
       if (!row || row.owner !== owner || row.epoch !== epoch) return undefined;
-      row.expiresAt = this.clock.now() + ttlMs;
+      row.renewedAt = this.clock.now();
+      row.expiresAt = row.renewedAt + ttlMs;
       return { shard, owner, epoch, expiresAt: row.expiresAt };
     });
   }
@@ -54,7 +60,13 @@ export class InMemoryLeaseStore implements LeaseStore {
     return this.op(() =>
       [...this.rows]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([shard, row]) => ({ shard, ...row, live: this.isLive(row) })),
+        .map(([shard, row]) => ({
+          shard,
+          owner: row.owner,
+          epoch: row.epoch,
+          expiresAt: row.expiresAt,
+          live: this.isLive(row),
+        })),
     );
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { LeaseTakeover } from '../../../src/coordination/lease-store.ts';
 import { ShardCoordinator, type LossReason } from '../../../src/coordination/shard-coordinator.ts';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
@@ -13,6 +14,8 @@ interface Recorded {
   acquired: [string, number][];
   lost: [string, LossReason][];
   released: string[];
+  /** Acquisitions that came with a takeover (the previous holder's lease expired). */
+  takeovers: [string, LeaseTakeover][];
 }
 
 function setup() {
@@ -20,8 +23,9 @@ function setup() {
   const store = new InMemoryLeaseStore(clock);
   const make = (workerId: string, extra: { maxShardsPerWorker?: number } = {}) => {
     const coordinator = new ShardCoordinator({ store, workerId, shards: SHARDS, leaseTtlMs: TTL, clock, ...extra });
-    const events: Recorded = { acquired: [], lost: [], released: [] };
+    const events: Recorded = { acquired: [], lost: [], released: [], takeovers: [] };
     coordinator.on('acquired', (shard, epoch) => events.acquired.push([shard, epoch]));
+    coordinator.on('acquired', (shard, _epoch, takeover) => takeover && events.takeovers.push([shard, takeover]));
     coordinator.on('lost', (shard, reason) => events.lost.push([shard, reason]));
     coordinator.on('released', (shard) => events.released.push(shard));
     return { coordinator, events };
@@ -58,6 +62,7 @@ describe('ShardCoordinator', () => {
       [1, 1, 1, 1, 1, 1],
     );
     assert.equal(store.owners().size, 6);
+    assert.deepEqual(events.takeovers, [], 'a first-ever acquisition is no takeover');
     coordinator.destroy();
   });
 
@@ -78,14 +83,12 @@ describe('ShardCoordinator', () => {
 
   it('a crashed worker’s shards move to the others within ttl + renew, with higher epochs', async () => {
     const { make, clock, store } = setup();
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => make(id).coordinator) as [
-      ShardCoordinator,
-      ShardCoordinator,
-      ShardCoordinator,
-    ];
+    const workers = ['a', 'b', 'c'].map((id) => make(id));
+    const [a, b, c] = workers.map((w) => w.coordinator) as [ShardCoordinator, ShardCoordinator, ShardCoordinator];
     for (const x of [a, b, c]) await x.start();
     await clock.advanceAsync(RENEW * 2);
     const orphaned = new Map(c.heldShards());
+    const lastRenewedAt = clock.now(); // c's last round renewed just now
     c.destroy(); // stops renewing without releasing, like a killed process
     await clock.advanceAsync(TTL - RENEW);
     assert.equal(
@@ -102,13 +105,20 @@ describe('ShardCoordinator', () => {
       assert.equal(await store.checkFence(shard, oldEpoch), false, 'the stale holder is fenced');
       assert.equal(await store.checkFence(shard, newEpoch), true);
     }
+    // Exactly one takeover per orphaned shard, naming c and its last renewal (where the unread interval begins).
+    const takeovers = workers.flatMap((w) => w.events.takeovers).sort(([x], [y]) => x.localeCompare(y));
+    assert.deepEqual(
+      takeovers,
+      [...orphaned.keys()].sort().map((shard) => [shard, { previousOwner: 'c', lastRenewedAt }]),
+    );
     a.destroy();
     b.destroy();
   });
 
   it('close() releases at once, so the survivors take over on their next round', async () => {
     const { make, clock } = setup();
-    const a = make('a').coordinator;
+    const survivor = make('a');
+    const a = survivor.coordinator;
     const closing = make('b');
     await a.start();
     await closing.coordinator.start();
@@ -119,6 +129,7 @@ describe('ShardCoordinator', () => {
     assert.equal(closing.coordinator.status, 'closed');
     await clock.advanceAsync(RENEW);
     assert.equal(a.heldShards().size, 6, 'taken over after one renew interval, not a TTL');
+    assert.deepEqual(survivor.events.takeovers, [], 'a released lease is no takeover: no gap');
     a.destroy();
   });
 
@@ -177,6 +188,24 @@ describe('ShardCoordinator', () => {
     assert.equal(coordinator.heldShards().size, 6, 'still renewing');
     assert.equal(store.owners().size, 6);
     coordinator.destroy();
+  });
+
+  it('the lease store reports a takeover only for an expired tenure, with its last renewal', async () => {
+    const { clock, store } = setup();
+    const first = await store.acquire('s', 'old', TTL);
+    assert.equal(first?.takeover, undefined, 'first-ever acquisition');
+    await clock.advanceAsync(1_000);
+    assert.ok(first && (await store.renew('s', 'old', first.epoch, TTL)));
+    const renewedAt = clock.now();
+    assert.equal(await store.acquire('s', 'new', TTL), undefined, 'live lease refused');
+    await clock.advanceAsync(TTL + 1);
+    const taken = await store.acquire('s', 'new', TTL);
+    assert.deepEqual(taken?.takeover, { previousOwner: 'old', lastRenewedAt: renewedAt });
+    assert.equal((await store.acquire('s', 'new', TTL))?.takeover, undefined, 'own live lease re-acquired');
+    const own = await store.acquire('s', 'new', TTL);
+    assert.ok(own && (await store.release('s', 'new', own.epoch)));
+    await clock.advanceAsync(TTL * 2);
+    assert.equal((await store.acquire('s', 'next', TTL))?.takeover, undefined, 'released, however long ago');
   });
 
   it('rejects start() after close()', async () => {
