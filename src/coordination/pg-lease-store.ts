@@ -11,6 +11,9 @@ import type { Lease, LeaseGrant, LeaseStore } from './lease-store.ts';
  * check (see ../shared/ecosystem.md §3).
  */
 
+/** Any constant: the advisory lock that serialises concurrent migrations (the ASCII of "grly"). */
+const MIGRATION_LOCK_KEY = 0x67726c79;
+
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS genesys_relay_leases (
   shard text PRIMARY KEY,
@@ -164,12 +167,20 @@ export class PgLeaseStore implements LeaseStore {
 
   /** Creates the tables if missing. Safe when several workers start at once. */
   async migrate(): Promise<void> {
+    const client = await this.pool.connect();
     try {
-      await this.pool.query(MIGRATION);
+      // Concurrent CREATE TABLE IF NOT EXISTS still collides in the catalog (42710 on the row type, 23505, 42P07) when
+      // workers start together, so the migration runs under a transaction-scoped advisory lock. Unlike the session
+      // locks rejected above for leases, it ends with its transaction: safe behind a transaction-pooling proxy.
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(MIGRATION);
+      await client.query('COMMIT');
     } catch (err) {
-      // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog; the other worker created it.
-      if (!isPgCode(err, '23505', '42P07')) throw err;
-      await this.pool.query(MIGRATION);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
     }
   }
 
@@ -224,9 +235,4 @@ export class PgLeaseStore implements LeaseStore {
 function toGrant(row: GrantRow | undefined): LeaseGrant | undefined {
   if (!row) return undefined;
   return { shard: row.shard, owner: row.owner, epoch: Number(row.epoch), expiresAt: row.expires_at_ms };
-}
-
-function isPgCode(err: unknown, ...codes: string[]): boolean {
-  const code: unknown = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && codes.includes(code);
 }

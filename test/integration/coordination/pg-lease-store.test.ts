@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { PgLeaseStore } from '../../../src/coordination/pg-lease-store.ts';
 import { waitUntil } from '../../helpers/infra.ts';
 import { pgSkip, startPgServer, type PgServer } from '../../helpers/pg-server.ts';
@@ -27,6 +28,30 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
       await Promise.all(others.map((s) => s.close()));
     }
   });
+
+  it('migrate() on a fresh database: workers starting together all succeed', async () => {
+    const admin = new pg.Pool({ connectionString: server.url, max: 1 });
+    try {
+      for (let round = 0; round < 20; round++) await raceOnFreshTables(admin, round);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  async function raceOnFreshTables(admin: pg.Pool, round: number): Promise<void> {
+    await admin.query('DROP TABLE IF EXISTS genesys_relay_leases, genesys_relay_workers');
+    const racers = Array.from({ length: 12 }, () => new PgLeaseStore({ connectionString: server.url }));
+    try {
+      const results = await Promise.allSettled(racers.map((s) => s.migrate()));
+      assert.deepEqual(
+        results.filter((r) => r.status === 'rejected'),
+        [],
+        `round ${round}: every concurrent migrate() succeeds`,
+      );
+    } finally {
+      await Promise.all(racers.map((s) => s.close()));
+    }
+  }
 
   it('acquire → renew keeps the epoch; another owner is refused while the lease is live', async () => {
     const grant = await store.acquire('a-1', 'w1', 10_000);
