@@ -5,6 +5,7 @@ import { RefreshingTokenProvider } from '../src/auth/refreshing-token-provider.t
 import { NotificationClient } from '../src/client/index.ts';
 import { startEmulator, type EmulatorHandle } from '../src/emulator/index.ts';
 import { GenesysRestClient } from '../src/genesys/rest-client.ts';
+import { BENCH_BODY, BENCH_TOPIC, percentile, round1 } from './lib/figures.ts';
 
 /**
  * NotificationClient vs a raw `ws` consumer, on one emulator in one run.
@@ -22,8 +23,8 @@ const EVENTS = 50_000;
 const BATCH = 2_000;
 const ROUNDS = 5;
 const DROPS = 20;
-const TOPIC = 'v2.users.00000000-0000-4000-8000-00000000be11.presence';
-const BODY = { id: 'bench-user', presenceDefinition: { id: 'p', systemPresence: 'Available' }, modifiedDate: 'x' };
+const TOPIC = BENCH_TOPIC;
+const BODY = BENCH_BODY;
 
 type Role = 'raw' | 'client';
 interface WorkerInput {
@@ -192,15 +193,6 @@ function nextMessage(worker: Worker): Promise<unknown> {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-}
-
-function percentile(xs: number[], q: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }
 
 if (!isMainThread && (workerData as WorkerInput | undefined)?.role !== undefined) {

@@ -27,6 +27,7 @@ import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
+import { BENCH_BODY, BENCH_TOPIC, median, round1 } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -38,8 +39,8 @@ const MEMORY_RATE = 2_000;
 const FAULT_EVERY_MS = 10_000;
 const GC_EVERY_S = 10;
 const DEFAULT_MEMORY_S = 120;
-const TOPIC = 'v2.users.00000000-0000-4000-8000-00000000be11.presence';
-const BODY = { id: 'bench-user', presenceDefinition: { id: 'p', systemPresence: 'Available' }, modifiedDate: 'x' };
+const TOPIC = BENCH_TOPIC;
+const BODY = BENCH_BODY;
 // socket-closing: a warned make-before-break rollover; drop: TCP gone, reconnect; expire-channel: a new channel.
 const FAULTS: readonly FaultKind[] = ['socket-closing', 'drop', 'expire-channel'];
 
@@ -447,17 +448,8 @@ function progress(line: string): void {
   process.stderr.write(`  relay: ${line}\n`);
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 function mb(bytes: number): number {
   return bytes / 2 ** 20;
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }
 
 function round2(x: number): number {
