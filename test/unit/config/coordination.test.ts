@@ -2,30 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config/load.ts';
 import { configSecrets } from '../../../src/config/secrets.ts';
-import { ConfigError } from '../../../src/core/errors.ts';
+import { configError, files } from './config-fixtures.ts';
 
 const PG_PASSWORD = 'pg-pa55word-xyz';
 
-function files(map: Record<string, string>): (path: string) => string {
-  return (path) => {
-    const text = map[path];
-    if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    return text;
-  };
-}
-
 function fromYaml(yaml: string, extra: Parameters<typeof loadConfig>[0] = {}, env: NodeJS.ProcessEnv = {}) {
   return loadConfig({ configFile: 'c.yaml', ...extra }, { env, readFile: files({ 'c.yaml': yaml, 's.txt': 's2\n' }) });
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a ConfigError');
 }
 
 describe('coordination config', () => {

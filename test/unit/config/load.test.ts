@@ -2,28 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { formatDurationMs, parseDurationMs } from '../../../src/config/duration.ts';
-import { ConfigError } from '../../../src/core/errors.ts';
+import { configError, files } from './config-fixtures.ts';
 
 const SECRET = 'sup3r-s3cret-value';
-
-/** An in-memory file system for the loader. */
-function files(map: Record<string, string>): (path: string) => string {
-  return (path) => {
-    const text = map[path];
-    if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
-    return text;
-  };
-}
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('duration', () => {
   it('parses numbers and unit strings', () => {
