@@ -93,8 +93,9 @@ export class HeartbeatWatchdog {
 
   private checkFrames(): void {
     if (!this.running) return;
-    if (this.clock.now() - this.lastFrameAt < this.options.watchdogMs) {
-      this.armFrameTimer(this.options.watchdogMs - (this.clock.now() - this.lastFrameAt));
+    const silentMs = this.clock.now() - this.lastFrameAt;
+    if (silentMs < this.options.watchdogMs) {
+      this.armFrameTimer(this.options.watchdogMs - silentMs);
       return;
     }
     // Looks silent: confirm once the frames already waiting in the socket buffer have been read.
