@@ -11,6 +11,7 @@ import { ClientObserver } from './observer.ts';
 import type { SoakOptions } from './options.ts';
 import type { Prng } from './prng.ts';
 import { RecordingSink } from './recording-sink.ts';
+import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 
 /** Outcomes of the client → outbox hand-off. */
 export interface AppendCounters {
@@ -61,6 +62,7 @@ export function buildPipeline(emulator: EmulatorHandle, ledger: Ledger, options:
     maxTopicsPerChannel: options.maxTopicsPerChannel,
     session: scaledSession(options),
     onEvent: handOn(observer, ledger, outbox, appends),
+    onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
   });
   observer.attach(client);
   const close = closeOnce(client, outbox, dispatcher, sink, async () => {
@@ -91,35 +93,33 @@ function closeOnce(
 }
 
 /**
- * The client → outbox hand-off. Not awaited: the client awaits async handlers one at a time, which would serialise
- * every group commit.
+ * The client → outbox hand-off, as the relay does it (src/service/pipeline.ts): the promise resolves at the outbox
+ * commit, and the client keeps OUTBOX_APPENDS_IN_FLIGHT of them in flight so one group commit covers many events.
  */
 function handOn(
   observer: ClientObserver,
   ledger: Ledger,
   outbox: SqliteOutbox,
   appends: AppendCounters,
-): (event: RelayEvent) => void {
+): (event: RelayEvent) => Promise<void> {
   return (event) => {
     observer.onEvent(Date.now(), event.relay.channelId);
     ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
-    append(outbox, event, appends);
+    return append(outbox, event, appends);
   };
 }
 
-function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): void {
+async function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): Promise<void> {
   counters.pending++;
-  outbox.append(event).then(
-    (result) => {
-      counters.pending--;
-      if (result.duplicate) counters.duplicate++;
-      else counters.ok++;
-    },
-    () => {
-      counters.pending--;
-      counters.failed++;
-    },
-  );
+  try {
+    const result = await outbox.append(event);
+    if (result.duplicate) counters.duplicate++;
+    else counters.ok++;
+  } catch {
+    counters.failed++;
+  } finally {
+    counters.pending--;
+  }
 }
 
 /** Genesys's ratios (watchdog 2× the heartbeat), with some slack for event-loop stalls at a few ms of scale. */
