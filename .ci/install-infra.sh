@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs the servers the integration tests start themselves (they never use system services):
 # PostgreSQL (lease coordination) and nats-server (JetStream sink). Idempotent and quiet; Debian/Ubuntu only.
+# `npm test` runs it by itself when a server is missing and it runs as root (test/helpers/provision-infra.ts).
 set -euo pipefail
 
 missing=()
-ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { command -v pg_ctl && command -v initdb; } >/dev/null 2>&1 ||
+  missing+=(postgresql)
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-infra: no apt-get here; install ${missing[*]} with your package manager (binaries on PATH)" >&2
+  exit 1
+fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive

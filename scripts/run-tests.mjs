@@ -22,6 +22,10 @@ if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found');
   process.exit(1);
 }
+// The PostgreSQL / nats-server the selected tests start: installed if possible, else one line naming the command.
+const provision = join(import.meta.dirname, '..', 'test', 'helpers', 'provision-infra.ts');
+const infra = spawnSync(process.execPath, ['--import', 'tsx', provision, ...files], { stdio: 'inherit' });
+if (infra.status !== 0) process.exit(1);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', '--test-reporter=spec', ...files],

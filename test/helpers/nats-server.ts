@@ -3,9 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfraMissingError, firstExisting, freePort, skipUnlessInstalled, waitUntil } from './infra.ts';
+import {
+  InfraMissingError,
+  findExecutable,
+  freePort,
+  searchDirs,
+  skipOrFailUnlessInstalled,
+  waitUntil,
+} from './infra.ts';
 
-const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+/** Debian's nats-server package installs to /usr/sbin, which is not on a normal user's PATH. */
+const FALLBACK_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/bin'];
+const MISSING_HINT = `not on PATH nor in ${FALLBACK_DIRS.join(', ')}`;
 
 export interface NatsServer {
   /** `nats://127.0.0.1:<port>` */
@@ -19,19 +28,20 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export function findNatsServer(): string | undefined {
-  return firstExisting(CANDIDATES);
+/** nats-server on PATH or in the Debian directories (or only in $GENESYS_RELAY_INFRA_PATH when set). */
+export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findExecutable('nats-server', searchDirs(FALLBACK_DIRS, env));
 }
 
 /** For `describe(..., { skip: natsSkip() })`. */
 export function natsSkip(): string | false {
-  return skipUnlessInstalled(findNatsServer() !== undefined, 'nats-server');
+  return skipOrFailUnlessInstalled(findNatsServer() !== undefined, 'nats-server', MISSING_HINT);
 }
 
 /** Starts `nats-server -js` on 127.0.0.1 and a random port, with its JetStream store in a fresh tmpdir. */
 export async function startNatsServer(): Promise<NatsServer> {
   const binary = findNatsServer();
-  if (!binary) throw new InfraMissingError('nats-server', `none of ${CANDIDATES.join(', ')}`);
+  if (!binary) throw new InfraMissingError('nats-server', MISSING_HINT);
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-nats-'));
   const port = await freePort();
   let child: ChildProcess | undefined;

@@ -1,13 +1,21 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { InfraMissingError, freePort, skipUnlessInstalled } from './infra.ts';
+import {
+  InfraMissingError,
+  findExecutable,
+  freePort,
+  searchDirs,
+  skipOrFailUnlessInstalled,
+  versionedBinDirs,
+} from './infra.ts';
 
 const run = promisify(execFile);
 const PG_ROOT = '/usr/lib/postgresql';
+const MISSING_HINT = `no initdb + pg_ctl on PATH nor in ${PG_ROOT}/<version>/bin`;
 
 export interface PgServer {
   /** `postgres://postgres@127.0.0.1:<port>/relay_test` (trust auth, so no password to leak). */
@@ -19,25 +27,18 @@ export interface PgServer {
   stop(): Promise<void>;
 }
 
-/** Newest installed PostgreSQL bin directory, e.g. /usr/lib/postgresql/15/bin. */
-export function findPgBin(): string | undefined {
-  let versions: string[];
-  try {
-    versions = readdirSync(PG_ROOT);
-  } catch {
-    return undefined;
-  }
-  const usable = versions
-    .filter((v) => /^\d+$/.test(v))
-    .sort((a, b) => Number(b) - Number(a))
-    .map((v) => join(PG_ROOT, v, 'bin'))
-    .filter((bin) => existsSync(join(bin, 'pg_ctl')));
-  return usable[0];
+/**
+ * A directory holding both `initdb` and `pg_ctl`: on PATH (Homebrew, source builds, other distributions), else the
+ * newest Debian /usr/lib/postgresql/<version>/bin (or only $GENESYS_RELAY_INFRA_PATH when set).
+ */
+export function findPgBin(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dirs = searchDirs(versionedBinDirs(PG_ROOT), env);
+  return dirs.find((dir) => findExecutable('pg_ctl', [dir]) && findExecutable('initdb', [dir]));
 }
 
 /** For `describe(..., { skip: pgSkip() })`. */
 export function pgSkip(): string | false {
-  return skipUnlessInstalled(findPgBin() !== undefined, 'PostgreSQL server');
+  return skipOrFailUnlessInstalled(findPgBin() !== undefined, 'PostgreSQL server', MISSING_HINT);
 }
 
 /**
@@ -47,7 +48,8 @@ export function pgSkip(): string | false {
  */
 export async function startPgServer(): Promise<PgServer> {
   const bin = findPgBin();
-  if (!bin) throw new InfraMissingError('PostgreSQL server', `no ${PG_ROOT}/<version>/bin/pg_ctl`);
+  if (!bin)
+    throw new InfraMissingError('PostgreSQL server', `no initdb + pg_ctl on PATH nor in ${PG_ROOT}/<version>/bin`);
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-pg-'));
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -61,20 +63,21 @@ export async function startPgServer(): Promise<PgServer> {
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
   const data = join(dir, 'data');
   const port = await freePort();
-  await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const serverOptions = `-k ${dir} -p ${port} -h 127.0.0.1 -F -c max_connections=100`;
   const start = () =>
     exec('pg_ctl', ['start', '-D', data, '-w', '-t', '30', '-l', join(dir, 'server.log'), '-o', serverOptions]);
-  await start();
 
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // Also right after a failed or timed-out start: pg_ctl stops whatever postmaster.pid names.
     await exec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
+    await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    await start();
     await createDatabase(port, 'relay_test');
   } catch (err) {
     await stop();

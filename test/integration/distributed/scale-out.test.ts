@@ -49,7 +49,9 @@ describe(
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'genesys-relay-scale-out-'));
-      [pgServer, natsServer] = await Promise.all([startPgServer(), startNatsServer()]);
+      // One after the other, so that when the second fails to start, after() still stops the first.
+      pgServer = await startPgServer();
+      natsServer = await startNatsServer();
       emulator = await startEmulator({
         heartbeatMs: 1_000,
         clients: [
