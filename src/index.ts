@@ -1,7 +1,8 @@
 /**
  * genesys-relay's public library surface: curated named exports, grouped by pipeline stage
- * (token → REST → topics → client → outbox → sinks → service). The emulator and the test kit have their own entry
- * points (`genesys-relay/emulator`, `genesys-relay/testing`).
+ * (token → REST → topics → client → outbox → sinks → service). The emulator, the test kit and the NATS reader helper
+ * have their own entry points (`genesys-relay/emulator`, `genesys-relay/testing`, `genesys-relay/nats`). No public
+ * type needs an @types/* package of an internal dependency (pg, better-sqlite3, ws): only @types/node.
  */
 
 // core
@@ -57,7 +58,9 @@ export type { BatchOutcome, DeliveryOutcome, Sink } from './sinks/sink.ts';
 export { createNdjsonSink } from './sinks/ndjson/ndjson-sink.ts';
 export { createWebhookSink, signWebhookBody, verifyWebhookSignature } from './sinks/webhook/index.ts';
 export { createServiceNowSink, type ServiceNowSinkOptions } from './sinks/servicenow/index.ts';
-export { createJetStreamSink, ensureDurableConsumer, type JetStreamSinkOptions } from './sinks/nats/index.ts';
+export { createJetStreamSink, type JetStreamSinkOptions } from './sinks/nats/jetstream-sink.ts';
+// ensureDurableConsumer (the reader's side, typed with @nats-io's own classes) lives in `genesys-relay/nats`, so
+// that importing the library does not pull @nats-io's declarations into every consumer's type check.
 
 // ⑥ service
 export { createRelay, type Relay, type RelayOptions } from './service/relay.ts';

@@ -110,8 +110,8 @@ interface LeaseRow {
 export interface PgLeaseStoreOptions {
   /** `postgres://user:pass@host:port/db`. Never logged. Either this or `pool`. */
   connectionString?: string;
-  /** An existing pool to share (the store then does not end it on `close()`). */
-  pool?: pg.Pool;
+  /** An existing `pg` Pool to share (the store then does not end it on `close()`). */
+  pool?: PgPool;
   /**
    * Per-statement timeout, so a hung database surfaces as an error before a holder's lease deadline.
    * @default 5000
@@ -126,9 +126,20 @@ export interface PgLeaseStoreOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/**
+ * The part of a `pg` Pool the store uses. Declared here so that the package's public types do not make a library
+ * user install @types/pg; a `pg.Pool` satisfies it.
+ */
+export interface PgPool {
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
+  end(): Promise<void>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
 /** LeaseStore on PostgreSQL through a `pg` Pool. Call `migrate()` once before use (idempotent). */
 export class PgLeaseStore implements LeaseStore {
-  private readonly pool: pg.Pool;
+  private readonly pool: PgPool;
   private readonly ownsPool: boolean;
 
   constructor(options: PgLeaseStoreOptions) {

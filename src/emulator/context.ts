@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import type { TimerHandle } from '../core/clock.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { TopicDenyList } from './topics.ts';
@@ -22,8 +21,19 @@ export interface ClientRecord {
   denied: TopicDenyList;
 }
 
+/**
+ * The server end of one notification socket as the emulator uses it; a `ws` WebSocket satisfies it. Declared here
+ * so that the emulator's public types (`genesys-relay/emulator`) do not make a user install @types/ws.
+ */
+export interface ServerSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
 export interface SocketRecord {
-  ws: WebSocket;
+  ws: ServerSocket;
   channel: ChannelRecord;
   openedAt: number;
   /** A zombie gets nothing (no heartbeats, events, pongs) while its TCP connection stays open. */

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'genesys-relay.mjs');
+// The CLI's behaviour is tested from the sources (tsx), so no build is needed in the dev loop; the compiled
+// package's bin is exercised by test/package/tarball.test.ts.
+const ENTRY = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'main-entry.ts');
+/** Arguments for `process.execPath` that run the `genesys-relay` CLI from the sources. */
+export const CLI_FROM_SOURCE: readonly string[] = ['--import', 'tsx', ENTRY];
 
 export const USER_A = '11111111-1111-1111-1111-111111111111';
 export const PRESENCE_A = `v2.users.${USER_A}.presence`;
@@ -24,7 +28,7 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], {
     env: { ...process.env, CI: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

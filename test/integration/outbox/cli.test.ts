@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
 import { outboxPath } from '../../../src/outbox/state-dir.ts';
+import { CLI_FROM_SOURCE } from '../cli/helpers.ts';
 import { makeEvent, tempDir } from './helpers.ts';
-
-const bin = fileURLToPath(new URL('../../../bin/genesys-relay.mjs', import.meta.url));
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], (err, stdout, stderr) => {
+    execFile(process.execPath, [...CLI_FROM_SOURCE, ...args], (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
