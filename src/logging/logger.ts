@@ -68,13 +68,23 @@ export type AuditEvent =
   | 'delivery.unblocked'
   | 'relay.start'
   | 'relay.stop'
-  /** Distributed mode (issue 5): lease tenures, each with its fencing epoch. */
+  /** Distributed mode (issue 5): lease tenures, each with its epoch (tenure number). */
   | 'shard.acquired'
   | 'shard.lost'
-  | 'shard.released';
+  | 'shard.released'
+  /** Distributed mode: the lease store stopped (or started again) answering; held shards are kept meanwhile. */
+  | 'coordination.degraded'
+  | 'coordination.recovered';
 
 /** Audit events an operator should act on (or explain). */
-const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set(['gap', 'delivery.dead-letter', 'delivery.blocked', 'shard.lost']);
+const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
+  'gap',
+  'delivery.dead-letter',
+  'delivery.blocked',
+  'shard.lost',
+  'coordination.degraded',
+  'coordination.recovered',
+]);
 
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */
 export function audit(logger: Logger, event: AuditEvent, fields: Record<string, unknown> = {}, message?: string): void {
