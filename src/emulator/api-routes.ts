@@ -5,6 +5,7 @@ import { errorBody, readJson, sendEmpty, sendJson } from './http.ts';
 import { newCorrelationId } from './ids.ts';
 import { handleNotifications } from './notifications-routes.ts';
 import { rateLimitMessage, takeRequest } from './rate-limit.ts';
+import { handleResyncRoutes } from './resync-routes.ts';
 import { checkBearer } from './tokens.ts';
 
 /** Everything an API route needs for one request. */
@@ -56,8 +57,9 @@ export async function handleApi(
     sendJson(res, 400, errorBody(400, 'bad.request', 'The request body is not valid JSON.'), headers);
     return;
   }
-  const handled = handleNotifications({ ctx, req, res, url, token: auth.token, body: parsed.value, headers });
-  if (!handled) notFound({ ctx, req, res, url, token: auth.token, body: parsed.value, headers });
+  const api: ApiRequest = { ctx, req, res, url, token: auth.token, body: parsed.value, headers };
+  // State re-reads after a gap (resync-routes.ts) share the pipeline: bearer, rate limit, armed faults.
+  if (!handleNotifications(api) && !handleResyncRoutes(api)) notFound(api);
 }
 
 export function notFound(

@@ -6,6 +6,7 @@ import { applyFault, FaultInputError } from './faults.ts';
 import type { EventGenerator } from './generator.ts';
 import { errorBody, readJson, sendJson } from './http.ts';
 import { publishTopic, PublishInputError } from './publish-topic.ts';
+import { resyncStoreSnapshot } from './resync-store.ts';
 import { snapshotState } from './state-view.ts';
 import { TopicDenyList } from './topics.ts';
 import { zeroCounters } from './context.ts';
@@ -29,6 +30,8 @@ export async function handleControl(
     switch (route) {
       case 'GET /control/state':
         return sendJson(res, 200, snapshotState(ctx));
+      case 'GET /control/resync-state':
+        return sendJson(res, 200, resyncStoreSnapshot(ctx));
       case 'POST /control/publish':
         return sendJson(res, 200, publishFromBody(ctx, body));
       case 'POST /control/faults':

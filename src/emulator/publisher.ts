@@ -2,6 +2,7 @@ import type { ChannelRecord, EmulatorContext } from './context.ts';
 import { makeEventBody } from './event-bodies.ts';
 import { eventFrame } from './frames.ts';
 import { newCorrelationId } from './ids.ts';
+import { recordPublished } from './resync-store.ts';
 
 export interface PublishResult {
   /** Events created: one per expanded topic per repetition. */
@@ -29,6 +30,7 @@ export function publishEvents(
     for (let i = 0; i < count; i++) {
       sequence++;
       const body = eventBody === undefined ? makeEventBody(topic, now) : eventBody;
+      recordPublished(ctx, topic, body, now);
       const frame = eventFrame(topic, body, newCorrelationId(), sequence);
       result.published++;
       let reached = 0;
