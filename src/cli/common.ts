@@ -91,6 +91,17 @@ function describeFailure(err: unknown): string {
   return errorMessage(err);
 }
 
+/**
+ * Ends the process quietly (exit 0) when the reader of `stream` has gone away, as with `… | head -1`, instead of an
+ * unhandled EPIPE stack trace; any other stream error still surfaces.
+ */
+export function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 /** Whether to draw live/animated output: a terminal, and not CI. */
 export function isInteractive(stream: NodeJS.WriteStream = process.stdout): boolean {
   return stream.isTTY === true && !process.env.CI;

@@ -1,4 +1,5 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fetchClientCredentialsToken } from '../auth/client-credentials.ts';
 import type { AccessToken, TokenProvider } from '../auth/token-provider.ts';
 import { formatDurationMs } from '../config/duration.ts';
@@ -10,6 +11,7 @@ import { resolveEndpoints, type Endpoints } from '../genesys/regions.ts';
 import { GenesysRestClient } from '../genesys/rest-client.ts';
 import type { ChannelTopic } from '../genesys/wire.ts';
 import { parseSubscribableTopic, planShards } from '../topics/index.ts';
+import { hostOf, unreachableCode } from './unreachable.ts';
 
 /** One line of the doctor's checklist. */
 export interface CheckResult {
@@ -94,12 +96,14 @@ async function checkToken(
     });
     return token;
   } catch (err) {
-    results.push({
-      status: 'fail',
-      title: 'token',
-      detail: errorMessage(err),
-      fix: 'check GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET and that the OAuth client belongs to GENESYS_REGION',
-    });
+    results.push(
+      unreachable('token', endpoints.loginBase, 'GENESYS_LOGIN_BASE', err) ?? {
+        status: 'fail',
+        title: 'token',
+        detail: errorMessage(err),
+        fix: 'check GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET and that the OAuth client belongs to GENESYS_REGION',
+      },
+    );
     return undefined;
   }
 }
@@ -114,14 +118,32 @@ async function checkApi(rest: GenesysRestClient, endpoints: Endpoints, results: 
     });
     return true;
   } catch (err) {
-    results.push({
-      status: 'fail',
-      title: 'API',
-      detail: errorMessage(err),
-      fix: 'check GENESYS_REGION / GENESYS_API_BASE and network access to the API host',
-    });
+    results.push(
+      unreachable('API', endpoints.apiBase, 'GENESYS_API_BASE', err) ?? {
+        status: 'fail',
+        title: 'API',
+        detail: errorMessage(err),
+        fix: 'check GENESYS_REGION / GENESYS_API_BASE and network access to the API host',
+      },
+    );
     return false;
   }
+}
+
+/**
+ * A connection refused or a name that does not resolve says nothing about the credentials: name the host and what
+ * points at it instead of sending the user to check a secret that was never sent.
+ */
+function unreachable(title: string, base: string, override: string, err: unknown): CheckResult | undefined {
+  const code = unreachableCode(err);
+  if (code === undefined) return undefined;
+  const host = hostOf(base);
+  return {
+    status: 'fail',
+    title,
+    detail: `host ${host} is unreachable (${code}); the credentials were not checked`,
+    fix: `check GENESYS_REGION (or ${override}) and that this machine can reach ${host} (DNS, proxy, firewall)`,
+  };
 }
 
 function checkTopicSyntax(topics: readonly string[], results: CheckResult[]): string[] {
@@ -206,11 +228,17 @@ function subscriptionResult(total: number, rejected: readonly ChannelTopic[]): C
   };
 }
 
+/** Checks that `run` could use the state dir, without creating it (the doctor changes nothing on disk). */
 function checkStateDir(stateDir: string): CheckResult {
+  const existing = nearestExisting(resolve(stateDir));
   try {
-    mkdirSync(stateDir, { recursive: true });
-    accessSync(stateDir, constants.W_OK);
-    return { status: 'ok', title: 'state dir', detail: `${stateDir} is writable` };
+    if (!statSync(existing).isDirectory()) throw new Error(`${existing} is not a directory`);
+    accessSync(existing, constants.W_OK);
+    const detail =
+      existing === resolve(stateDir)
+        ? `${stateDir} is writable`
+        : `${stateDir} does not exist yet; \`run\` will create it (${existing} is writable)`;
+    return { status: 'ok', title: 'state dir', detail };
   } catch (err) {
     return {
       status: 'fail',
@@ -219,6 +247,13 @@ function checkStateDir(stateDir: string): CheckResult {
       fix: 'pass --state-dir with a writable directory',
     };
   }
+}
+
+/** `path` itself, or its closest ancestor that exists. */
+function nearestExisting(path: string): string {
+  let current = path;
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
 }
 
 function staticTokens(token: AccessToken): TokenProvider {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../core/errors.ts';
 import { isRecord } from '../core/json.ts';
 import { relayConfigSchema, type ParsedConfig, type ServicenowAuthConfig, type SinkConfig } from './schema.ts';
+import { checkRegion } from './region.ts';
 import { parseSinkSpec } from './sink-spec.ts';
 
 /** Flags that override everything else (CONTRACT: run's options). */
@@ -56,6 +57,7 @@ export function loadConfig(cli: CliOverrides = {}, options: LoadOptions = {}): L
   const merged = applyCli(applyEnv(fileLayer, env), cli);
   const parsed = relayConfigSchema.safeParse(merged);
   if (!parsed.success) throw toConfigError(parsed.error);
+  checkRegion(parsed.data.genesys);
   resolveSecretFiles(parsed.data, readFile);
   return { ...parsed.data, sinks: nameSinks(parsed.data.sinks) };
 }

@@ -5,6 +5,7 @@ import { addOutboxOptions, nonNegativeInt, withOutbox, type OutboxFlags } from '
 interface ReplayFlags extends OutboxFlags {
   fromSeq?: number;
   since?: number;
+  all?: boolean;
 }
 
 function instant(value: string): number {
@@ -25,10 +26,16 @@ export function register(program: Command): void {
   )
     .option('--from-seq <n>', 'first outbox sequence number to replay', nonNegativeInt)
     .option('--since <iso>', 'replay events received at or after this instant', instant)
+    .option('--all', 'replay every retained event of the sink')
     .action((flags: ReplayFlags, command: Command) => {
-      if (flags.fromSeq !== undefined && flags.since !== undefined) {
-        command.error('error: give --from-seq or --since, not both', { exitCode: 1 });
+      const ranges = [flags.fromSeq !== undefined, flags.since !== undefined, flags.all === true].filter(Boolean);
+      // Re-sending a whole retention window is rarely meant: it must be asked for by name.
+      if (ranges.length === 0) {
+        command.error('error: replay needs a range: --from-seq N, --since ISO, or --all (every retained event)', {
+          exitCode: 2,
+        });
       }
+      if (ranges.length > 1) command.error('error: give one of --from-seq, --since or --all', { exitCode: 2 });
       const from: ReplayFrom = flags.since !== undefined ? { sinceAt: flags.since } : { fromSeq: flags.fromSeq ?? 0 };
       withOutbox(flags.stateDir, (outbox) => {
         const count = outbox.replay(flags.sink, from);

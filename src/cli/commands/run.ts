@@ -6,6 +6,7 @@ import { createLogger } from '../../logging/logger.ts';
 import { createRelay } from '../../service/relay.ts';
 import { installShutdown } from '../../service/shutdown.ts';
 import { EXIT_FAILURE, addConfigOptions, overridesFrom, reportFailure, type ConfigFlags } from '../common.ts';
+import { ENVIRONMENT_HELP, EXIT_CODES_HELP, RUN_EXAMPLES } from '../help-text.ts';
 
 interface RunFlags extends ConfigFlags {
   drainTimeout: number;
@@ -26,7 +27,8 @@ export function register(program: Command): void {
     .description('Run the relay: keep the subscriptions alive and deliver every event to the sinks.')
     .option('--drain-timeout <duration>', 'on shutdown, time allowed for in-flight deliveries', duration, 10_000)
     .option('--coordination-url <url>', 'postgres://… shared by several workers: share the shards through leases')
-    .option('--worker-id <id>', "this worker's unique id in the group (default hostname-pid)");
+    .option('--worker-id <id>', "this worker's unique id in the group (default hostname-pid)")
+    .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_CODES_HELP}\n${RUN_EXAMPLES}`);
   addConfigOptions(command).action((flags: RunFlags) => runRelay(flags));
 }
 

@@ -70,14 +70,14 @@ describe('replay and dlq commands', () => {
   it('fails clearly on a missing state dir, an unknown sink, and purge without a selection', async () => {
     const [missing, unknown, purge] = await Promise.all([
       cli('dlq', 'list', '--state-dir', join(dir, 'nope'), '--sink', 'rec'),
-      cli('replay', '--state-dir', dir, '--sink', 'webhook'),
+      cli('replay', '--state-dir', dir, '--sink', 'webhook', '--all'),
       cli('dlq', 'purge', '--state-dir', dir, '--sink', 'rec'),
     ]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /does not exist/);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown sink "webhook" \(known: rec\)/);
-    assert.equal(purge.code, 1);
+    assert.equal(purge.code, 2, 'a usage error');
     assert.match(purge.stderr, /--key KEY or --all/);
     assert.deepEqual(state().states, ['pending=0', 'delivered=3', 'dead=2'], 'failed commands changed nothing');
   });
