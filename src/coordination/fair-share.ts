@@ -29,6 +29,13 @@ export interface CandidateInput {
   workerId: string;
   /** Live worker ids, sorted (LeaseStore.heartbeat()). */
   liveWorkers: readonly string[];
+  /**
+   * False right after this worker's own coordination outage: another worker's EXPIRED lease is then left alone for a
+   * while, because its holder most likely kept reading through the same outage and is about to renew it (taking it
+   * would cost a handover and record a gap that did not happen). Released and never-held shards stay candidates.
+   * @default true
+   */
+  takeOverExpired?: boolean;
 }
 
 /**
@@ -42,7 +49,8 @@ export function acquireCandidates(input: CandidateInput): string[] {
   const free = input.shards.filter((shard) => {
     if (input.held.has(shard)) return false;
     const lease = byShard.get(shard);
-    return !lease || !lease.live || lease.owner === input.workerId;
+    if (!lease || lease.owner === undefined || lease.owner === input.workerId) return true;
+    return !lease.live && input.takeOverExpired !== false;
   });
   if (free.length === 0) return free;
   const position = new Map(input.shards.map((shard, i) => [shard, i]));

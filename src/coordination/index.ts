@@ -42,8 +42,10 @@
 export type { Lease, LeaseGrant, LeaseStore, LeaseTakeover } from './lease-store.ts';
 export { PgLeaseStore, type PgLeaseStoreOptions } from './pg-lease-store.ts';
 export { ShardLifecycle, type ShardRunner } from './shard-lifecycle.ts';
+export type { StoreHealthSnapshot } from './store-health.ts';
 export {
   ShardCoordinator,
+  type CoordinationHealth,
   type CoordinatorState,
   type LossReason,
   type ShardCoordinatorEvents,

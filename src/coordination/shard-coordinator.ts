@@ -2,75 +2,55 @@ import { EventEmitter } from 'node:events';
 import { withDeadline } from '../core/abort.ts';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, ConfigError, RelayError } from '../core/errors.ts';
+import type {
+  CoordinationHealth,
+  CoordinatorState,
+  LossReason,
+  ShardCoordinatorEvents,
+  ShardCoordinatorOptions,
+} from './coordinator-types.ts';
 import { acquireCandidates, fairShareOf, shardsToShed } from './fair-share.ts';
-import type { LeaseStore, LeaseTakeover } from './lease-store.ts';
+import type { Lease, LeaseStore } from './lease-store.ts';
+import { unheldShards, type LeaseView } from './lease-view.ts';
+import { StoreHealth } from './store-health.ts';
+
+export type {
+  CoordinationHealth,
+  CoordinatorState,
+  LossReason,
+  ShardCoordinatorEvents,
+  ShardCoordinatorOptions,
+} from './coordinator-types.ts';
 
 /**
  * ShardCoordinator: one worker's share of the shards, kept with leases in a LeaseStore (PgLeaseStore).
  *
  * Every `renewEveryMs` the coordinator (1) heartbeats, learning the live workers, (2) renews each held lease,
- * (3) sheds shards above its fair share, ceil(shards / live workers), or acquires free/expired ones below it.
- * The service (src/service) listens: `acquired(shard, epoch, takeover?)` → start that shard's sessions and stamp
- * `epoch` on its writes (with `takeover`, the previous holder crashed: record the gap since its last renewal and
- * resync); `lost` / `released` → stop them.
+ * (3) reads the lease table, and sheds shards above its fair share, ceil(shards / live workers), or acquires
+ * free/expired ones below it. The service (src/service) listens: `acquired(shard, epoch, takeover?)` → start that
+ * shard's sessions and stamp `epoch` on its events (with `takeover`, the previous holder stopped renewing: record the
+ * gap since its last renewal and resync); `released` / `lost('fenced')` → hand the shard over (keep reading until
+ * the new holder is connected), `lost('destroyed')` → stop at once.
  *
- * Safety model:
- * - Expiry is judged by the store's clock; the holder times its own deadline with its LOCAL clock from when it SENT
- *   the renew (sentAt + ttl). Local clock RATE matters, skew does not. At that deadline it emits `lost('expired')`
- *   even if the store is unreachable, so a partitioned worker stops by the time others may take over.
- * - Make-before-break is accepted: a new owner may start before a slow old one has stopped its sockets (or a paused
- *   process wakes up late). The overlap can only produce duplicate events, and every event carries the
- *   deterministic `relay.key`, which the outbox and sinks de-duplicate (NATS `Nats-Msg-Id`, ServiceNow coalesce).
- *   Writers that must not accept a stale holder check the epoch (`LeaseStore.checkFence`).
- * - `close()` releases leases at once so takeover is immediate; a crashed worker's leases expire after the TTL,
- *   and the others take them within about `leaseTtlMs + renewEveryMs`.
+ * Coordination outage (the store unreachable or failing): the worker KEEPS every shard it holds and keeps reading.
+ * Nobody can take a shard over while nobody can reach the store, so keeping it is what loses nothing; if only this
+ * worker is cut off and another takes its shards after the TTL, both read for a while and the copies share
+ * `relay.key`, which the sinks de-duplicate. The outage is reported once per transition (`degraded` / `recovered`
+ * events, `health()`); nothing is acquired or shed meanwhile. When the store answers again, each held lease is
+ * reconciled: renewed if it is still ours (an expired but untaken lease renews with the same epoch), else `lost`
+ * with reason `fenced` (someone acquired it first: whoever acquires first wins). For one renew interval plus a store
+ * timeout after its own outage, a worker does not take over OTHER workers' expired leases, so holders that read
+ * through the same outage renew theirs first (no handover, no false gap).
+ *
+ * The epoch is a tenure number, not a fence: it strictly increases with every acquisition, a renew or release
+ * succeeds only for the current one, and every event carries it; nothing rejects what a superseded holder still
+ * reads (those are real events: dropping them could lose the only copy). See lease-store.ts.
  * How `genesys-relay run --coordination-url` workers wire this, and what the multi-worker e2e test needs: index.ts.
  */
-export interface ShardCoordinatorOptions {
-  store: LeaseStore;
-  /** Unique per process (e.g. `${hostname}-${pid}-${random}`); a restart with the same id still bumps epochs. */
-  workerId: string;
-  /** Every shard of the topic plan, e.g. `shard-0` … `shard-N`. */
-  shards: readonly string[];
-  /** @default 15000 */
-  leaseTtlMs?: number;
-  /** @default leaseTtlMs / 3 */
-  renewEveryMs?: number;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Upper bound on this worker's share, whatever the fair share says. @default Infinity */
-  maxShardsPerWorker?: number;
-  /** Deadline for each store call, so a hung database cannot stall the loop. @default renewEveryMs */
-  storeTimeoutMs?: number;
-}
-
-/** Why a shard was lost (not given up voluntarily). */
-export type LossReason =
-  /** The store said another tenure replaced ours (renew found no row with our epoch). */
-  | 'fenced'
-  /** Our local deadline passed without a successful renew (store unreachable or slow). */
-  | 'expired'
-  /** `destroy()` was called; the lease is left to expire. */
-  | 'destroyed';
-
-export interface ShardCoordinatorEvents {
-  /** `takeover` is set when the previous holder's lease expired (crash): its topics went unread since then. */
-  acquired: [shard: string, epoch: number, takeover?: LeaseTakeover];
-  lost: [shard: string, reason: LossReason];
-  /** Given up voluntarily (rebalance or close); emitted before the store release so sessions stop first. */
-  released: [shard: string, epoch: number];
-  /** A store call failed or a listener threw; the loop carries on. */
-  warning: [error: unknown];
-}
-
-/** Lifecycle: idle → (start) running → (close) closing → closed; destroy() jumps to closed. */
-export type CoordinatorState = 'idle' | 'running' | 'closing' | 'closed';
-
 interface HeldLease {
   epoch: number;
-  /** Local-clock instant at which the lease must be treated as lost. */
+  /** Local-clock instant (sent + TTL) after which the store may have let another worker acquire it. */
   deadlineAt: number;
-  timer: TimerHandle;
 }
 
 export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
@@ -88,6 +68,10 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
   private tickTimer: TimerHandle | undefined;
   private inflight: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly health: StoreHealth;
+  private view: LeaseView | undefined;
+  /** Until this local instant, other workers' expired leases are not taken (see the class comment). */
+  private reconcileUntil = 0;
 
   constructor(options: ShardCoordinatorOptions) {
     super();
@@ -104,6 +88,13 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
     if (!(this.renewEveryMs > 0 && this.renewEveryMs < this.ttlMs)) {
       throw new ConfigError('coordination.renewEveryMs', `must be > 0 and < leaseTtlMs (${this.ttlMs})`);
     }
+    this.health = new StoreHealth(this.clock, {
+      degraded: (err) => this.safeEmit('degraded', err),
+      recovered: (outageMs) => {
+        this.reconcileUntil = this.clock.now() + this.renewEveryMs + this.storeTimeoutMs;
+        this.safeEmit('recovered', outageMs);
+      },
+    });
   }
 
   get status(): CoordinatorState {
@@ -118,6 +109,17 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
   /** Live worker ids as of the last heartbeat. */
   get liveWorkers(): readonly string[] {
     return this.live;
+  }
+
+  /** Store health, unconfirmed leases and unheld shards, as of now. */
+  coordinationHealth(): CoordinationHealth {
+    const now = this.clock.now();
+    const unconfirmedShards = [...this.held].filter(([, lease]) => lease.deadlineAt <= now).map(([shard]) => shard);
+    return {
+      ...this.health.snapshot(),
+      unconfirmedShards,
+      unheldShards: unheldShards(this.shards, new Set(this.held.keys()), this.view, now, this.ttlMs),
+    };
   }
 
   /** Starts the loop; resolves after the first round (heartbeat, acquisitions) has finished. */
@@ -181,17 +183,31 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
   }
 
   private async tick(): Promise<void> {
-    let live: string[] | undefined;
-    try {
-      live = await this.call(this.store.heartbeat(this.workerId, this.ttlMs));
-      this.live = live.includes(this.workerId) ? live : [...live, this.workerId].sort();
-    } catch (err) {
-      this.safeEmit('warning', err);
-    }
+    const live = await this.storeCall(() => this.store.heartbeat(this.workerId, this.ttlMs));
+    if (live) this.live = live.includes(this.workerId) ? live : [...live, this.workerId].sort();
     await Promise.all([...this.held.keys()].map((shard) => this.renew(shard)));
-    // Without a fresh view of the live workers, growing or shrinking could only guess.
-    if (live === undefined || this.state !== 'running') return;
-    await this.rebalance();
+    // Without a fresh view of the live workers and the leases, growing or shrinking could only guess.
+    const leases = live && this.state === 'running' ? await this.storeCall(() => this.store.list()) : undefined;
+    if (leases) this.view = { readAt: this.clock.now(), leases };
+    if (this.state !== 'running') return;
+    this.health.roundEnded();
+    if (leases) await this.rebalance(leases);
+  }
+
+  /** A store call whose failure marks the store degraded (and is reported as a warning); undefined on failure. */
+  private async storeCall<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(work());
+    } catch (err) {
+      this.onStoreError(err);
+      return undefined;
+    }
+  }
+
+  private onStoreError(err: unknown): void {
+    // ClosedError: our own close/destroy, not the store.
+    if (this.state === 'running') this.health.failed(err);
+    this.safeEmit('warning', err);
   }
 
   private async renew(shard: string): Promise<void> {
@@ -201,19 +217,19 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
     try {
       const grant = await this.call(this.store.renew(shard, this.workerId, lease.epoch, this.ttlMs));
       if (this.held.get(shard) !== lease) {
-        // Lost locally (deadline) or closing while the renew was in flight: hand the lease back.
+        // Closing or destroyed while the renew was in flight: hand the lease back.
         if (grant) await this.call(this.store.release(shard, this.workerId, grant.epoch)).catch(() => undefined);
         return;
       }
       if (grant) this.hold(shard, grant.epoch, sentAt);
       else this.drop(shard, 'fenced');
     } catch (err) {
-      // Not lost yet: the local deadline timer decides if the store stays unreachable.
-      this.safeEmit('warning', err);
+      // Not lost: while the store is unreachable nobody can acquire the shard, so it is kept and read (class comment).
+      this.onStoreError(err);
     }
   }
 
-  private async rebalance(): Promise<void> {
+  private async rebalance(leases: readonly Lease[]): Promise<void> {
     const share = fairShareOf(this.shards.length, this.live.length, this.maxShards);
     const excess = this.held.size - share;
     if (excess > 0) {
@@ -221,17 +237,21 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
       return;
     }
     if (excess === 0) return;
-    const leases = await this.call(this.store.list());
     const candidates = acquireCandidates({
       shards: this.shards,
       held: new Set(this.held.keys()),
       leases,
       workerId: this.workerId,
       liveWorkers: this.live,
+      takeOverExpired: this.clock.now() >= this.reconcileUntil,
     });
-    for (const shard of candidates) {
-      if (this.held.size >= share || this.state !== 'running') return;
-      await this.tryAcquire(shard);
+    try {
+      for (const shard of candidates) {
+        if (this.held.size >= share || this.state !== 'running') return;
+        await this.tryAcquire(shard);
+      }
+    } catch (err) {
+      this.onStoreError(err);
     }
   }
 
@@ -258,14 +278,7 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
 
   /** Records (or extends) a tenure; its deadline counts from when the request was sent, not answered. */
   private hold(shard: string, epoch: number, sentAt: number): void {
-    this.clock.clearTimeout(this.held.get(shard)?.timer);
-    const deadlineAt = sentAt + this.ttlMs;
-    const timer = this.clock.setTimeout(() => this.onDeadline(shard, epoch), deadlineAt - this.clock.now());
-    this.held.set(shard, { epoch, deadlineAt, timer });
-  }
-
-  private onDeadline(shard: string, epoch: number): void {
-    if (this.held.get(shard)?.epoch === epoch) this.drop(shard, 'expired');
+    this.held.set(shard, { epoch, deadlineAt: sentAt + this.ttlMs });
   }
 
   private drop(shard: string, reason: LossReason): void {
@@ -275,7 +288,6 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
   }
 
   private forget(shard: string): void {
-    this.clock.clearTimeout(this.held.get(shard)?.timer);
     this.held.delete(shard);
   }
 

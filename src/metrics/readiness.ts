@@ -6,8 +6,21 @@ export interface ReadinessInput {
   shards: ReadonlyArray<Pick<ShardStatus, 'shardId' | 'state' | 'lastFrameAt'>>;
   /** True once close() began: a draining relay should leave the load balancer. */
   closing?: boolean;
-  /** A distributed worker that holds no shard because the others hold them all: ready to take one over. */
+  /** A distributed worker that holds no shard (more workers than shards). Ready only if `coordination` vouches. */
   standby?: boolean;
+  /** Distributed mode: what the lease table says, so a worker that reads nothing knows whether anyone else does. */
+  coordination?: CoordinationReadiness;
+}
+
+/** The part of a distributed worker's coordination health that readiness needs. */
+export interface CoordinationReadiness {
+  /** The lease store fails: held shards are kept and read, but nobody can acquire, shed or confirm a lease. */
+  degraded: boolean;
+  /**
+   * Shards that, by a lease-table read younger than the lease TTL, no live worker holds (this one's excluded).
+   * Undefined when there is no such read (store unreachable): nobody knows whether those topics are read.
+   */
+  unheldShards: readonly string[] | undefined;
 }
 
 /** A shard that keeps the relay from being ready, named in the 503 body. */
@@ -24,6 +37,8 @@ export type Readiness =
       reason: 'ok';
       /** The oldest last frame among the held shards (the one closest to the window); 0 in standby. */
       lastActivityAgeMs: number;
+      /** Distributed mode: `degraded` while the lease store fails (the held shards are still read). */
+      coordination?: 'ok' | 'degraded';
     }
   | { ready: false; reason: string; failing?: FailingShard[] };
 
@@ -36,8 +51,14 @@ export type Readiness =
  * An open socket alone is not enough: a "zombie" socket stays open while the server has stopped talking.
  */
 export function evaluateReadiness(input: ReadinessInput, nowMs: number, livenessWindowMs: number): Readiness {
+  const ready = readinessOfShards(input, nowMs, livenessWindowMs);
+  if (!ready.ready || !input.coordination) return ready;
+  return { ...ready, coordination: input.coordination.degraded ? 'degraded' : 'ok' };
+}
+
+function readinessOfShards(input: ReadinessInput, nowMs: number, livenessWindowMs: number): Readiness {
   if (input.closing) return { ready: false, reason: 'relay is shutting down' };
-  if (input.standby) return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
+  if (input.standby) return standbyReadiness(input.coordination);
   if (input.shards.length === 0) return { ready: false, reason: 'no notification socket is open' };
   const failing: FailingShard[] = [];
   let oldestAgeMs = 0;
@@ -56,6 +77,23 @@ export function evaluateReadiness(input: ReadinessInput, nowMs: number, liveness
   }
   if (failing.length === 0) return { ready: true, reason: 'ok', lastActivityAgeMs: oldestAgeMs };
   return { ready: false, reason: failureReason(failing, input.shards.length, livenessWindowMs), failing };
+}
+
+/**
+ * A worker that reads nothing is ready only while the lease table, read recently, shows every shard held by a live
+ * worker. Not when it holds none because the store is down (it cannot tell whether anyone reads those topics), and
+ * not while some shard has no live holder (its topics are read by nobody until a worker acquires it).
+ */
+function standbyReadiness(coordination: CoordinationReadiness | undefined): Readiness {
+  if (!coordination) return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
+  const unheld = coordination.unheldShards;
+  if (unheld === undefined || coordination.degraded) {
+    return { ready: false, reason: 'standby: the lease store is unreachable, so nobody is known to hold the shards' };
+  }
+  if (unheld.length > 0) {
+    return { ready: false, reason: `standby: ${unheld.length} shard(s) held by no live worker: ${unheld.join(', ')}` };
+  }
+  return { ready: true, reason: 'ok', lastActivityAgeMs: 0 };
 }
 
 function failureReason(failing: readonly FailingShard[], held: number, livenessWindowMs: number): string {

@@ -1,5 +1,6 @@
 import type { ClientCounters, ClientStatus } from '../client/index.ts';
 import type { Readiness } from '../metrics/readiness.ts';
+import type { CoordinationStatus } from './distributed/event-source.ts';
 import type { SinkBlock, SinkCounters } from '../outbox/dispatcher.ts';
 import type { OutboxStats } from '../outbox/outbox.ts';
 
@@ -42,6 +43,8 @@ export interface RelayStatus {
   readiness: Readiness;
   /** Base URL of /metrics, /livez, /readyz when the server runs. */
   metricsUrl: string | undefined;
+  /** Distributed mode: the lease store's health (degraded while it fails), live workers, held and unheld shards. */
+  coordination?: CoordinationStatus;
 }
 
 /** Joins the outbox's per-sink rows with the dispatcher's counters (sinks configured in this run only). */

@@ -179,6 +179,7 @@ class RelayService implements Relay {
       sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}, this.dispatcher?.blocked()),
       readiness: this.readiness(),
       metricsUrl: this.health?.url,
+      ...definedOnly({ coordination: this.client?.coordination?.() }),
     };
   }
 
@@ -240,10 +241,16 @@ class RelayService implements Relay {
   /** See evaluateReadiness: every held shard open with a frame within the liveness window (or a standby worker). */
   private readiness(): Readiness {
     const closing = this.phase === 'closing' || this.phase === 'closed' || this.phase === 'failed';
-    // A distributed worker without a shard (more workers than shards) has no socket by design: ready to take over.
+    // A distributed worker without a shard (more workers than shards) has no socket by design: ready only while the
+    // lease table shows every shard held by a live worker (evaluateReadiness).
     const standby = this.client?.standby?.() === true;
+    const coordination = this.client?.coordination?.();
     const shards = this.client?.status().shards ?? [];
-    return evaluateReadiness({ shards, closing, standby }, this.clock.now(), livenessWindowMsOf(this.config));
+    return evaluateReadiness(
+      { shards, closing, standby, ...(coordination ? { coordination } : {}) },
+      this.clock.now(),
+      livenessWindowMsOf(this.config),
+    );
   }
 
   private outboxStats(): ReturnType<SqliteOutbox['stats']> | undefined {

@@ -23,9 +23,10 @@ import { ClosedError, NetworkError, errorMessage } from '../../core/errors.ts';
 import { stampFencing } from '../../envelope/fencing.ts';
 import { audit, type Logger } from '../../logging/logger.ts';
 import type { Gap } from '../../session/gap.ts';
-import type { EventSource } from './event-source.ts';
+import { logCoordination } from './coordination-log.ts';
+import type { CoordinationStatus, EventSource } from './event-source.ts';
 import { createCoordinationMetrics, type CoordinationMetrics } from './coordination-metrics.ts';
-import { awaitSuccessor } from './handover.ts';
+import { handOverShard } from './handover.ts';
 import { addCounters, forwardShardEvents, shardLabel } from './shard-events.ts';
 import type { OauthClients } from './oauth-clients.ts';
 import type { DistributedShard } from './shard-plan.ts';
@@ -57,11 +58,6 @@ interface RunningShard {
   unsubscribe: Array<() => void>;
 }
 
-/** Extra wait for a successor beyond one renew interval (store latency, its start-up). */
-const HANDOVER_SLACK_MS = 1_000;
-/** After the successor holds the lease: time for its channel, subscription and socket (a few REST round trips). */
-const HANDOVER_GRACE_MS = 1_500;
-
 /**
  * The event source of one worker in distributed mode: holds the shards its leases give it, one NotificationClient
  * per shard, all feeding the same outbox through `base.onEvent`, each event stamped with the lease's shard and
@@ -91,7 +87,12 @@ export class DistributedClient implements EventSource {
   constructor(private readonly options: DistributedClientOptions) {
     this.workerId = options.coordination.workerId ?? `${hostname()}-${process.pid}`;
     this.byName = new Map(options.shards.map((shard) => [shard.name, shard]));
-    this.metrics = options.registry && createCoordinationMetrics(options.registry, () => this.running.size);
+    this.metrics =
+      options.registry &&
+      createCoordinationMetrics(options.registry, {
+        heldShards: () => this.running.size,
+        degraded: () => this.coordinator?.coordinationHealth().degraded === true,
+      });
     this.emitter = new TypedEmitter((err, event) =>
       options.logger.error({ err: errorMessage(err), event }, 'client event listener threw'),
     );
@@ -117,7 +118,7 @@ export class DistributedClient implements EventSource {
       clock,
       ...(coordination.renewEveryMs === undefined ? {} : { renewEveryMs: coordination.renewEveryMs }),
     });
-    coordinator.on('warning', (err) => logger.warn({ err: errorMessage(err) }, 'lease store call failed; retrying'));
+    logCoordination(coordinator, logger, this.workerId);
     this.coordinator = coordinator;
     this.lifecycle = new ShardLifecycle(
       coordinator,
@@ -162,9 +163,21 @@ export class DistributedClient implements EventSource {
     return { phase: this.phase, shards, topics: shards.reduce((n, s) => n + s.topics, 0), buffered: 0 };
   }
 
-  /** Running and in the group, but every shard is leased by another worker (more workers than shards). */
+  /** Running and in the group, but holding no shard (more workers than shards): see coordination() for readiness. */
   standby(): boolean {
     return this.phase === 'running' && this.coordinator?.status === 'running' && this.running.size === 0;
+  }
+
+  /** The lease store's health and what the lease table says, for /readyz and status(). */
+  coordination(): CoordinationStatus | undefined {
+    const coordinator = this.coordinator;
+    if (!coordinator) return undefined;
+    return {
+      workerId: this.workerId,
+      ...coordinator.coordinationHealth(),
+      liveWorkers: [...coordinator.liveWorkers],
+      held: Object.fromEntries(this.held()),
+    };
   }
 
   /** Shards whose client runs here → fencing epoch. */
@@ -278,8 +291,9 @@ export class DistributedClient implements EventSource {
     const event = why === 'released' ? 'shard.released' : 'shard.lost';
     audit(this.options.logger, event, { shard: name, epoch: entry.epoch, reason: why, workerId: this.workerId });
     try {
-      // Lost = someone else may own it already: stop now. Released = we chose to: overlap with the successor.
-      if (why === 'released') await this.handOver(name, entry.epoch);
+      // Released (we chose to) or fenced (someone acquired it after our renewals failed): keep reading until the new
+      // holder is connected. Destroyed: the process is going down anyway.
+      if (why !== 'destroyed') await this.handOver(name, entry.epoch, why);
       await entry.client.close();
     } finally {
       for (const off of entry.unsubscribe) off();
@@ -288,24 +302,21 @@ export class DistributedClient implements EventSource {
     }
   }
 
-  /** Waits (bounded) for another live worker to take the released shard and connect; at once if there is none. */
-  private async handOver(name: string, epoch: number): Promise<void> {
-    const others = this.coordinator?.liveWorkers.filter((w) => w !== this.workerId) ?? [];
-    if (!this.store || others.length === 0) return;
+  /** Keeps the shard's socket open until its successor holds the lease and had time to connect (handover.ts). */
+  private async handOver(name: string, epoch: number, why: 'released' | 'fenced'): Promise<void> {
+    if (!this.store) return;
     const { coordination, clock, logger } = this.options;
-    const renewEveryMs = coordination.renewEveryMs ?? Math.floor(coordination.leaseTtlMs / 3);
-    const startedAt = clock.now();
-    const taken = await awaitSuccessor({
+    await handOverShard({
       store: this.store,
       shard: name,
       epoch,
+      why,
       workerId: this.workerId,
+      liveWorkers: this.coordinator?.liveWorkers ?? [],
+      renewEveryMs: coordination.renewEveryMs ?? Math.floor(coordination.leaseTtlMs / 3),
       clock,
-      // The successor tries on its next round, at most one renew interval after our release.
-      timeoutMs: renewEveryMs + HANDOVER_SLACK_MS,
-      graceMs: HANDOVER_GRACE_MS,
+      logger,
     });
-    logger.info({ shard: name, epoch, taken, waitedMs: clock.now() - startedAt }, 'shard handed over');
   }
 
   /**

@@ -115,3 +115,49 @@ export class InMemoryLeaseStore implements LeaseStore {
     return Promise.resolve(fn());
   }
 }
+
+/**
+ * One worker's connection to a shared InMemoryLeaseStore: `cutOff` fails only this worker's calls, like a network
+ * partition between it and the database while the others still reach it.
+ */
+export class WorkerLink implements LeaseStore {
+  cutOff = false;
+
+  constructor(private readonly store: LeaseStore) {}
+
+  acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined> {
+    return this.via(() => this.store.acquire(shard, owner, ttlMs));
+  }
+
+  renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined> {
+    return this.via(() => this.store.renew(shard, owner, epoch, ttlMs));
+  }
+
+  release(shard: string, owner: string, epoch: number): Promise<boolean> {
+    return this.via(() => this.store.release(shard, owner, epoch));
+  }
+
+  list(): Promise<Lease[]> {
+    return this.via(() => this.store.list());
+  }
+
+  checkFence(shard: string, epoch: number): Promise<boolean> {
+    return this.via(() => this.store.checkFence(shard, epoch));
+  }
+
+  heartbeat(workerId: string, ttlMs: number): Promise<string[]> {
+    return this.via(() => this.store.heartbeat(workerId, ttlMs));
+  }
+
+  leave(workerId: string): Promise<void> {
+    return this.via(() => this.store.leave(workerId));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private via<T>(call: () => Promise<T>): Promise<T> {
+    return this.cutOff ? Promise.reject(new Error('partitioned from the store')) : call();
+  }
+}

@@ -4,7 +4,7 @@ import type { LeaseTakeover } from '../../../src/coordination/lease-store.ts';
 import { ShardCoordinator, type LossReason } from '../../../src/coordination/shard-coordinator.ts';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
-import { InMemoryLeaseStore } from './in-memory-lease-store.ts';
+import { InMemoryLeaseStore, WorkerLink } from './in-memory-lease-store.ts';
 
 const SHARDS = ['shard-0', 'shard-1', 'shard-2', 'shard-3', 'shard-4', 'shard-5'];
 const TTL = 15_000;
@@ -133,20 +133,114 @@ describe('ShardCoordinator', () => {
     a.destroy();
   });
 
-  it('declares a shard lost at sentAt + ttl when the store is unreachable, not before', async () => {
+  it('keeps every shard through a store outage longer than the TTL, reports it once, and renews the same epochs', async () => {
     const { make, clock, store } = setup();
     const { coordinator, events } = make('a');
+    const transitions: string[] = [];
+    coordinator.on('degraded', () => transitions.push('degraded'));
+    coordinator.on('recovered', (outageMs) => transitions.push(`recovered after ${outageMs}`));
+    coordinator.on('warning', () => undefined);
     await coordinator.start(); // renewed at t=0
+    const epochs = [...coordinator.heldShards()];
     store.unreachable = true;
-    const warnings: unknown[] = [];
-    coordinator.on('warning', (err) => warnings.push(err));
-    await clock.advanceAsync(TTL - 1);
-    assert.equal(events.lost.length, 0);
-    assert.ok(warnings.length > 0, 'store failures are reported');
-    await clock.advanceAsync(1);
-    assert.equal(events.lost.length, 6);
-    assert.ok(events.lost.every(([, reason]) => reason === 'expired'));
+    await clock.advanceAsync(RENEW);
+    assert.deepEqual(transitions, ['degraded']);
+    assert.equal(coordinator.coordinationHealth().degraded, true);
+    assert.deepEqual(coordinator.coordinationHealth().unconfirmedShards, [], 'within the TTL the leases are ours');
+    await clock.advanceAsync(TTL * 3);
+    assert.deepEqual(events.lost, [], 'nothing is dropped while nobody can take it over');
+    assert.deepEqual([...coordinator.heldShards()], epochs);
+    assert.deepEqual(coordinator.coordinationHealth().unconfirmedShards, SHARDS, 'past the TTL: kept, unconfirmed');
+    assert.deepEqual(transitions, ['degraded'], 'one line per transition, not per failed call');
+
+    store.unreachable = false;
+    await clock.advanceAsync(RENEW);
+    assert.deepEqual(transitions, ['degraded', `recovered after ${TTL * 3 + RENEW}`]);
+    assert.deepEqual([...coordinator.heldShards()], epochs, 'the expired, untaken leases renewed with the same epoch');
+    assert.equal(store.owners().size, 6);
+    assert.deepEqual(coordinator.coordinationHealth(), {
+      degraded: false,
+      degradedSince: undefined,
+      lastError: 'store unreachable',
+      unconfirmedShards: [],
+      unheldShards: [],
+    });
     coordinator.destroy();
+  });
+
+  it('after an outage every worker shared, the holders renew first: a peer leaves their expired leases alone', async () => {
+    const { make, clock, store } = setup();
+    const a = make('a');
+    const b = make('b');
+    for (const w of [a, b]) w.coordinator.on('warning', () => undefined);
+    await a.coordinator.start();
+    await b.coordinator.start();
+    await clock.advanceAsync(RENEW);
+    assert.deepEqual(heldCounts(a.coordinator, b.coordinator), [3, 3]);
+    const epochs = JSON.stringify([...a.coordinator.heldShards(), ...b.coordinator.heldShards()].sort());
+    store.unreachable = true;
+    await clock.advanceAsync(TTL * 2);
+    store.unreachable = false;
+    // b's round comes first: a's heartbeat and leases have expired in the store, and b's fair share is all six.
+    await b.coordinator.tickNow();
+    assert.equal(b.coordinator.heldShards().size, 3, "b took a's expired leases before a could renew them");
+    await clock.advanceAsync(RENEW * 4);
+    assert.deepEqual(heldCounts(a.coordinator, b.coordinator), [3, 3]);
+    assert.equal(JSON.stringify([...a.coordinator.heldShards(), ...b.coordinator.heldShards()].sort()), epochs);
+    assert.deepEqual([...a.events.lost, ...b.events.lost], []);
+    assert.deepEqual([...a.events.takeovers, ...b.events.takeovers], [], 'no takeover, so no false gap');
+    a.coordinator.destroy();
+    b.coordinator.destroy();
+  });
+
+  it('a worker cut off alone keeps reading; a lease the others took meanwhile is reported fenced when it is back', async () => {
+    const { clock, store } = setup();
+    const links = { a: new WorkerLink(store), b: new WorkerLink(store) };
+    const lost: string[] = [];
+    const [a, b] = (['a', 'b'] as const).map((id) => {
+      const c = new ShardCoordinator({ store: links[id], workerId: id, shards: SHARDS, leaseTtlMs: TTL, clock });
+      c.on('warning', () => undefined);
+      c.on('lost', (shard, reason) => lost.push(`${id}:${shard}:${reason}`));
+      return c;
+    }) as [ShardCoordinator, ShardCoordinator];
+    await a.start();
+    await b.start();
+    await clock.advanceAsync(RENEW);
+    const aShards = [...a.heldShards().keys()];
+    assert.equal(aShards.length, 3);
+    links.a.cutOff = true;
+    await clock.advanceAsync(TTL + RENEW * 2);
+    assert.equal(b.heldShards().size, 6, "b, which still reaches the store, took a's expired leases");
+    assert.deepEqual([...a.heldShards().keys()], aShards, 'a still reads them: overlap, never a gap');
+    assert.deepEqual(a.coordinationHealth().unconfirmedShards, aShards);
+    assert.deepEqual(lost, []);
+    links.a.cutOff = false;
+    await clock.advanceAsync(RENEW);
+    assert.deepEqual(lost.sort(), aShards.map((shard) => `a:${shard}:fenced`).sort(), 'whoever acquired first wins');
+    await clock.advanceAsync(RENEW * 3);
+    assert.deepEqual(heldCounts(a, b), [3, 3], 'and the fair share is restored');
+    assertDisjoint(a, b);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('unheldShards: what no live worker holds, by a lease read younger than the TTL; undefined without one', async () => {
+    const { make, clock, store } = setup();
+    const holder = make('a').coordinator;
+    const standby = make('s', { maxShardsPerWorker: 0 }).coordinator;
+    standby.on('warning', () => undefined);
+    await holder.start();
+    await standby.start();
+    assert.equal(standby.heldShards().size, 0);
+    assert.deepEqual(standby.coordinationHealth().unheldShards, []);
+    holder.destroy(); // its leases expire after the TTL
+    await clock.advanceAsync(TTL + RENEW);
+    assert.deepEqual(standby.coordinationHealth().unheldShards, SHARDS);
+    store.unreachable = true;
+    await clock.advanceAsync(TTL + RENEW);
+    assert.equal(standby.coordinationHealth().unheldShards, undefined, 'a stale read says nothing');
+    assert.equal(standby.coordinationHealth().degraded, true);
+    standby.destroy();
   });
 
   it('reports fenced when the store no longer knows its epoch', async () => {

@@ -66,16 +66,19 @@ describe('ShardLifecycle', () => {
     const { coordinator, runner, lifecycle, store, clock } = setup();
     runner.hold();
     await coordinator.start();
-    store.unreachable = true;
-    await clock.advanceAsync(TTL); // lease lost (expired) while start is still pending
+    // Another worker took the lease over (our renewals had failed): the shard is lost while start is still pending.
+    const row = store.rows.get('shard-0');
+    assert.ok(row);
+    Object.assign(row, { owner: 'intruder', epoch: row.epoch + 1 });
+    await clock.advanceAsync(TTL / 3);
     assert.deepEqual(runner.calls, [], 'nothing ran yet: stop is queued behind start');
     runner.releaseStarts();
     await lifecycle.settled();
-    assert.deepEqual(runner.calls, ['start shard-0@1', 'stop shard-0 expired']);
-    store.unreachable = false;
+    assert.deepEqual(runner.calls, ['start shard-0@1', 'stop shard-0 fenced']);
+    Object.assign(row, { owner: undefined, expiresAt: undefined }); // the intruder released it
     await coordinator.tickNow();
     await lifecycle.settled();
-    assert.deepEqual(runner.calls.at(-1), 'start shard-0@2');
+    assert.deepEqual(runner.calls.at(-1), 'start shard-0@3');
     coordinator.destroy();
     lifecycle.dispose();
   });
