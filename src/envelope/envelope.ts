@@ -19,6 +19,13 @@ export interface RelayFields {
   channelId: string;
   /** Deterministic idempotency key: the same event seen on two channels (rollover overlap) has the same key. */
   key: string;
+  /**
+   * `notification` for an event read from a socket, `resync` for state re-read over REST after a gap (src/resync,
+   * CONTRACT.md). Absent only on events stored by a relay that predates it (read them as `notification`).
+   */
+  source?: 'notification' | 'resync';
+  /** The gap a resync event heals: its id and interval (ISO-8601). Only with `source: "resync"`. */
+  gap?: { id: string; startAt: string; endAt: string };
 }
 
 /**

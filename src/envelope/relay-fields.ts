@@ -16,6 +16,7 @@ export function relayFields(
   return {
     receivedAt,
     channelId,
+    source: 'notification',
     get key(): string {
       key ??= eventKey(topicName, correlationId, rawFrame);
       return key;

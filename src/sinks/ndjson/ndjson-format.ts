@@ -14,13 +14,14 @@ export interface NdjsonRecord {
 }
 
 export function toNdjsonRecord(event: RelayEvent): NdjsonRecord {
-  const { receivedAt, channelId, key } = event.relay;
+  const { receivedAt, channelId, key, source, gap } = event.relay;
   return {
     topicName: event.topicName,
     version: event.version ?? null,
     eventBody: event.eventBody,
     metadata: event.metadata,
-    relay: { receivedAt, channelId, key },
+    // `source` (and a resync event's `gap`): CONTRACT.md "Sinks"; absent on events stored before it existed.
+    relay: { receivedAt, channelId, key, ...(source ? { source } : {}), ...(gap ? { gap } : {}) },
   };
 }
 
