@@ -1,7 +1,7 @@
 import { errorMessage, RelayError } from '../core/errors.ts';
 import { DedupeWindow, type DedupeOptions } from '../envelope/dedupe.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { dedupeIdentity, relayFields } from '../envelope/relay-fields.ts';
+import { relayFields } from '../envelope/relay-fields.ts';
 import type { NotificationFrame } from '../genesys/wire.ts';
 import type { ClientCounters } from './counters.ts';
 import { EventQueue, type OverflowPolicy } from './event-queue.ts';
@@ -15,6 +15,8 @@ export interface EventDeliveryOptions {
   bufferSize: number;
   overflow: OverflowPolicy;
   reportError: (error: RelayError) => void;
+  /** A copy was dropped (logged at debug by the caller). */
+  onDuplicate?: ((event: RelayEvent) => void) | undefined;
   /** Backpressure for the `pause` policy: stop / restart reading the sockets. */
   pauseSources?: () => void;
   resumeSources?: () => void;
@@ -68,27 +70,35 @@ export class EventDelivery {
     return this.queue?.size ?? 0;
   }
 
+  /**
+   * One event frame. `copiesPossible` says whether a copy of it may arrive on another socket (the shard is rolling
+   * over or reconnecting, or did so recently): only then is the event's identity (`relay.key`, a digest over topic,
+   * CorrelationId and body) computed, remembered and checked. In steady state one channel delivers each event once,
+   * so nothing is remembered and nothing can be merged.
+   */
   accept(
     frame: NotificationFrame,
     correlationId: string | undefined,
-    raw: string,
+    _raw: string,
     channelId: string,
     receivedAt: number,
+    copiesPossible = true,
   ): void {
     if (!this.accepting) return;
     const { counters, onEvent } = this.options;
     counters.eventsReceived++;
-    if (!this.dedupe.add(dedupeIdentity(frame.topicName, correlationId, raw), receivedAt)) {
-      counters.duplicatesDropped++;
-      return;
-    }
     const event: RelayEvent = {
       topicName: frame.topicName,
       version: frame.version,
       eventBody: frame.eventBody,
       metadata: frame.metadata ?? {},
-      relay: relayFields(this.isoAt(receivedAt), channelId, frame.topicName, correlationId, raw),
+      relay: relayFields(this.isoAt(receivedAt), channelId, frame.topicName, correlationId, frame.eventBody),
     };
+    if (copiesPossible && !this.dedupe.add(event.relay.key, receivedAt)) {
+      counters.duplicatesDropped++;
+      this.options.onDuplicate?.(event);
+      return;
+    }
     counters.eventsDelivered++;
     this.queue?.push(event);
     if (onEvent) this.call(onEvent, event);

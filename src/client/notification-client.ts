@@ -11,6 +11,7 @@ import { currentChannel } from '../session/state.ts';
 import { planShards } from '../topics/sharding.ts';
 import type { ClientEventMap, ClientStatus } from './client-events.ts';
 import { newCounters, type ClientCounters } from './counters.ts';
+import { DEFAULT_DEDUPE_GRACE_MS } from '../envelope/dedupe.ts';
 import { EventDelivery } from './event-delivery.ts';
 import { noopLogger, type ClientLogger, type NotificationClientOptions } from './options.ts';
 import { sessionDepsFrom } from './session-deps.ts';
@@ -55,6 +56,8 @@ export class NotificationClient {
     this.delivery = new EventDelivery({
       counters: this.counters,
       dedupe: options.dedupe,
+      onDuplicate: (e) =>
+        this.logger.debug({ channelId: e.relay.channelId, topic: e.topicName, key: e.relay.key }, 'copy dropped'),
       onEvent: options.onEvent,
       onEventConcurrency: options.onEventConcurrency,
       bufferSize: options.bufferSize ?? 10_000,
@@ -80,6 +83,7 @@ export class NotificationClient {
       logger: this.logger,
       clock: this.clock,
       delivery: this.delivery,
+      copiesGraceMs: options.dedupe?.graceMs ?? DEFAULT_DEDUPE_GRACE_MS,
       onGap: (gap) => this.onGap(gap),
       reportError: (error, shardId) => this.reportError(error, shardId),
       invalidateToken: () => this.invalidateToken(),

@@ -53,7 +53,7 @@ export interface NotificationClientOptions {
   rolloverHeadroom?: number;
   /** PUT with `ignoreErrors=true`: unauthorised topics are reported as rejected instead of failing the shard. @default true */
   ignoreErrors?: boolean;
-  /** Duplicate suppression across rollover overlaps (by topic + CorrelationId). */
+  /** Copy suppression across rollover overlaps and reconnects (by `relay.key`: topic, CorrelationId, body). */
   dedupe?: DedupeOptions;
   /** Frames larger than this are counted as malformed and skipped (the socket refuses frames over 4×). @default 1048576 */
   maxFrameBytes?: number;

@@ -16,6 +16,8 @@ export interface ShardHost {
   logger: ClientLogger;
   clock: Clock;
   delivery: EventDelivery;
+  /** How long after a rollover or reconnect events are still checked for copies. */
+  copiesGraceMs: number;
   onGap(gap: Gap): void;
   reportError(error: RelayError, shardId: string): void;
   invalidateToken(): void;
@@ -25,9 +27,12 @@ export interface ShardHost {
 export function shardHooks(shardId: string, host: ShardHost): SessionHooks {
   const { counters, emitter, logger, delivery } = host;
   let opened = false;
+  // Copies arise only while two channels overlap (rollover) or around a reconnect: from the moment the shard
+  // leaves `open` until copiesGraceMs after it is open again. Outside that window nothing is de-duplicated.
+  let copiesUntil = Number.NEGATIVE_INFINITY;
   return {
     onEvent: (parsed, raw, channelId, receivedAt) =>
-      delivery.accept(parsed.frame, parsed.correlationId, raw, channelId, receivedAt),
+      delivery.accept(parsed.frame, parsed.correlationId, raw, channelId, receivedAt, receivedAt <= copiesUntil),
     onMalformed: (reason, channelId) => {
       counters.malformedFrames++;
       logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');
@@ -37,6 +42,12 @@ export function shardHooks(shardId: string, host: ShardHost): SessionHooks {
       if (state.kind === 'open' && previous.kind === 'connecting') {
         if (opened) counters.reconnects++;
         opened = true;
+      }
+      const leftOpen = previous.kind === 'open' && state.kind !== 'open';
+      if (leftOpen && state.kind !== 'closing' && state.kind !== 'closed') {
+        copiesUntil = Number.POSITIVE_INFINITY;
+      } else if (state.kind === 'open' && copiesUntil === Number.POSITIVE_INFINITY) {
+        copiesUntil = host.clock.now() + host.copiesGraceMs;
       }
       logger.debug({ shardId, state: state.kind, previous: previous.kind }, 'shard state');
       const channelId = currentChannel(state)?.id;

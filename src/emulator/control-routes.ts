@@ -57,10 +57,16 @@ function badRequest(res: ServerResponse, message: string): void {
 }
 
 function publishFromBody(ctx: EmulatorContext, body: unknown): unknown {
-  if (!isRecord(body)) throw new PublishInputError('Expected {"topic": "...", "eventBody"?: {...}, "count"?: N}.');
+  if (!isRecord(body)) {
+    throw new PublishInputError('Expected {"topic": "...", "eventBody"?: {...}, "count"?: N, "correlationId"?: "..."}.');
+  }
   const count = body.count ?? 1;
   if (typeof count !== 'number') throw new PublishInputError('"count" must be a number.');
-  return publishTopic(ctx, body.topic, body.eventBody, count);
+  const correlationId = body.correlationId;
+  if (correlationId !== undefined && (typeof correlationId !== 'string' || correlationId === '')) {
+    throw new PublishInputError('"correlationId" must be a non-empty string.');
+  }
+  return publishTopic(ctx, body.topic, body.eventBody, count, correlationId);
 }
 
 function faultRoute(ctx: EmulatorContext, res: ServerResponse, body: unknown): void {

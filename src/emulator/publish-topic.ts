@@ -9,11 +9,17 @@ export class PublishInputError extends Error {}
 const MAX_COUNT = 1_000_000;
 
 /** Validates and publishes: a combined topic publishes on each expanded name (genesys-api.md §3). */
-export function publishTopic(ctx: EmulatorContext, topic: unknown, eventBody: unknown, count = 1): PublishResult {
+export function publishTopic(
+  ctx: EmulatorContext,
+  topic: unknown,
+  eventBody: unknown,
+  count = 1,
+  correlationId?: string,
+): PublishResult {
   const parsed = parseTopic(topic);
   if (!parsed.ok) throw new PublishInputError(parsed.message);
   if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
     throw new PublishInputError(`"count" must be an integer from 1 to ${MAX_COUNT}.`);
   }
-  return publishEvents(ctx, parsed.topic.expanded, eventBody, count);
+  return publishEvents(ctx, parsed.topic.expanded, eventBody, count, correlationId);
 }

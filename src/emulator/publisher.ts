@@ -13,7 +13,8 @@ export interface PublishResult {
 
 /**
  * Creates `count` events on each expanded topic and fans each one out to every subscribed channel: one
- * CorrelationId and one per-topic sequence number per event, serialised once, the same string to every socket.
+ * CorrelationId (fresh, or the given one for all: Genesys does not promise it is unique per event) and one
+ * per-topic sequence number per event, serialised once, the same string to every socket.
  * Events for a channel without an open (or with a zombie) socket are lost, as on the real service, and counted.
  */
 export function publishEvents(
@@ -21,6 +22,7 @@ export function publishEvents(
   topics: readonly string[],
   eventBody: unknown,
   count: number,
+  correlationId?: string,
 ): PublishResult {
   const result: PublishResult = { published: 0, delivered: 0 };
   const now = ctx.options.clock.now();
@@ -31,7 +33,7 @@ export function publishEvents(
       sequence++;
       const body = eventBody === undefined ? makeEventBody(topic, now) : eventBody;
       recordPublished(ctx, topic, body, now);
-      const frame = eventFrame(topic, body, newCorrelationId(), sequence);
+      const frame = eventFrame(topic, body, correlationId ?? newCorrelationId(), sequence);
       result.published++;
       let reached = 0;
       for (const channel of subscribers) if (deliver(ctx, channel, frame)) reached++;

@@ -27,8 +27,8 @@ export interface EmulatorHandle {
   readonly loginBase: string;
   /** Base of `/control/...`. */
   readonly controlBase: string;
-  /** Same as POST /control/publish; throws on an invalid topic or count. */
-  publish(topic: string, eventBody?: unknown, count?: number): PublishResult;
+  /** Same as POST /control/publish; throws on an invalid topic or count. `correlationId`: one for every event. */
+  publish(topic: string, eventBody?: unknown, count?: number, correlationId?: string): PublishResult;
   /** Same as POST /control/faults. */
   fault(spec: FaultSpec): FaultResult;
   /** Same as GET /control/state. */
@@ -58,7 +58,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiBase: base,
     loginBase: base,
     controlBase: base,
-    publish: (topic, eventBody, count) => publishTopic(ctx, topic, eventBody, count),
+    publish: (topic, eventBody, count, correlationId) => publishTopic(ctx, topic, eventBody, count, correlationId),
     fault: (spec) => applyFault(ctx, spec),
     state: () => snapshotState(ctx),
     close: () => (closing ??= shutdown(ctx, generator, wss, server)),

@@ -3,16 +3,24 @@ export const DEFAULT_DEDUPE_MAX_ENTRIES = 20_000;
 /** @default 300000 (5 minutes: far longer than any rollover overlap) */
 export const DEFAULT_DEDUPE_MAX_AGE_MS = 5 * 60_000;
 
+/** @default 30000 (copies of the old channel's last events reach the new one within moments) */
+export const DEFAULT_DEDUPE_GRACE_MS = 30_000;
+
 export interface DedupeOptions {
   /** Keys remembered at most. @default 20000 */
   maxEntries?: number;
   /** Keys older than this are forgotten. @default 300000 */
   maxAgeMs?: number;
+  /**
+   * After a shard's rollover or reconnect completes, keep remembering and checking events this long (copies
+   * only arise while two channels overlap, or around a reconnect). @default 30000
+   */
+  graceMs?: number;
 }
 
 /**
- * A bounded "seen" set for event keys. During a rollover the same event arrives on the old and the new channel
- * within a short overlap window, so remembering recent keys (by count AND age, whichever is hit first) is enough;
+ * A bounded "seen" set for event keys (`relay.key`). During a rollover the same event arrives on the old and the new
+ * channel within a short overlap window, so remembering recent keys (by count AND age, whichever is hit first) is enough;
  * it never grows without bound.
  *
  * Age order lives in a ring buffer, membership in a Set. (Evicting by iterating a Map from its start looks O(1)

@@ -29,13 +29,31 @@ export interface RelayFields {
 }
 
 /**
- * The de-duplication and idempotency key. Genesys does not document CorrelationId uniqueness, and one upstream
- * operation can fan out to several topics under the same id, so the key is (topic, CorrelationId); topic names are
- * compared case-insensitively (genesys-api.md §3). Without a CorrelationId the raw frame text is the identity.
+ * The de-duplication and idempotency key: a digest of (topic, CorrelationId, canonical eventBody).
+ *
+ * Why the body: Genesys does not document CorrelationId as unique per event, and one upstream operation can fan
+ * out to several events (and several topics) under the same id (genesys-api.md §8), so (topic, CorrelationId)
+ * alone merged distinct events (80 of 799 delivered in a probe). Two copies of one event (rollover overlap) carry
+ * the same topic, CorrelationId and body.
+ *
+ * Canonical body = `JSON.stringify` of the parsed eventBody: whitespace, escapes and number spelling are
+ * normalised, key order is kept as sent. Nothing documents that the two copies are byte-identical frames, but both
+ * are the same server-side object serialised by the same code, so key order is stable; metadata beyond the
+ * CorrelationId is left out in case it is per delivery. If copies ever did differ in key order, the outcome is a
+ * duplicate (at-least-once), never a loss. Topic names are compared case-insensitively (genesys-api.md §3).
  * 32 hex chars (128 bits) keep ServiceNow coalesce fields and SQLite indexes small.
  */
-export function eventKey(topicName: string, correlationId: string | undefined, rawFrame: string): string {
-  const identity = correlationId ? `${topicName.toLowerCase()}\u0000${correlationId}` : `raw\u0000${rawFrame}`;
+export function eventKey(topicName: string, correlationId: string | undefined, eventBody: unknown): string {
+  const identity = `${topicName.toLowerCase()}\u0000${correlationId ?? ''}\u0000${canonicalBody(eventBody)}`;
   // One-shot crypto.hash is about twice as fast as createHash() on this per-event path; same digest.
   return hash('sha256', identity, 'hex').slice(0, 32);
+}
+
+/** JSON text of the body (undefined and unserialisable values have a fixed spelling, so the key never throws). */
+function canonicalBody(eventBody: unknown): string {
+  try {
+    return JSON.stringify(eventBody) ?? 'undefined';
+  } catch {
+    return 'unserialisable';
+  }
 }

@@ -74,7 +74,13 @@ export type AuditEvent =
   | 'shard.released'
   /** Distributed mode: the lease store stopped (or started again) answering; held shards are kept meanwhile. */
   | 'coordination.degraded'
-  | 'coordination.recovered';
+  | 'coordination.recovered'
+  /** Outbox commits started failing (disk full, locked, I/O error) or succeeded again; events are held meanwhile. */
+  | 'outbox.write-blocked'
+  | 'outbox.write-recovered'
+  /** Sinks no longer configured whose events are still in the outbox (their backlog stays until dropped). */
+  | 'outbox.removed-sink'
+  | 'outbox.sink-dropped';
 
 /** Audit events an operator should act on (or explain). */
 const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
@@ -84,6 +90,9 @@ const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
   'shard.lost',
   'coordination.degraded',
   'coordination.recovered',
+  'outbox.write-blocked',
+  'outbox.write-recovered',
+  'outbox.removed-sink',
 ]);
 
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */

@@ -18,6 +18,8 @@ export interface RelayMetrics {
   readonly outboxDepth: Gauge<'sink'>;
   readonly outboxOldestAgeSeconds: Gauge<'sink'>;
   readonly sinkBlocked: Gauge<'sink'>;
+  readonly outboxWriteBlocked: Gauge;
+  readonly outboxWriteFailures: Counter;
   readonly socketsOpen: Gauge;
   readonly socketState: Gauge<'shard' | 'state'>;
   readonly reconnects: Counter;
@@ -63,6 +65,11 @@ export function createMetrics(options: MetricsOptions = {}): RelayMetrics {
       '1 while a sink cannot deliver because of its configuration or credentials (events stay queued), else 0.',
       ['sink'],
     ),
+    outboxWriteBlocked: gauge(
+      'outbox_write_blocked',
+      '1 while outbox commits fail (disk full, file locked, I/O error): events wait in memory, reading pauses; else 0.',
+    ),
+    outboxWriteFailures: counter('outbox_write_failures_total', 'Outbox commits that failed (each one is retried).'),
     socketsOpen: gauge('sockets_open', 'Notification WebSockets currently open.'),
     socketState: gauge('socket_state', '1 for the state each shard is in, 0 otherwise.', ['shard', 'state']),
     reconnects: counter('reconnects_total', 'Socket reconnects (same channel or a new one).'),

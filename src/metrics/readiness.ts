@@ -10,6 +10,11 @@ export interface ReadinessInput {
   standby?: boolean;
   /** Distributed mode: what the lease table says, so a worker that reads nothing knows whether anyone else does. */
   coordination?: CoordinationReadiness;
+  /**
+   * Why outbox commits fail (SQLite's words), while they do: events are held in memory and reading pauses at the
+   * backlog limit, so the relay is not doing its job even though its sockets are live.
+   */
+  outboxBlocked?: string | undefined;
 }
 
 /** The part of a distributed worker's coordination health that readiness needs. */
@@ -51,6 +56,9 @@ export type Readiness =
  * An open socket alone is not enough: a "zombie" socket stays open while the server has stopped talking.
  */
 export function evaluateReadiness(input: ReadinessInput, nowMs: number, livenessWindowMs: number): Readiness {
+  if (input.outboxBlocked !== undefined && !input.closing) {
+    return { ready: false, reason: `outbox: ${input.outboxBlocked}` };
+  }
   const ready = readinessOfShards(input, nowMs, livenessWindowMs);
   if (!ready.ready || !input.coordination) return ready;
   return { ...ready, coordination: input.coordination.degraded ? 'degraded' : 'ok' };

@@ -137,7 +137,7 @@ export class SinkWorker {
     } finally {
       this.controller = undefined;
     }
-    this.apply(claimed, outcomes, controller.signal.aborted);
+    await this.apply(claimed, outcomes, controller.signal.aborted);
     this.track(outcomes);
   }
 
@@ -151,7 +151,7 @@ export class SinkWorker {
     else if (change?.to === 'unblocked') this.o.hooks.onUnblocked?.(this.o.sink.name);
   }
 
-  private apply(claimed: ClaimedEvent[], outcomes: readonly DeliveryOutcome[], aborted: boolean): void {
+  private async apply(claimed: ClaimedEvent[], outcomes: readonly DeliveryOutcome[], aborted: boolean): Promise<void> {
     const now = this.o.clock.now();
     const settlements: Settlement[] = [];
     const released: number[] = [];
@@ -177,15 +177,28 @@ export class SinkWorker {
         tally.dead.push(decision.reason);
       }
     });
-    try {
-      this.o.outbox.settle(this.o.sink.name, settlements);
-      if (released.length > 0) this.o.outbox.release(this.o.sink.name, released);
-    } catch (err) {
-      // The rows stay inflight in the file; the next open puts them back to pending (at-least-once).
-      this.o.hooks.onError?.(this.o.sink.name, err);
-      return;
+    const settled = await this.persist(() => this.o.outbox.settle(this.o.sink.name, settlements));
+    if (settled && released.length > 0) await this.persist(() => this.o.outbox.release(this.o.sink.name, released));
+    if (settled) this.report(tally);
+  }
+
+  /**
+   * Runs an outbox write until it succeeds (the file may be locked by another process or the disk full for a while):
+   * a settlement given up would leave its rows inflight, claimed by nobody, until the next start. Only shutdown
+   * stops trying; the rows then go back to pending at the next open (at-least-once).
+   */
+  private async persist(write: () => void): Promise<boolean> {
+    for (;;) {
+      try {
+        write();
+        return true;
+      } catch (err) {
+        this.o.hooks.onError?.(this.o.sink.name, err);
+        if (this.stopping || err instanceof ClosedError) return false;
+        await this.idle(this.o.clock.now() + this.o.errorPauseMs);
+        if (this.stopping) return false;
+      }
     }
-    this.report(tally);
   }
 
   private report(tally: Tally): void {

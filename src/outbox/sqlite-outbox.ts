@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
   AppendResult,
@@ -36,13 +36,37 @@ export interface SqliteOutboxOptions {
   maxRows?: number;
   /** How often retention runs on its own; 0 turns that off. @default 60000 */
   pruneIntervalMs?: number;
-  /** How long a write waits for another process (e.g. the CLI) to release the file. @default 5000 */
+  /**
+   * How long opening the file (migration, inflight recovery) waits for another process to release it. @default 5000
+   */
   busyTimeoutMs?: number;
+  /**
+   * How long each later write waits, synchronously, for another process's write lock. The relay sets 0: its event
+   * loop must never stall on a lock; a busy commit is retried asynchronously like any failed commit.
+   * @default busyTimeoutMs
+   */
+  writeBusyTimeoutMs?: number;
+  /** Pause after the first failed commit; doubles per failure up to `commitRetryMaxMs`. @default 10 */
+  commitRetryBaseMs?: number;
+  /** @default 1000 */
+  commitRetryMaxMs?: number;
+  /** Commit failures and recovery: called once per transition, plus `onFailure` per failed commit. */
+  writeHooks?: OutboxWriteHooks;
   /**
    * Put rows left `inflight` by a previous process back to pending. Only the process that runs the dispatcher may do
    * this; the CLI, opening the file beside a running relay, must not. @default true
    */
   recoverInflight?: boolean;
+}
+
+/** What the relay hears about failed commits (all optional; none may throw). */
+export interface OutboxWriteHooks {
+  /** Commits started failing: the events stay buffered and are retried; `reason` is SQLite's message. */
+  onBlocked?(reason: string): void;
+  /** A commit succeeded again after `failures` failed ones. */
+  onRecovered?(failures: number): void;
+  /** Every failed commit. */
+  onFailure?(reason: string): void;
 }
 
 export const sqliteOutboxDefaults = {
@@ -53,7 +77,10 @@ export const sqliteOutboxDefaults = {
   pruneIntervalMs: 60_000,
   busyTimeoutMs: 5_000,
   recoverInflight: true,
-} as const satisfies Omit<Required<SqliteOutboxOptions>, 'path' | 'clock'>;
+} as const satisfies Omit<
+  Required<SqliteOutboxOptions>,
+  'path' | 'clock' | 'writeBusyTimeoutMs' | 'commitRetryBaseMs' | 'commitRetryMaxMs' | 'writeHooks'
+>;
 
 /**
  * The outbox on better-sqlite3: WAL journal with `synchronous=FULL`, so every commit is fsynced and survives power
@@ -78,6 +105,7 @@ export class SqliteOutbox implements Outbox {
     this.db = openDatabase(o.path, o.busyTimeoutMs);
     this.queue = new SqliteDeliveryQueue(this.db, this.clock);
     if (o.recoverInflight) this.queue.recoverInflight();
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(o.writeBusyTimeoutMs ?? o.busyTimeoutMs))}`);
     this.retention = new SqliteRetention(this.db, this.clock, o.retentionMs, o.maxRows);
     this.insertEvent = this.db.prepare(
       'INSERT OR IGNORE INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)',
@@ -92,6 +120,7 @@ export class SqliteOutbox implements Outbox {
       maxItems: o.groupCommitMaxEvents,
       intervalMs: o.flushIntervalMs,
       commit: (events) => this.commitEvents(events),
+      ...writeRetryOptions(o),
     });
     this.schedulePrune(o.pruneIntervalMs);
   }
@@ -110,6 +139,17 @@ export class SqliteOutbox implements Outbox {
 
   flush(): void {
     this.writer.flush();
+  }
+
+  /** SQLite's reason while commits fail (disk full, locked, I/O error); undefined while they succeed. */
+  get writeBlockedReason(): string | undefined {
+    const error = this.writer.blockedBy;
+    return error === undefined ? undefined : sqliteReason(error);
+  }
+
+  /** Appends buffered and not yet durable (they grow while commits fail). */
+  get uncommitted(): number {
+    return this.writer.size;
   }
 
   setActiveSinks(names: readonly string[]): void {
@@ -161,13 +201,22 @@ export class SqliteOutbox implements Outbox {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Commits what is buffered and closes the database. Idempotent. If commits still fail, the buffered events cannot
+   * be kept: their appends reject, and close throws an OutboxError saying how many (the caller records the gap).
+   */
   close(): void {
     if (this.closed) return;
     this.writer.flush();
+    const reason = this.writeBlockedReason;
+    const abandoned = reason === undefined ? 0 : this.writer.abandon(new ClosedError(`outbox closed: ${reason}`));
     this.closed = true;
     this.clock.clearTimeout(this.pruneTimer);
     this.listeners.clear();
     this.db.close();
+    if (abandoned > 0) {
+      throw new OutboxError(`outbox closed with ${abandoned} event(s) never committed: ${reason ?? 'unknown'}`);
+    }
   }
 
   private open(): this {
@@ -239,6 +288,22 @@ interface PendingAppend {
   payload: string;
 }
 
+function writeRetryOptions(o: SqliteOutboxOptions): Partial<GroupCommitOptions<PendingAppend, AppendResult>> {
+  const hooks = o.writeHooks ?? {};
+  return {
+    ...(o.commitRetryBaseMs === undefined ? {} : { retryBaseMs: o.commitRetryBaseMs }),
+    ...(o.commitRetryMaxMs === undefined ? {} : { retryMaxMs: o.commitRetryMaxMs }),
+    onBlocked: (error) => hooks.onBlocked?.(sqliteReason(error)),
+    onRecovered: (failures) => hooks.onRecovered?.(failures),
+    onFailure: (error) => hooks.onFailure?.(sqliteReason(error)),
+  };
+}
+
+/** SQLite's own words ("database or disk is full", "database is locked"), without our wrapping. */
+function sqliteReason(error: unknown): string {
+  return errorMessage(error instanceof OutboxError && error.cause !== undefined ? error.cause : error);
+}
+
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
@@ -252,6 +317,19 @@ function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   } catch (err) {
     db?.close();
     if (err instanceof OutboxError) throw err;
-    throw new OutboxError(`cannot open outbox ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new OutboxError(`cannot open outbox ${path}: ${errorMessage(err)}${openHint(err)}`, { cause: err });
   }
+}
+
+/** What to do about a file SQLite cannot use; nothing for errors with their own obvious cause (e.g. EACCES). */
+function openHint(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return (
+      ' — the file is damaged or not an outbox. Stop every relay using this state dir, move the file (and any -wal/-shm' +
+      ' beside it) aside or restore it from a backup, then start again; a fresh outbox is created, and undelivered' +
+      ' events of the old one are only in the moved file'
+    );
+  }
+  return '';
 }

@@ -49,12 +49,34 @@ export function createTokenProvider(
 /** ⑤ The durable outbox in `<stateDir>/outbox.sqlite`: an event counts as received only once committed here. */
 export function openOutbox(ctx: PipelineContext): SqliteOutbox {
   const { outbox, stateDir } = ctx.config;
+  const { logger, metrics } = ctx;
+  metrics.outboxWriteBlocked.set(0);
   return new SqliteOutbox({
     path: outboxPath(stateDir),
     clock: ctx.clock,
     flushIntervalMs: outbox.flushIntervalMs,
     retentionMs: outbox.retentionMs,
     maxRows: outbox.maxRows,
+    // Never wait synchronously for another process's lock (the event loop reads the sockets): a busy commit fails
+    // at once and is retried with backoff, its events held in memory meanwhile.
+    writeBusyTimeoutMs: 0,
+    writeHooks: {
+      onBlocked: (reason) => {
+        metrics.outboxWriteBlocked.set(1);
+        const message = `outbox commits fail (${reason}): events are held in memory and retried; reading pauses at the backlog limit`;
+        audit(logger, 'outbox.write-blocked', { reason }, message);
+      },
+      onRecovered: (failures) => {
+        metrics.outboxWriteBlocked.set(0);
+        audit(
+          logger,
+          'outbox.write-recovered',
+          { failures },
+          `outbox commits again after ${failures} failed attempt(s)`,
+        );
+      },
+      onFailure: () => metrics.outboxWriteFailures.inc(),
+    },
   });
 }
 

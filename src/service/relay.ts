@@ -247,7 +247,13 @@ class RelayService implements Relay {
     const coordination = this.client?.coordination?.();
     const shards = this.client?.status().shards ?? [];
     return evaluateReadiness(
-      { shards, closing, standby, ...(coordination ? { coordination } : {}) },
+      {
+        shards,
+        closing,
+        standby,
+        ...(coordination ? { coordination } : {}),
+        outboxBlocked: this.outbox?.writeBlockedReason,
+      },
       this.clock.now(),
       livenessWindowMsOf(this.config),
     );
@@ -271,18 +277,42 @@ class RelayService implements Relay {
         this.logger.warn({ step: what, err: errorMessage(err) }, 'shutdown step failed');
       }
     };
-    await step('client', () => this.client?.close());
+    // The client's close waits for its appends; while outbox commits fail they never resolve, so wait at most the
+    // drain timeout and let the outbox's close give them up (recorded below as a gap), which ends the client's wait.
+    const clientClosed = this.client?.close();
+    await step('client', () => this.withinDrain(clientClosed, drainTimeoutMs));
     await step('outbox flush', () => this.outbox?.flush());
     await step('dispatcher', () => this.dispatcher?.close({ drainTimeoutMs }));
     await step('sinks', async () => void (await Promise.allSettled(this.sinks.map((s) => s.close()))));
-    await step('outbox close', () => this.outbox?.close());
+    await step('outbox close', () => {
+      try {
+        this.outbox?.close();
+      } catch (err) {
+        // Commits still failed at shutdown: events read from the sockets were never stored. Say so loudly.
+        audit(this.logger, 'gap', { cause: 'outbox', err: errorMessage(err) }, errorMessage(err));
+      }
+    });
     this.outbox = undefined;
+    await step('client drain', () => clientClosed);
     await step('tokens', () => this.tokens?.close());
     await step('api', () => this.api?.close());
     await step('metrics server', () => this.health?.close());
     // Last: the outbox is closed, so the next relay may have the state dir.
     await step('state dir lock', () => this.lock?.release());
     this.lock = undefined;
+  }
+
+  /** Waits for `work`, but no longer than `ms` while the outbox cannot commit (otherwise as long as it takes). */
+  private async withinDrain(work: Promise<void> | undefined, ms: number): Promise<void> {
+    if (!work) return;
+    const abort = new AbortController();
+    const blockedDeadline = (async (): Promise<void> => {
+      while (!abort.signal.aborted) {
+        await this.clock.sleep(Math.min(ms, 100), abort.signal).catch(() => undefined);
+        if (this.outbox?.writeBlockedReason !== undefined && (ms -= 100) <= 0) return;
+      }
+    })();
+    await Promise.race([work, blockedDeadline]).finally(() => abort.abort());
   }
 
   private sinkNames(): string[] {

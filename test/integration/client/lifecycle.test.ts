@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AuthError } from '../../../src/core/errors.ts';
 import { NotificationClient, type Gap } from '../../../src/client/index.ts';
+import { systemClock } from '../../../src/core/clock.ts';
+import type { EmulatorHandle } from '../../../src/emulator/index.ts';
+import { createWsSocketFactory, type SocketFactory } from '../../../src/session/socket.ts';
 import { audit, publishSteadily, envsClosedAfter, userTopic, waitFor } from './helpers.ts';
 
 describe('NotificationClient against the emulator', () => {
@@ -25,9 +28,27 @@ describe('NotificationClient against the emulator', () => {
     await waitFor(() => e.emu.state().channels.every((c) => !c.connected), 'sockets closed on the server');
   });
 
-  it('socket_closing with continuous publishing: make-before-break, 0 lost, 0 duplicates, no gap', async () => {
+  it('socket_closing with continuous publishing: make-before-break, copies dropped, 0 lost, 0 duplicates, no gap', async () => {
     const topic = userTopic(2);
-    const e = await env([topic]);
+    // Real ws sockets. When the replacement socket opens, and before the client hears of it (and closes the old
+    // one), a burst is published: both channels are subscribed with open sockets, so every event of the burst
+    // reaches both, real copies of the overlap that the client must drop.
+    let emu: EmulatorHandle | undefined;
+    let burst = 0;
+    let opens = 0;
+    const real = createWsSocketFactory({ clock: systemClock });
+    const sockets: SocketFactory = {
+      open: (url, handlers) =>
+        real.open(url, {
+          ...handlers,
+          onOpen: () => {
+            if (++opens === 2 && emu) burst = emu.publish(topic, undefined, 25).published;
+            handlers.onOpen();
+          },
+        }),
+    };
+    const e = await env([topic], { client: { sockets } });
+    emu = e.emu;
     const gaps: Gap[] = [];
     e.client.on('gap', (g) => gaps.push(g));
     await e.client.start();
@@ -35,13 +56,16 @@ describe('NotificationClient against the emulator', () => {
     const publishing = publishSteadily(e.emu, topic, 300, 2);
     await new Promise((r) => setTimeout(r, 100));
     e.emu.fault({ kind: 'socket-closing' });
-    const published = await publishing;
+    const published = (await publishing) + burst;
     await waitFor(() => e.client.counters.rollovers === 1, 'rollover');
+    assert.equal(burst, 25, 'the burst was published while both sockets were open');
     await waitFor(() => e.events.length >= published, `${published} events`, 5_000).catch(() => undefined);
     const { missing, duplicates } = audit(e.events, topic, published);
     assert.deepEqual(missing, [], 'lost events');
     assert.deepEqual(duplicates, [], 'duplicated events');
     assert.equal(e.events.length, published);
+    assert.ok(e.client.counters.duplicatesDropped >= burst, `${e.client.counters.duplicatesDropped} copies dropped`);
+    assert.equal(e.client.counters.eventsReceived, published + e.client.counters.duplicatesDropped);
     assert.notEqual(e.client.status().shards[0]?.channelId, before, 'moved to a new channel');
     assert.deepEqual(gaps, [], 'a planned rollover is not a gap');
     assert.equal(e.client.counters.reconnects, 0);

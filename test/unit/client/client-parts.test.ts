@@ -154,6 +154,26 @@ describe('EventDelivery', () => {
     assert.deepEqual(seen, ['a', 'b', 'c']);
   });
 
+  it('de-duplicates only where copies are possible (overlap or reconnect), never in steady state', () => {
+    const counters = newCounters();
+    const keys: string[] = [];
+    const delivery = new EventDelivery({
+      counters,
+      bufferSize: 10,
+      overflow: 'dropOldest',
+      reportError: () => {},
+      onDuplicate: (e) => keys.push(e.relay.key),
+      onEvent: () => {},
+    });
+    delivery.accept(frame('a'), 'a', '', 'ch', 0, false);
+    delivery.accept(frame('a'), 'a', '', 'ch', 0, false);
+    assert.equal(counters.eventsDelivered, 2, 'identical events on one steady channel are both delivered');
+    delivery.accept(frame('b'), 'b', '', 'old', 1, true);
+    delivery.accept(frame('b'), 'b', '', 'new', 2, true);
+    assert.equal(counters.duplicatesDropped, 1);
+    assert.equal(keys.length, 1);
+  });
+
   it('with onEventConcurrency, keeps several async calls in flight, started in arrival order', async () => {
     const started: string[] = [];
     const finish = new Map<string, () => void>();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseFrame } from '../../../src/envelope/parse-frame.ts';
 import { DedupeWindow } from '../../../src/envelope/dedupe.ts';
 import { eventKey } from '../../../src/envelope/envelope.ts';
-import { dedupeIdentity, relayFields } from '../../../src/envelope/relay-fields.ts';
+import { relayFields } from '../../../src/envelope/relay-fields.ts';
 
 describe('parseFrame', () => {
   const cases: Array<[string, string, string]> = [
@@ -78,17 +78,35 @@ describe('DedupeWindow', () => {
 
 describe('relayFields', () => {
   it('computes the key lazily and exposes it to JSON, spread and structuredClone', () => {
-    const raw = '{"topicName":"v2.a","eventBody":{},"metadata":{"CorrelationId":"c"}}';
-    const fields = relayFields('2026-01-01T00:00:00.000Z', 'ch', 'v2.a', 'c', raw);
-    const expected = eventKey('v2.a', 'c', raw);
+    const fields = relayFields('2026-01-01T00:00:00.000Z', 'ch', 'v2.a', 'c', { n: 1 });
+    const expected = eventKey('v2.a', 'c', { n: 1 });
     assert.equal(fields.key, expected);
     assert.equal((JSON.parse(JSON.stringify(fields)) as { key: string }).key, expected);
     assert.equal({ ...fields }.key, expected);
     assert.equal(structuredClone(fields).key, expected);
   });
 
-  it('dedupe identity: topic + CorrelationId, else the raw frame', () => {
-    assert.equal(dedupeIdentity('v2.a', 'c', 'raw'), 'v2.a\u0000c');
-    assert.equal(dedupeIdentity('v2.a', undefined, 'raw'), 'raw');
+});
+
+describe('eventKey (event identity)', () => {
+  it('distinct bodies under one CorrelationId are distinct events', () => {
+    const keys = new Set([0, 1, 2].map((n) => eventKey('v2.users.u.presence', 'same-id', { presence: n })));
+    assert.equal(keys.size, 3);
+  });
+
+  it('copies of one event share the key: same topic (any case), CorrelationId and body, whatever the spacing', () => {
+    const a = JSON.parse('{"id":"u","presence":{"name":"Away"},"n":1.0}') as unknown;
+    const b = JSON.parse('{ "id": "u", "presence": { "name": "\\u0041way" }, "n": 1 }') as unknown;
+    assert.equal(eventKey('v2.Users.U.presence', 'c', a), eventKey('v2.users.u.presence', 'c', b));
+  });
+
+  it('differs by topic and by CorrelationId, and is 32 hex chars', () => {
+    const body = { x: 1 };
+    const key = eventKey('v2.a', 'c', body);
+    assert.match(key, /^[0-9a-f]{32}$/);
+    assert.notEqual(key, eventKey('v2.b', 'c', body));
+    assert.notEqual(key, eventKey('v2.a', 'd', body));
+    assert.notEqual(key, eventKey('v2.a', undefined, body));
+    assert.notEqual(eventKey('v2.a', undefined, { x: 1 }), eventKey('v2.a', undefined, { x: 2 }));
   });
 });

@@ -45,11 +45,62 @@ describe('GroupCommit', () => {
     assert.equal(gc.size, 0);
   });
 
-  it('a failed commit rejects every item of its group; pushSync throws', async () => {
-    const { gc } = setup(true);
+  it('a failed commit keeps its group and retries it with a doubling pause; one blocked/recovered per run', async () => {
+    const clock = new ManualClock(0);
+    let failuresLeft = 3;
+    const commits: number[][] = [];
+    const events: string[] = [];
+    const gc = new GroupCommit<number, string>({
+      clock,
+      maxItems: 2,
+      intervalMs: 5,
+      retryBaseMs: 10,
+      retryMaxMs: 25,
+      commit: (items) => {
+        if (failuresLeft-- > 0) throw new Error('database or disk is full');
+        commits.push([...items]);
+        return items.map((i) => `r${i}`);
+      },
+      onBlocked: (err) => events.push(`blocked: ${(err as Error).message}`),
+      onRecovered: (failures) => events.push(`recovered after ${failures}`),
+      onFailure: () => events.push('failure'),
+    });
+    let settled = 0;
+    const first = [gc.push(1), gc.push(2)].map((p) => p.then((r) => (settled++, r)));
+    assert.equal(gc.size, 2, 'the failed group stays buffered');
+    assert.match(String(gc.blockedBy), /disk is full/);
+    // Blocked: new items join the group; reaching maxItems does not hammer the disk with another commit.
+    const later = gc.push(3);
+    gc.push(4).catch(() => undefined);
+    assert.deepEqual(events, ['blocked: database or disk is full', 'failure']);
+    clock.advance(9);
+    assert.equal(events.length, 2, 'first retry only after retryBaseMs');
+    clock.advance(1); // 10 ms: second failure, next pause 20 ms
+    clock.advance(19);
+    assert.equal(events.filter((e) => e === 'failure').length, 2);
+    clock.advance(1); // 30 ms: third failure, next pause capped at 25 ms
+    clock.advance(25); // 55 ms: succeeds
+    assert.deepEqual(commits, [[1, 2, 3, 4]], 'one commit of everything held, in order');
+    assert.deepEqual(events, [
+      'blocked: database or disk is full',
+      'failure',
+      'failure',
+      'failure',
+      'recovered after 3',
+    ]);
+    assert.deepEqual(await Promise.all(first), ['r1', 'r2']);
+    assert.equal(await later, 'r3');
+    assert.equal(settled, 2);
+    assert.equal(gc.blockedBy, undefined);
+  });
+
+  it('pushSync throws on a failed commit and drops only its own item; abandon rejects the rest', async () => {
+    const { gc, clock } = setup(true);
     const a = gc.push(1);
     assert.throws(() => gc.pushSync(2), /disk full/);
-    await assert.rejects(a, /disk full/);
-    gc.flush();
+    assert.equal(gc.size, 1, 'the earlier item is kept for the retry');
+    assert.equal(gc.abandon(new Error('closed')), 1);
+    await assert.rejects(a, /closed/);
+    assert.equal(clock.pendingCount, 0, 'abandon clears the retry timer');
   });
 });
