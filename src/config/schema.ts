@@ -98,6 +98,37 @@ export const outboxSchema = z
   })
   .strict();
 
+/**
+ * Gap healing (docs/resync.md): after every gap, and at start-up for the time since the outbox's last event, re-read
+ * the state behind the topics over REST and deliver it as events with `relay.source: "resync"`.
+ */
+export const resyncSchema = z
+  .object({
+    /** Heal gaps at all. @default true */
+    enabled: z.boolean().default(true),
+    /** Re-read user presence and routing status (`v2.users.<id>.presence` / `.routingStatus`). @default true */
+    presence: z.boolean().default(true),
+    /** Re-read queue and user conversations (`….conversations`). @default true */
+    conversations: z.boolean().default(true),
+    /** Heal the time since the outbox's last event when the relay starts (crash, deploy). @default true */
+    onStart: z.boolean().default(true),
+    /** Wait after a gap before reading: gaps closing meanwhile share one resync. @default 2000 */
+    delayMs: durationMs().default(2_000),
+    /** Resync's share of Genesys' ~300 requests/min per token; the rest stays for channels. @default 120 */
+    maxRequestsPerMinute: positiveInt().max(300).default(120),
+    /** Resync requests in flight at once. @default 4 */
+    concurrency: positiveInt().max(32).default(4),
+    /** Runs of one resync before it is reported as failed (`resync.failed`). @default 5 */
+    maxAttempts: positiveInt().default(5),
+    /** First delay between runs (exponential, full jitter). @default 5000 */
+    retryBaseMs: durationMs().default(5_000),
+    /** Entities whose last delivered state is remembered (to emit only changes). @default 100000 */
+    maxEntities: positiveInt().default(100_000),
+    /** Newest outbox events read at start-up to rebuild that memory. @default 200000 */
+    seedScanRows: z.int().min(0).default(200_000),
+  })
+  .strict();
+
 const sinkBase = {
   /** Unique sink name; names the outbox cursor, so keep it stable across restarts. @default the type */
   name: z
@@ -197,6 +228,7 @@ export const relayConfigSchema = z
     outbox: outboxSchema.prefault({}),
     /** Delivery targets. CLI: --sink (repeatable). @default [{ type: 'ndjson', path: '-' }] when none is given */
     sinks: z.array(sinkSchema).default([]),
+    resync: resyncSchema.prefault({}),
     /** Scale-out: workers share the shards through PostgreSQL leases (config/coordination.ts). Absent = one process. */
     coordination: coordinationSchema.optional(),
     metrics: z
@@ -230,4 +262,5 @@ export type WebhookSinkConfig = z.output<typeof webhookSinkSchema>;
 export type ServicenowSinkConfig = z.output<typeof servicenowSinkSchema>;
 export type SessionConfig = z.output<typeof sessionSchema>;
 export type OutboxConfig = z.output<typeof outboxSchema>;
+export type ResyncConfig = z.output<typeof resyncSchema>;
 export type ServicenowAuthConfig = z.output<typeof servicenowAuthSchema>;

@@ -58,7 +58,9 @@ function badRequest(res: ServerResponse, message: string): void {
 
 function publishFromBody(ctx: EmulatorContext, body: unknown): unknown {
   if (!isRecord(body)) {
-    throw new PublishInputError('Expected {"topic": "...", "eventBody"?: {...}, "count"?: N, "correlationId"?: "..."}.');
+    throw new PublishInputError(
+      'Expected {"topic": "...", "eventBody"?: {...}, "count"?: N, "correlationId"?: "..."}.',
+    );
   }
   const count = body.count ?? 1;
   if (typeof count !== 'number') throw new PublishInputError('"count" must be a number.');

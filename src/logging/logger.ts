@@ -80,7 +80,12 @@ export type AuditEvent =
   | 'outbox.write-recovered'
   /** Sinks no longer configured whose events are still in the outbox (their backlog stays until dropped). */
   | 'outbox.removed-sink'
-  | 'outbox.sink-dropped';
+  | 'outbox.sink-dropped'
+  /** Gap healing (src/resync): how each gap was healed, topics no strategy heals, a resync retried or given up. */
+  | 'resync.gap'
+  | 'resync.unhealed'
+  | 'resync.retry'
+  | 'resync.failed';
 
 /** Audit events an operator should act on (or explain). */
 const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
@@ -93,6 +98,8 @@ const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
   'outbox.write-blocked',
   'outbox.write-recovered',
   'outbox.removed-sink',
+  'resync.unhealed',
+  'resync.failed',
 ]);
 
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */

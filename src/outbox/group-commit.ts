@@ -81,7 +81,8 @@ export class GroupCommit<T, R> {
     this.flush();
     if (outcome) return outcome.result;
     this.buffer = this.buffer.filter((e) => e !== entry);
-    throw this.blocked?.error ?? new Error('group commit did not settle its own item');
+    const error = this.blocked?.error;
+    throw error instanceof Error ? error : new Error(`group commit failed: ${String(error)}`);
   }
 
   /** Commits what is buffered. Never throws: a failed commit keeps the items and schedules a retry. */

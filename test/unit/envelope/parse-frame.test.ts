@@ -85,7 +85,6 @@ describe('relayFields', () => {
     assert.equal({ ...fields }.key, expected);
     assert.equal(structuredClone(fields).key, expected);
   });
-
 });
 
 describe('eventKey (event identity)', () => {
