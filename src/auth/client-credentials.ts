@@ -18,8 +18,9 @@ export interface ClientCredentialsOptions {
 
 /**
  * One OAuth client-credentials grant (genesys-api.md §1.1): `POST <loginBase>/oauth/token` with a Basic header and
- * `grant_type=client_credentials`. Errors are classified here, once: `invalid_client` and other 4xx are fatal
- * (retrying cannot fix a wrong id or secret), 429 / 5xx / transport failures are retryable.
+ * `grant_type=client_credentials`. Errors are classified here, once: the login host's refusal of the client
+ * (`invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, any 401) is fatal (retrying
+ * cannot fix a wrong id or secret); everything else (429, 5xx, other 4xx, transport failures) is retryable.
  * The secret and the token never appear in an error message.
  */
 export async function fetchClientCredentialsToken(options: ClientCredentialsOptions): Promise<AccessToken> {
@@ -81,16 +82,40 @@ export function classifyTokenFailure(res: HttpResponse, ctx: FailureContext): Au
   const oauth = readOAuthError(res.text);
   const where = `${ctx.loginBase}/oauth/token`;
   const detail = oauth ? `${oauth.error}${oauth.description ? `: ${oauth.description}` : ''}` : `HTTP ${res.status}`;
-  if (res.status === 429 || res.status >= 500) {
+  const truncated = res.truncated ? ` (response body truncated at ${res.truncated.limitBytes} bytes)` : '';
+  if (!refusesClient(res.status, oauth)) {
     const retryAfterMs = parseRetryAfterMs(res.header('retry-after'), ctx.nowMs);
-    return new AuthError(`token request to ${where} failed with ${res.status} (${detail}); will retry`, {
-      retryable: true,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
+    // Not the login host's word on the credentials (a 5xx, a 429, a proxy's 400/404 page): worth retrying, with the
+    // advice in the message so a misconfigured login base is still named while it is retried.
+    const hint = res.status === 429 || res.status >= 500 ? '' : ` ${advice(res.status, oauth, ctx)}`;
+    return new AuthError(
+      `token request to ${where} failed with ${res.status} (${detail})${truncated}; will retry.${hint}`,
+      {
+        retryable: true,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
+    );
   }
-  return new AuthError(`token request rejected (${res.status} ${detail}). ${advice(res.status, oauth, ctx)}`, {
-    retryable: false,
-  });
+  return new AuthError(
+    `token request rejected (${res.status} ${detail})${truncated}. ${advice(res.status, oauth, ctx)}`,
+    {
+      retryable: false,
+    },
+  );
+}
+
+/** OAuth errors that say the client itself is refused or misconfigured (RFC 6749 §5.2): retrying cannot fix them. */
+const FATAL_OAUTH_ERRORS: ReadonlySet<string> = new Set([
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+]);
+
+/** Only the login host's explicit refusal of the credentials is fatal: an OAuth client error, or any 401. */
+function refusesClient(status: number, oauth: OAuthError | undefined): boolean {
+  if (status === 429 || status >= 500) return false;
+  return status === 401 || (oauth !== undefined && FATAL_OAUTH_ERRORS.has(oauth.error));
 }
 
 function advice(status: number, oauth: OAuthError | undefined, ctx: FailureContext): string {

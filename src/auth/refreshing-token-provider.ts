@@ -3,7 +3,7 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { AuthError, ClosedError, RelayError, TimeoutError, errorMessage } from '../core/errors.ts';
 import type { HttpTransport } from '../genesys/http-transport.ts';
 import { fetchClientCredentialsToken } from './client-credentials.ts';
-import type { AccessToken, TokenProvider } from './token-provider.ts';
+import type { AccessToken, TokenProvider, TokenRequest } from './token-provider.ts';
 
 /** Why a refresh ran; reported to `onRefresh` for metrics. */
 export type RefreshReason = 'initial' | 'proactive' | 'expired' | 'invalidated';
@@ -96,15 +96,23 @@ export class RefreshingTokenProvider implements TokenProvider {
     });
   }
 
-  async getToken(signal?: AbortSignal): Promise<AccessToken> {
+  async getToken(signal?: AbortSignal, request: TokenRequest = {}): Promise<AccessToken> {
     if (this.closer.signal.aborted) throw new ClosedError('token provider is closed');
     const now = this.clock.now();
     const cur = this.current;
+    const outlives = cur === undefined || request.mustOutlive === undefined || cur.expiresAt > request.mustOutlive;
     // Still comfortably valid. A due refresh is the timer's job (including retries after a failed one), so
-    // callers never trigger token requests of their own while a usable token exists.
-    if (cur && now < cur.expiresAt - this.skewOf(cur) / 4) return cur;
+    // callers never trigger token requests of their own while a usable token exists, unless they need a token
+    // that outlives the cached one (a channel rollover ahead of its token's expiry).
+    if (cur && outlives && now < cur.expiresAt - this.skewOf(cur) / 4) return cur;
     if (this.fatal && this.inFatalCooldown(now)) throw this.fatal.error;
-    const reason: RefreshReason = this.invalidated ? 'invalidated' : cur ? 'expired' : 'initial';
+    const reason: RefreshReason = this.invalidated
+      ? 'invalidated'
+      : !cur
+        ? 'initial'
+        : outlives
+          ? 'expired'
+          : 'proactive';
     return raceAbort(this.refresh(reason), signal);
   }
 

@@ -11,6 +11,8 @@ export interface TokenRecord {
   issuedAt: number;
   expiresAt: number;
   revoked: boolean;
+  /** `reject-token` fault: the token's first API request is answered 401 as if it were bad, then it works. */
+  rejectFirstUse: boolean;
   windowStartAt: number;
   windowCount: number;
 }
@@ -130,6 +132,8 @@ export interface PendingFaults {
   rateLimit: HttpFaultScope & { retryAfterS: number };
   serverError: HttpFaultScope & { status: number };
   wsSubscribeErrors: number;
+  /** `reject-token`: how many of the next issued tokens get a 401 on their first API request. @default 0 */
+  rejectTokens?: number;
 }
 
 /** The whole mutable state of one emulator; every module works on it. */

@@ -9,6 +9,7 @@ export const FAULT_KINDS = [
   'expire-channel',
   'evict-channel',
   'revoke-token',
+  'reject-token',
   'rate-limit',
   'server-error',
   'malformed-frame',
@@ -38,7 +39,10 @@ export interface FaultSpec {
   token?: string;
   /** `revoke-token`, `deny-topic`: the OAuth client. @default every client */
   clientId?: string;
-  /** `rate-limit`, `server-error`, `ws-subscribe-error`: how many calls; `pong-drop`: how many pongs. @default 1 (pong-drop: all) */
+  /**
+   * `rate-limit`, `server-error`, `ws-subscribe-error`: how many calls; `pong-drop`: how many pongs; `reject-token`:
+   * how many of the next issued tokens are refused (401) on their first API request. @default 1 (pong-drop: all)
+   */
   count?: number;
   /** `rate-limit`: Retry-After seconds. @default 1 */
   retryAfterS?: number;

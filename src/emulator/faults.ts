@@ -30,6 +30,9 @@ export function applyFault(ctx: EmulatorContext, spec: FaultSpec): FaultResult {
       return eachChannel(ctx, spec, (channel) => evictChannel(ctx, channel));
     case 'revoke-token':
       return revokeTokens(ctx, spec);
+    case 'reject-token':
+      ctx.pending.rejectTokens = spec.count ?? 1;
+      return { applied: ctx.pending.rejectTokens };
     case 'rate-limit':
       return armHttp(ctx, 'rateLimit', spec, { retryAfterS: spec.retryAfterS ?? 1 });
     case 'server-error':
@@ -147,6 +150,7 @@ function clearFaults(ctx: EmulatorContext, spec: FaultSpec): FaultResult {
   ctx.pending.rateLimit.remaining = 0;
   ctx.pending.serverError.remaining = 0;
   ctx.pending.wsSubscribeErrors = 0;
+  ctx.pending.rejectTokens = 0;
   return eachSocket(ctx, spec, (sock) => {
     sock.zombie = false;
     sock.pongDelayMs = 0;

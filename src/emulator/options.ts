@@ -49,7 +49,8 @@ export interface EmulatorOptions {
   sendSocketClosingOnExpiry?: boolean;
   /**
    * [U] A channel also expires when the token that created it does (peers report `result:"404"` after token
-   * expiry); a subscribe cannot extend it past that token's expiry. @default false
+   * expiry, genesys-api.md §2.1); a subscribe cannot extend it past that token's expiry. On by default: the stricter
+   * reading is the one a client must survive. @default true
    */
   channelsEndWithToken?: boolean;
 }
@@ -97,6 +98,6 @@ function withDefaults(options: EmulatorOptions): ResolvedOptions {
     badChannelMode: options.badChannelMode ?? 'result-404',
     takeoverCloseCode: options.takeoverCloseCode ?? 1000,
     sendSocketClosingOnExpiry: options.sendSocketClosingOnExpiry ?? false,
-    channelsEndWithToken: options.channelsEndWithToken ?? false,
+    channelsEndWithToken: options.channelsEndWithToken ?? true,
   };
 }

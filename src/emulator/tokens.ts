@@ -13,9 +13,11 @@ export function issueToken(ctx: EmulatorContext, clientId: string): TokenRecord 
     issuedAt: now,
     expiresAt: now + ctx.options.tokenTtlS * 1000,
     revoked: false,
+    rejectFirstUse: (ctx.pending.rejectTokens ?? 0) > 0,
     windowStartAt: now,
     windowCount: 0,
   };
+  if (token.rejectFirstUse) ctx.pending.rejectTokens = (ctx.pending.rejectTokens ?? 1) - 1;
   if (ctx.tokens.size >= PRUNE_AT) pruneExpired(ctx, now);
   ctx.tokens.set(token.value, token);
   ctx.counters.tokensIssued++;
@@ -43,6 +45,11 @@ export function checkBearer(ctx: EmulatorContext, req: IncomingMessage): BearerC
   if (!match?.[1]) return { ok: false, code: 'authentication.required', message: NO_BEARER };
   const token = ctx.tokens.get(match[1]);
   if (!token || token.revoked || token.expiresAt <= ctx.options.clock.now()) {
+    return { ok: false, code: 'bad.credentials', message: BAD_CREDENTIALS };
+  }
+  if (token.rejectFirstUse) {
+    // A transient auth fault (reject-token): refused once although valid, as a cache-lagging edge might.
+    token.rejectFirstUse = false;
     return { ok: false, code: 'bad.credentials', message: BAD_CREDENTIALS };
   }
   return { ok: true, token };

@@ -75,7 +75,8 @@ export function apiErrorFromResponse(what: string, res: HttpResponse, nowMs: num
   const body = parseErrorBody(res.text);
   const retryAfterMs = parseRetryAfterMs(res.header('retry-after'), nowMs);
   const correlationId = res.header('inin-correlation-id');
-  const summary = body?.message ?? (res.text.trim() === '' ? 'empty body' : 'non-JSON body');
+  const summary =
+    body?.message ?? (res.text.trim() === '' ? 'empty body' : res.truncated ? 'oversized body' : 'non-JSON body');
   const parts = [`${what} failed with ${res.status}`];
   if (body?.code) parts.push(body.code);
   // Server text is bounded: an HTML error page must not become a 50 kB log line.
@@ -84,6 +85,7 @@ export function apiErrorFromResponse(what: string, res: HttpResponse, nowMs: num
     body?.contextId && `contextId ${body.contextId}`,
     correlationId && `correlationId ${correlationId}`,
   ].filter(Boolean);
+  if (res.truncated) parts.push(`response body truncated at ${res.truncated.limitBytes} bytes`);
   const message = parts.join(': ') + (ids.length > 0 ? ` (${ids.join(', ')})` : '');
   return new GenesysApiError(
     res.status,

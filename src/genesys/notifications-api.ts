@@ -7,6 +7,16 @@ export interface Channel {
   connectUri: string;
   /** Epoch ms from the server's `expires`. */
   expiresAt: number;
+  /**
+   * Epoch ms at which the token that created the channel expires; the channel may end then (genesys-api.md §2.1).
+   * Absent when the implementation does not know it (no token-bound rollover then).
+   */
+  tokenExpiresAt?: number;
+}
+
+export interface CreateChannelOptions {
+  /** Create the channel with a token that expires after this instant (a rollover ahead of the old token's expiry). */
+  tokenMustOutlive?: number;
 }
 
 export interface SubscribeResult {
@@ -21,7 +31,7 @@ export interface SubscribeResult {
  * map ErrorBody responses to typed errors (ApiError, AuthError), honour Retry-After, and retry within a budget.
  */
 export interface NotificationsApi {
-  createChannel(signal?: AbortSignal): Promise<Channel>;
+  createChannel(signal?: AbortSignal, options?: CreateChannelOptions): Promise<Channel>;
   listChannels(includechannels?: 'token' | 'oauthclient', signal?: AbortSignal): Promise<Array<Partial<Channel>>>;
   /** HEAD: true if the channel exists and is valid, false on 404. */
   channelExists(channelId: string, signal?: AbortSignal): Promise<boolean>;

@@ -1,10 +1,10 @@
-import type { AccessToken, TokenProvider } from '../auth/token-provider.ts';
+import type { AccessToken, TokenProvider, TokenRequest } from '../auth/token-provider.ts';
 import { computeBackoffMs, type BackoffPolicy, type Random } from '../core/backoff.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { AuthError, RelayError, errorMessage } from '../core/errors.ts';
+import { AuthError, ConfigError, RelayError, errorMessage } from '../core/errors.ts';
 import { apiErrorFromResponse } from './error-body.ts';
-import { UndiciTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './http-transport.ts';
-import type { Channel, NotificationsApi, SubscribeResult } from './notifications-api.ts';
+import { pathOf, UndiciTransport, type HttpRequest, type HttpResponse, type HttpTransport } from './http-transport.ts';
+import type { Channel, CreateChannelOptions, NotificationsApi, SubscribeResult } from './notifications-api.ts';
 import { resolveEndpoints } from './regions.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
 import { toChannel, toChannelList, toSubscribeResult, toTopicList, toAvailableTopics } from './rest-mapping.ts';
@@ -19,7 +19,9 @@ export type RestOperation =
   | 'replaceSubscriptions'
   | 'addSubscriptions'
   | 'deleteSubscriptions'
-  | 'availableTopics';
+  | 'availableTopics'
+  /** A state re-read after a gap (src/resync): presence, routing status, conversations. */
+  | 'resyncRead';
 
 export interface RestRequestEvent {
   operation: RestOperation;
@@ -78,6 +80,7 @@ interface CallSpec {
   /** Non-2xx statuses that are answers rather than errors (HEAD → 404). */
   accept?: readonly number[];
   signal?: AbortSignal | undefined;
+  token?: TokenRequest;
 }
 
 const CHANNELS = '/api/v2/notifications/channels';
@@ -85,7 +88,7 @@ const defaultRestBackoff: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, firstI
 
 /**
  * The Notification API over HTTPS (genesys-api.md §1, §4). Every call: bearer token from the TokenProvider; on 401
- * the token is invalidated and the call retried once with a fresh one; 429 waits exactly Retry-After; 408/5xx and
+ * the token is invalidated and the call retried at once with a fresh one, then with backoff; 429 waits exactly Retry-After; 408/5xx and
  * transport failures back off with full jitter; 400/403/404 fail at once. Retries are bounded per call
  * (`maxAttempts`) and across calls (the retry budget).
  */
@@ -110,9 +113,14 @@ export class GenesysRestClient implements NotificationsApi {
     this.budget = budget instanceof RetryBudget ? budget : new RetryBudget(this.clock, budget);
   }
 
-  async createChannel(signal?: AbortSignal): Promise<Channel> {
-    const res = await this.call({ operation: 'createChannel', method: 'POST', path: CHANNELS, signal });
-    return toChannel(res.text, this.clock.now());
+  async createChannel(signal?: AbortSignal, options: CreateChannelOptions = {}): Promise<Channel> {
+    const token = options.tokenMustOutlive === undefined ? {} : { mustOutlive: options.tokenMustOutlive };
+    const spec: CallSpec = { operation: 'createChannel', method: 'POST', path: CHANNELS, signal, token };
+    const { response, tokenExpiresAt } = await this.authenticatedCall(spec);
+    const channel = toChannel(response.text, this.clock.now());
+    checkConnectUri(channel.connectUri, this.apiBase);
+    // The channel lives only as long as the token that created it (genesys-api.md §2.1): the session rolls over before.
+    return { ...channel, tokenExpiresAt };
   }
 
   async listChannels(
@@ -167,6 +175,28 @@ export class GenesysRestClient implements NotificationsApi {
     return toAvailableTopics(res.text);
   }
 
+  /**
+   * A read of Genesys state outside the Notification API, for gap healing (src/resync): the same token, 401 refresh,
+   * 429 Retry-After, backoff and retry budget as every other call. `accept404` makes a 404 an answer (`body`
+   * undefined) instead of an error. Returns the status and the parsed JSON body.
+   */
+  async readState(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: unknown; accept404?: boolean; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; body: unknown }> {
+    const res = await this.call({
+      operation: 'resyncRead',
+      method,
+      path,
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.accept404 ? { accept: [404] } : {}),
+      signal: options.signal,
+    });
+    if (res.status === 404 || res.text.trim() === '') return { status: res.status, body: undefined };
+    return { status: res.status, body: JSON.parse(res.text) as unknown };
+  }
+
   /** Retry-budget counters, for metrics. */
   budgetSnapshot(): ReturnType<RetryBudget['snapshot']> {
     return this.budget.snapshot();
@@ -190,24 +220,36 @@ export class GenesysRestClient implements NotificationsApi {
     return toSubscribeResult(res.text, topics);
   }
 
-  /** One logical call: the attempt loop with the 401, 429, 5xx and budget rules. */
   private async call(spec: CallSpec): Promise<HttpResponse> {
+    return (await this.authenticatedCall(spec)).response;
+  }
+
+  /**
+   * One logical call: the attempt loop with the 401, 429, 5xx and budget rules. A 401 is answered once at once with a
+   * fresh token (the token may have been revoked or expired early); a fresh token refused too is a transient auth
+   * fault (issue 8): it is retried with backoff within `maxAttempts` and the retry budget, and if that runs out the
+   * call fails with a retryable AuthError for the caller to back off from. Only the login host's refusal of the
+   * client (invalid_client, invalid_grant) is fatal, and that comes from the TokenProvider.
+   */
+  private async authenticatedCall(spec: CallSpec): Promise<{ response: HttpResponse; tokenExpiresAt: number }> {
     this.budget.recordRequest();
     const maxAttempts = Math.max(1, this.options.maxAttempts ?? 4);
     let refreshedAfter401 = false;
     for (let attempt = 1; ;) {
-      const token = await this.options.tokens.getToken(spec.signal);
+      const token = await this.options.tokens.getToken(spec.signal, spec.token);
       const outcome = await this.exchange(spec, token, attempt);
-      if (outcome.response) return outcome.response;
-      const error = outcome.error;
+      if (outcome.response) return { response: outcome.response, tokenExpiresAt: token.expiresAt };
+      let error = outcome.error;
       if (outcome.status === 401) {
         this.options.tokens.invalidate(token);
         if (!refreshedAfter401) {
-          // A token can be revoked or expire early server-side; one fresh token settles whether that was it.
           refreshedAfter401 = true;
           continue;
         }
-        throw new AuthError(`Genesys rejected a freshly issued token (${errorMessage(error)})`, { cause: error });
+        error = new AuthError(`Genesys rejected a freshly issued token (${errorMessage(error)})`, {
+          retryable: true,
+          cause: error,
+        });
       }
       const delayMs = this.retryDelayMs(error, attempt);
       if (delayMs === undefined || attempt >= maxAttempts || !this.budget.tryAcquireRetry()) throw error;
@@ -282,6 +324,26 @@ export class GenesysRestClient implements NotificationsApi {
       // Metrics hooks must never change the outcome of a call.
     }
   }
+}
+
+/**
+ * Events must not travel in clear text when the API itself is HTTPS: a `connectUri` that is not `wss://` is refused
+ * (a fatal configuration-class error). Only a plain `http://` API base (the local emulator) may hand out `ws://`.
+ */
+export function checkConnectUri(connectUri: string, apiBase: string): void {
+  let scheme: string;
+  try {
+    scheme = new URL(connectUri).protocol;
+  } catch {
+    throw new ConfigError('connectUri', `Genesys returned a connectUri that is not a URL (${pathOf(connectUri)})`);
+  }
+  if (scheme === 'wss:') return;
+  if (scheme === 'ws:' && new URL(apiBase).protocol === 'http:') return;
+  throw new ConfigError(
+    'connectUri',
+    `Genesys returned a ${scheme}// connectUri for the API base ${apiBase}; only wss:// is accepted ` +
+      '(ws:// only when the API base itself is plain http://, e.g. the local emulator). Check GENESYS_API_BASE and any proxy.',
+  );
 }
 
 function subscriptionsPath(channelId: string): string {

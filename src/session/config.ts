@@ -18,6 +18,12 @@ export interface SessionConfig {
   closeTimeoutMs: number;
   /** Deadline for a whole make-before-break rollover; well under the 60 s socket_closing lead. @default 30000 */
   rolloverTimeoutMs: number;
+  /**
+   * A channel may end with the token that created it (genesys-api.md §2.1), so the session rolls it over (make before
+   * break, with a token that outlives the old one) this long before that token expires; capped at a quarter of the
+   * token's lifetime left when the channel was created, so short tokens are not rolled over at once. @default 300000
+   */
+  tokenRolloverLeadMs: number;
   /** Re-PUT the subscriptions (extending the channel) after this fraction of its remaining lifetime. @default 0.8 */
   renewFraction: number;
   /** A socket that stayed open this long resets the failure count (so flapping backs off). @default 5000 */
@@ -35,6 +41,7 @@ export const defaultSessionConfig: SessionConfig = {
   connectTimeoutMs: 10_000,
   closeTimeoutMs: 2_000,
   rolloverTimeoutMs: 30_000,
+  tokenRolloverLeadMs: 300_000,
   renewFraction: 0.8,
   stableAfterMs: 5_000,
   maxSameChannelFailures: 3,

@@ -59,7 +59,7 @@ export function enterConnecting(
   };
 }
 
-/** HEAD the channel before reconnecting; an expired one is known gone without asking. */
+/** HEAD the channel before reconnecting; an expired one (or one whose creating token expired) is known gone. */
 export function enterChecking(
   s: Step,
   generation: number,
@@ -67,7 +67,9 @@ export function enterChecking(
   attempt: number,
   sameChannelFailures: number,
 ): Transition {
-  if (channel.expiresAt <= s.nowMs) return enterCreating(s, generation, attempt, true);
+  if (channel.expiresAt <= s.nowMs || (channel.tokenExpiresAt ?? Infinity) <= s.nowMs) {
+    return enterCreating(s, generation, attempt, true);
+  }
   const deadlineAt = s.nowMs + s.config.checkTimeoutMs;
   return {
     state: { kind: 'checkingChannel', generation, channel, attempt, sameChannelFailures, deadlineAt },
@@ -96,10 +98,28 @@ export function enterOpen(s: Step, generation: number, channel: SessionChannel, 
   };
 }
 
-/** When to extend: a fraction of the remaining lifetime, so a reconnect late in a channel's life still renews. */
+/**
+ * When the renew timer fires next: to extend, after a fraction of the remaining lifetime (so a reconnect late in a
+ * channel's life still renews), or to roll over, ahead of the creating token's expiry, whichever comes first.
+ */
 export function renewTime(s: Step, channel: SessionChannel): number {
   const remaining = Math.max(0, channel.expiresAt - s.nowMs);
-  return s.nowMs + Math.floor(remaining * s.config.renewFraction);
+  const extendAt = s.nowMs + Math.floor(remaining * s.config.renewFraction);
+  const rollAt = tokenRolloverAt(s, channel);
+  return rollAt === undefined ? extendAt : Math.max(s.nowMs, Math.min(extendAt, rollAt));
+}
+
+/** When to replace the channel because its creating token is about to expire; undefined if that token is unknown. */
+export function tokenRolloverAt(s: Step, channel: SessionChannel): number | undefined {
+  if (channel.tokenExpiresAt === undefined) return undefined;
+  const leadMs = Math.min(s.config.tokenRolloverLeadMs, Math.floor((channel.tokenTtlMs ?? 0) / 4));
+  return channel.tokenExpiresAt - leadMs;
+}
+
+/** True once the channel's creating token is within its rollover lead (or already expired). */
+export function tokenExpiring(s: Step, channel: SessionChannel): boolean {
+  const rollAt = tokenRolloverAt(s, channel);
+  return rollAt !== undefined && s.nowMs >= rollAt;
 }
 
 export type RetryTarget =

@@ -3,7 +3,7 @@ import type { ParsedFrame } from '../envelope/parse-frame.ts';
 import type { RolloverReason, SessionChannel, SocketLink, TimerName } from './state.ts';
 
 /** Frames that steer the lifecycle (events are delivered straight through, never via the reducer). */
-export type ControlFrame = Exclude<ParsedFrame, { kind: 'event' } | { kind: 'malformed' }>;
+export type ControlFrame = Exclude<ParsedFrame, { kind: 'event' } | { kind: 'malformed' } | { kind: 'oversized' }>;
 
 /**
  * Facts the shell reports to the reducer, in the past tense. Socket facts carry the generation of the socket they
@@ -30,7 +30,12 @@ export type DiagnosticLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Commands the reducer asks the shell to carry out, in the imperative. */
 export type SessionEffect =
-  | { type: 'createChannel'; purpose: 'initial' | 'recovery' | 'rollover' }
+  | {
+      type: 'createChannel';
+      purpose: 'initial' | 'recovery' | 'rollover';
+      /** Create it with a token expiring after this instant (rolling over ahead of the old channel's token). */
+      tokenMustOutlive?: number;
+    }
   | { type: 'subscribe'; channel: SessionChannel }
   | { type: 'checkChannel'; channel: SessionChannel }
   | { type: 'openSocket'; channel: SessionChannel; generation: number }

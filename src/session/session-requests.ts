@@ -18,16 +18,19 @@ export class SessionRequests {
     private readonly dispatch: (event: SessionEvent) => void,
   ) {}
 
-  createChannel(gate: ((signal: AbortSignal) => Promise<void>) | undefined): void {
+  createChannel(gate: ((signal: AbortSignal) => Promise<void>) | undefined, tokenMustOutlive?: number): void {
     const { api, clock, random, config } = this.deps;
     this.run(
       config.createTimeoutMs,
       'channel creation',
-      async (signal) => {
+      async (signal): Promise<SessionChannel> => {
         if (gate) await gate(signal);
-        const channel = await api.createChannel(signal);
-        const ttlMs = Math.max(1, channel.expiresAt - clock.now());
-        return { ...channel, ttlMs };
+        const options = tokenMustOutlive === undefined ? {} : { tokenMustOutlive };
+        const channel = await api.createChannel(signal, options);
+        const now = clock.now();
+        const ttlMs = Math.max(1, channel.expiresAt - now);
+        if (channel.tokenExpiresAt === undefined) return { ...channel, ttlMs };
+        return { ...channel, ttlMs, tokenTtlMs: Math.max(0, channel.tokenExpiresAt - now) };
       },
       (channel) => ({ type: 'channelCreated', channel }),
       (error) => ({ type: 'channelCreateFailed', error, jitter: random() }),

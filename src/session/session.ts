@@ -19,6 +19,8 @@ import { transition } from './transition.ts';
 export interface SessionHooks {
   onEvent(event: Extract<ParsedFrame, { kind: 'event' }>, raw: string, channelId: string, receivedAt: number): void;
   onMalformed(reason: string, channelId: string): void;
+  /** A frame over `maxFrameBytes` was skipped (the socket is kept). */
+  onOversized?(frame: Extract<ParsedFrame, { kind: 'oversized' }>, channelId: string): void;
   onStateChange(state: SessionState, previous: SessionState): void;
   onGap(gap: Gap): void;
   onRollover(info: { shardId: string; from: SocketLink; to: SocketLink; reason: RolloverReason; at: number }): void;
@@ -210,7 +212,10 @@ export class Session {
   private run(effect: SessionEffect): void {
     switch (effect.type) {
       case 'createChannel':
-        return this.requests.createChannel(effect.purpose === 'rollover' ? this.gateFor() : undefined);
+        return this.requests.createChannel(
+          effect.purpose === 'rollover' ? this.gateFor() : undefined,
+          effect.tokenMustOutlive,
+        );
       case 'subscribe':
         return this.requests.subscribe(effect.channel, this.topics);
       case 'checkChannel':

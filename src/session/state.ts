@@ -17,6 +17,7 @@ import type { Channel } from '../genesys/notifications-api.ts';
  *                             └──────────────── socketClosed / stale (unplanned) ─────────────────────────┤
  *                                                                                                         │
  *   open ── socket_closing / expiring / renew failed ──▶ rollingOver (old socket keeps delivering)        │
+ *        ── creating token about to expire ──────────▶ (the same, with a token that outlives the old one) │
  *        create → subscribe → connect the replacement; when it opens, close the old one ──▶ open ◀────────┘
  *
  *   any state ── closeRequested ──▶ closing (close frames; terminate at deadline) ──▶ closed
@@ -95,6 +96,8 @@ export type SessionStateKind = SessionState['kind'];
 /** A channel plus the lifetime the server granted at creation, used to predict the expiry after an extension. */
 export interface SessionChannel extends Channel {
   ttlMs: number;
+  /** Lifetime left to the creating token when the channel was created (sizes the token rollover lead). */
+  tokenTtlMs?: number;
 }
 
 export interface SocketLink {
@@ -105,7 +108,7 @@ export interface SocketLink {
 export type RolloverPhase = 'creatingChannel' | 'subscribing' | 'connecting';
 
 /** Why a planned, make-before-break rollover started. */
-export type RolloverReason = 'socketClosing' | 'renewFailed' | 'requested';
+export type RolloverReason = 'socketClosing' | 'renewFailed' | 'requested' | 'tokenExpiring';
 
 export type TimerName = 'deadline' | 'retry' | 'renew';
 

@@ -8,6 +8,7 @@ import {
   enterCreating,
   noop,
   renewTime,
+  tokenExpiring,
   type Step,
   type Transition,
 } from './enter.ts';
@@ -30,7 +31,8 @@ export function stepOpen(state: Open, event: SessionEvent, s: Step): Transition 
       return mine ? onControl(state, event.frame, s) : noop(state, 'control frame of a retired socket');
     case 'timerFired':
       if (event.timer !== 'renew' || event.at !== state.renewAt) return noop(state, `stale ${event.timer} timer`);
-      return state.retryRollover ? startRollover(state, s, state.retryRollover) : requestPut(state);
+      if (state.retryRollover) return startRollover(state, s, state.retryRollover);
+      return tokenExpiring(s, state.channel) ? startRollover(state, s, 'tokenExpiring') : requestPut(state);
     case 'topicsChanged':
       return requestPut(state);
     case 'subscribed':
@@ -146,6 +148,10 @@ function putFailed(state: Open, s: Step, error: RelayError, jitter: number): Tra
 export function startRollover(state: Open, s: Step, reason: RolloverReason): Transition {
   const deadlineAt = s.nowMs + s.config.rolloverTimeoutMs;
   const from = { channel: state.channel, generation: state.generation };
+  // Past the old token's rollover point, the replacement must not be bound to that same token (it would end with it).
+  const mustOutlive = tokenExpiring(s, state.channel) ? state.channel.tokenExpiresAt : undefined;
+  const create: SessionEffect = { type: 'createChannel', purpose: 'rollover' };
+  if (mustOutlive !== undefined) create.tokenMustOutlive = mustOutlive;
   return {
     state: {
       kind: 'rollingOver',
@@ -157,7 +163,7 @@ export function startRollover(state: Open, s: Step, reason: RolloverReason): Tra
       deadlineAt,
     },
     effects: [
-      { type: 'createChannel', purpose: 'rollover' },
+      create,
       { type: 'armTimer', timer: 'deadline', at: deadlineAt },
       { type: 'diagnostic', level: 'info', message: `rolling over (${reason})`, data: { channelId: state.channel.id } },
     ],

@@ -10,6 +10,7 @@ interface EmulatorFlags {
   tokenTtlS?: number;
   eventsPerSecond?: number;
   rateLimitPerMinute?: number;
+  channelsEndWithToken: boolean;
   client: EmulatorClient[];
 }
 
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option('--events-per-second <n>', 'rate of generated events over subscribed topics', nonNegative)
     .option('--rate-limit-per-minute <n>', 'API requests per token per minute before 429', nonNegative)
     .option('--client <id:secret>', 'add an OAuth client (repeatable)', addClient, [])
+    .option('--no-channels-end-with-token', 'channels outlive the token that created them (default: they end with it)')
     .action(async (flags: EmulatorFlags) => {
       await runEmulator(flags);
     });
@@ -49,6 +51,7 @@ async function runEmulator(flags: EmulatorFlags): Promise<void> {
     host: flags.host,
     port: flags.port,
     clients: [{ id: 'demo', secret: 'demo' }, ...flags.client],
+    channelsEndWithToken: flags.channelsEndWithToken,
     ...(flags.heartbeatMs === undefined ? {} : { heartbeatMs: flags.heartbeatMs }),
     ...(flags.socketClosingLeadMs === undefined ? {} : { socketClosingLeadMs: flags.socketClosingLeadMs }),
     ...(flags.channelTtlMs === undefined ? {} : { channelTtlMs: flags.channelTtlMs }),

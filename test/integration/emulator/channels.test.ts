@@ -13,7 +13,8 @@ describe('emulator: channels', () => {
       const channel = await createChannel();
       assert.match(channel.id, /^streaming-0-[a-z2-7]{26}$/);
       assert.equal(channel.connectUri, `${emu.apiBase.replace('http://', 'ws://')}/channels/${channel.id}`);
-      assert.equal(channel.expires, '2026-06-02T12:00:00.123Z');
+      // 24 h, capped by the creating token's 86 399 s lifetime (channels end with their token by default).
+      assert.equal(channel.expires, '2026-06-02T11:59:59.123Z');
       assert.equal((await api(`${CHANNELS}/${channel.id}`, { method: 'HEAD' })).status, 200);
       const missing = await api(`${CHANNELS}/streaming-0-aaaaaaaaaaaaaaaaaaaaaaaaaa`, { method: 'HEAD' });
       assert.equal(missing.status, 404);
@@ -121,13 +122,9 @@ describe('emulator: channels', () => {
     }
   });
 
-  it('with channelsEndWithToken a channel ends when its token expires, even after a subscribe', async () => {
+  it('by default a channel ends when its token expires, even after a subscribe', async () => {
     const clock = new ManualClock();
-    const { emu, api, createChannel, subscribe } = await openSession({
-      clock,
-      tokenTtlS: 100,
-      channelsEndWithToken: true,
-    });
+    const { emu, api, createChannel, subscribe } = await openSession({ clock, tokenTtlS: 100 });
     try {
       const channel = await createChannel();
       assert.equal(channel.expires, new Date(clock.now() + 100_000).toISOString());
@@ -138,6 +135,22 @@ describe('emulator: channels', () => {
       await probe.closed;
       assert.equal((await api(`${CHANNELS}/${channel.id}`, { method: 'HEAD' })).status, 401, 'the token is gone too');
       assert.equal(emu.state().channels.length, 0);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('with channelsEndWithToken: false a channel outlives its token', async () => {
+    const clock = new ManualClock();
+    const { emu, createChannel } = await openSession({ clock, tokenTtlS: 100, channelsEndWithToken: false });
+    try {
+      const channel = await createChannel();
+      assert.equal(channel.expires, new Date(clock.now() + 86_400_000).toISOString());
+      const probe = await Probe.open(channel.connectUri);
+      clock.advance(100_000);
+      assert.equal(emu.state().channels.length, 1);
+      assert.equal(emu.state().channels[0]?.connected, true);
+      probe.ws.close();
     } finally {
       await emu.close();
     }

@@ -31,6 +31,9 @@ describe('emulator: CLI command', () => {
         '50',
         '--client',
         'ops:pw',
+        '--token-ttl-s',
+        '100',
+        '--no-channels-end-with-token',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -48,6 +51,14 @@ describe('emulator: CLI command', () => {
         body: 'grant_type=client_credentials',
       });
       assert.equal(token.status, 200, 'the --client flag adds a client');
+      const { access_token: bearer } = (await token.json()) as { access_token: string };
+      const created = await fetch(`${bases.apiBase}/api/v2/notifications/channels`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      const { expires } = (await created.json()) as { expires: string };
+      // --no-channels-end-with-token: the channel keeps its 24 h although its token lives 100 s.
+      assert.ok(Date.parse(expires) - Date.now() > 3_600_000, `channel expires ${expires}`);
       const state = await fetch(`${bases.controlBase}/control/state`);
       assert.equal(state.status, 200);
       const exited = once(child, 'exit');

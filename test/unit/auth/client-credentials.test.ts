@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { fetchClientCredentialsToken } from '../../../src/auth/client-credentials.ts';
+import { classifyTokenFailure, fetchClientCredentialsToken } from '../../../src/auth/client-credentials.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { AuthError, NetworkError } from '../../../src/core/errors.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
@@ -73,10 +73,38 @@ describe('fetchClientCredentialsToken', () => {
     assert.match(err.message, /GENESYS_CLIENT_SECRET/);
   });
 
-  it('points at the login base when the answer does not look like Genesys', async () => {
-    const err = await rejection({ status: 404, body: '<html>nope</html>' });
-    assert.equal(err.retryable, false);
-    assert.match(err.message, /region \/ login base/);
+  it('retries an answer that is not the login host refusing the client, and still points at the login base', async () => {
+    for (const reply of [
+      { status: 404, body: '<html>nope</html>' },
+      { status: 400, body: '<html>proxy</html>' },
+      { status: 403, body: { error: 'access_denied' } },
+    ]) {
+      const err = await rejection(reply);
+      assert.equal(err.retryable, true, `${reply.status} is retried`);
+      assert.match(err.message, /will retry/);
+    }
+    assert.match((await rejection({ status: 404, body: '<html>nope</html>' })).message, /region \/ login base/);
+  });
+
+  it('is fatal only for the login host refusing the client: invalid_client, invalid_grant, any 401', async () => {
+    for (const reply of [
+      { status: 400, body: { error: 'invalid_grant', error_description: 'expired' } },
+      { status: 400, body: { error: 'invalid_client', description: 'client not found' } },
+      { status: 401, body: { code: 'bad.credentials', message: 'Invalid login credentials.' } },
+      { status: 401, body: '' },
+    ]) {
+      const err = await rejection(reply);
+      assert.equal(err.retryable, false, JSON.stringify(reply));
+      assert.match(err.message, /rejected/);
+    }
+  });
+
+  it('notes a truncated error body in the message', () => {
+    const err = classifyTokenFailure(
+      { status: 502, text: '<html>', header: () => undefined, truncated: { limitBytes: 1_048_576 } },
+      { clientId: 'c', loginBase: 'https://login.example.test', nowMs: 0 },
+    );
+    assert.match(err.message, /truncated at 1048576 bytes/);
   });
 
   it('marks 429 and 5xx retryable and carries Retry-After', async () => {

@@ -17,7 +17,9 @@ describe('UndiciTransport', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const transport = new UndiciTransport({ clock: systemClock, requestTimeoutMs: 100 });
+    // Only the hung request may time out: the others get a deadline no loaded CI machine reaches.
+    const transport = new UndiciTransport({ clock: systemClock, requestTimeoutMs: 30_000 });
+    const impatient = new UndiciTransport({ clock: systemClock, requestTimeoutMs: 100 });
     try {
       const res = await transport.send({ method: 'GET', url: `${base}/ok`, headers: {} });
       assert.equal(res.status, 200);
@@ -26,7 +28,7 @@ describe('UndiciTransport', () => {
       const head = await transport.send({ method: 'HEAD', url: `${base}/ok`, headers: {} });
       assert.equal(head.text, '');
       await assert.rejects(
-        transport.send({ method: 'GET', url: `${base}/hang?secret=1`, headers: {} }),
+        impatient.send({ method: 'GET', url: `${base}/hang?secret=1`, headers: {} }),
         (err: unknown) => err instanceof TimeoutError && err.retryable && !err.message.includes('secret'),
       );
       await assert.rejects(
@@ -36,6 +38,7 @@ describe('UndiciTransport', () => {
     } finally {
       for (const res of hung) res.destroy();
       await transport.close();
+      await impatient.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

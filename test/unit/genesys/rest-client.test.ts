@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AccessToken, TokenProvider } from '../../../src/auth/token-provider.ts';
-import { ApiError, AuthError, NetworkError } from '../../../src/core/errors.ts';
+import { ApiError, AuthError, ConfigError, NetworkError } from '../../../src/core/errors.ts';
+import { classifyFailure } from '../../../src/session/close-policy.ts';
 import { GenesysApiError } from '../../../src/genesys/error-body.ts';
 import {
   GenesysRestClient,
@@ -70,6 +71,7 @@ describe('GenesysRestClient mapping', () => {
       id: 'c1',
       connectUri: channelBody.connectUri,
       expiresAt: Date.parse(channelBody.expires),
+      tokenExpiresAt: Number.MAX_SAFE_INTEGER,
     });
     const req = transport.requests[0]!;
     assert.equal(req.url, 'https://api.example.test/api/v2/notifications/channels');
@@ -196,11 +198,33 @@ describe('GenesysRestClient errors and retries', () => {
     );
   });
 
-  it('fails with a non-retryable AuthError when a fresh token is refused too', async () => {
-    const { client, transport } = setup(() => ({ status: 401, body: errorBody(401, 'bad.credentials') }));
-    const err = await client.createChannel().catch((e: unknown) => e);
-    assert.ok(err instanceof AuthError && !err.retryable, String(err));
-    assert.equal(transport.requests.length, 2);
+  it('a fresh token refused too is retried with backoff, and a lasting refusal ends in a retryable AuthError', async () => {
+    const { client, transport, clock, retries } = setup(() => ({
+      status: 401,
+      body: errorBody(401, 'bad.credentials'),
+    }));
+    const err = await settle(clock, client.createChannel());
+    assert.ok(err instanceof AuthError && err.retryable, err instanceof Error ? err.message : 'not an error');
+    assert.match(err.message, /freshly issued token/);
+    // The first 401 is answered at once with a fresh token (free); then maxAttempts (4) with backoff.
+    assert.equal(transport.requests.length, 5);
+    assert.deepEqual(
+      retries.map((r) => r.delayMs),
+      [500, 1_000, 2_000],
+    );
+  });
+
+  it('a fresh token rejected once (a transient auth fault) does not fail the call', async () => {
+    const { client, transport, clock } = setup((_, i) =>
+      i < 2 ? { status: 401, body: errorBody(401, 'bad.credentials') } : { status: 200, body: channelBody },
+    );
+    const result = await settle(clock, client.createChannel());
+    assert.ok(!(result instanceof Error), result instanceof Error ? result.message : '');
+    assert.equal(transport.requests.length, 3);
+    assert.deepEqual(
+      transport.requests.map((r) => r.headers.authorization),
+      ['Bearer token-1', 'Bearer token-2', 'Bearer token-3'],
+    );
   });
 
   it('on 429 waits exactly Retry-After before each retry, never earlier', async () => {
@@ -273,5 +297,45 @@ describe('GenesysRestClient errors and retries', () => {
     controller.abort(new Error('shutting down'));
     await assert.rejects(work, /shutting down/);
     assert.equal(transport.requests.length, 1);
+  });
+});
+
+describe('GenesysRestClient connectUri scheme', () => {
+  const reply = (connectUri: string) => () => ({ status: 200, body: { ...channelBody, connectUri } });
+
+  it('refuses a ws:// connectUri from an https API with a fatal ConfigError naming the cause', async () => {
+    for (const uri of ['ws://streaming.example.test/channels/c1', 'http://x.test/c1', 'not a url']) {
+      const { client } = setup(reply(uri));
+      const err = await client.createChannel().catch((e: unknown) => e);
+      assert.ok(err instanceof ConfigError && !err.retryable, String(err));
+      assert.equal(classifyFailure(err), 'fatal');
+      assert.match(err.message, /connectUri/);
+    }
+  });
+
+  it('accepts ws:// only when the API base itself is plain http (the local emulator)', async () => {
+    const { client } = setup(reply('ws://127.0.0.1:4010/channels/c1'), { apiBase: 'http://127.0.0.1:4010' });
+    assert.equal((await client.createChannel()).connectUri, 'ws://127.0.0.1:4010/channels/c1');
+    const secure = setup(reply('wss://127.0.0.1:4010/channels/c1'), { apiBase: 'http://127.0.0.1:4010' });
+    assert.equal((await secure.client.createChannel()).id, 'c1');
+  });
+});
+
+describe('GenesysRestClient token-bound channels', () => {
+  it('passes tokenMustOutlive to the TokenProvider and reports the creating token expiry', async () => {
+    const asked: Array<number | undefined> = [];
+    const clock = new ManualClock(0);
+    const transport = new ScriptedTransport(clock, () => ({ status: 200, body: channelBody }));
+    const tokens: TokenProvider = {
+      getToken: (_signal, request) => {
+        asked.push(request?.mustOutlive);
+        return Promise.resolve({ value: 'fresh', expiresAt: 9_000 });
+      },
+      invalidate: () => undefined,
+    };
+    const client = new GenesysRestClient({ apiBase: 'https://api.example.test', tokens, clock, transport });
+    const channel = await client.createChannel(undefined, { tokenMustOutlive: 5_000 });
+    assert.equal(channel.tokenExpiresAt, 9_000);
+    assert.deepEqual(asked, [5_000]);
   });
 });

@@ -389,6 +389,74 @@ describe('transition: make-before-break rollover', () => {
   });
 });
 
+describe('transition: token-bound channels', () => {
+  // Channel A was created by a token with 40 s left: the rollover lead is min(300 s, 40 s / 4) = 10 s.
+  const bound: SessionChannel = { ...chA, tokenExpiresAt: T0 + 40_000, tokenTtlMs: 40_000 };
+
+  it('the renew timer is armed at the token rollover point when that comes before the renewal', () => {
+    const r = run(
+      { kind: 'connecting', generation: 1, channel: bound, attempt: 0, sameChannelFailures: 0, deadlineAt: T0 + 9 },
+      [[T0, { type: 'socketOpened', generation: 1 }]],
+    );
+    assert.equal(r.state.kind === 'open' && r.state.renewAt, T0 + 30_000);
+    assert.ok(r.effects.some((e) => e.type === 'armTimer' && e.timer === 'renew' && e.at === T0 + 30_000));
+  });
+
+  it('at the rollover point it rolls over make-before-break, asking for a token that outlives the old one', () => {
+    const open = { ...(openOn(bound) as Extract<SessionState, { kind: 'open' }>), renewAt: T0 + 30_000 };
+    const fresh: SessionChannel = { ...chB, tokenExpiresAt: T0 + 130_000, tokenTtlMs: 100_000 };
+    const r = run(open, [
+      [T0 + 30_000, { type: 'timerFired', timer: 'renew', at: T0 + 30_000 }],
+      [T0 + 30_001, { type: 'channelCreated', channel: fresh }],
+      [T0 + 30_002, { type: 'subscribed', channelId: 'B' }],
+      [T0 + 30_003, { type: 'socketOpened', generation: 2 }],
+    ]);
+    const create = r.effects.find((e) => e.type === 'createChannel');
+    assert.deepEqual(create, { type: 'createChannel', purpose: 'rollover', tokenMustOutlive: T0 + 40_000 });
+    const rolled = r.effects.find((e) => e.type === 'rolledOver');
+    assert.equal(rolled?.type === 'rolledOver' && rolled.reason, 'tokenExpiring');
+    // The old socket is closed only once the replacement is open; the rollover had a deadline.
+    assert.ok(types(r.effects).indexOf('closeSocket') > types(r.effects).indexOf('openSocket'));
+    assert.ok(
+      r.effects.some(
+        (e) => e.type === 'armTimer' && e.timer === 'deadline' && e.at === T0 + 30_000 + config.rolloverTimeoutMs,
+      ),
+    );
+    assert.equal(r.state.kind === 'open' && r.state.channel.id, 'B');
+    // The new channel's own rollover point: 100 s token, lead 25 s.
+    assert.equal(
+      r.state.kind === 'open' && r.state.renewAt,
+      Math.min(T0 + 130_000 - 25_000, T0 + 30_003 + Math.floor((T0 + 100_000 - T0 - 30_003) * 0.8)),
+    );
+  });
+
+  it('a failed token rollover keeps the old socket and is retried as a token rollover', () => {
+    const open = { ...(openOn(bound) as Extract<SessionState, { kind: 'open' }>), renewAt: T0 + 30_000 };
+    const error = new ApiError(503, 'down', 'service.unavailable');
+    const r = run(open, [
+      [T0 + 30_000, { type: 'timerFired', timer: 'renew', at: T0 + 30_000 }],
+      [T0 + 30_001, { type: 'channelCreateFailed', error, jitter: 0.5 }],
+    ]);
+    assert.equal(r.state.kind, 'open');
+    if (r.state.kind !== 'open') return;
+    assert.equal(r.state.channel.id, 'A');
+    assert.equal(r.state.retryRollover, 'tokenExpiring');
+    assert.ok(r.state.renewAt > T0 + 30_001, 'backs off instead of spinning');
+  });
+
+  it('a channel whose token is known expired is not HEADed: a new one is created', () => {
+    const r = run(openOn(bound), [
+      [T0 + 41_000, { type: 'socketClosed', generation: 1, code: 1000, reason: 'x', jitter: 0 }],
+    ]);
+    assert.equal(r.state.kind, 'creatingChannel');
+  });
+
+  it('without a known creating token nothing changes (renewal only)', () => {
+    const r = run(openOn(chA), [[T0 + 80_000, { type: 'timerFired', timer: 'renew', at: T0 + 80_000 }]]);
+    assert.deepEqual(types(r.effects), ['subscribe']);
+  });
+});
+
 describe('transition: closing', () => {
   it('closes every socket gracefully, then terminates at the deadline', () => {
     const r = run(openOn(chA, 1), [
