@@ -3,6 +3,7 @@ import type { Readiness } from '../metrics/readiness.ts';
 import type { CoordinationStatus } from './distributed/event-source.ts';
 import type { SinkBlock, SinkCounters } from '../outbox/dispatcher.ts';
 import type { OutboxStats } from '../outbox/outbox.ts';
+import type { ResyncStatus } from '../resync/index.ts';
 
 export type RelayPhase = 'new' | 'starting' | 'running' | 'closing' | 'closed' | 'failed';
 
@@ -41,6 +42,8 @@ export interface RelayStatus {
   tokenRefreshes: number;
   sinks: SinkStatus[];
   readiness: Readiness;
+  /** Gap healing: gaps pending or being healed, and how past ones ended (absent when `resync.enabled` is false). */
+  resync?: ResyncStatus;
   /** Base URL of /metrics, /livez, /readyz when the server runs. */
   metricsUrl: string | undefined;
   /** Distributed mode: the lease store's health (degraded while it fails), live workers, held and unheld shards. */

@@ -20,6 +20,7 @@ import { createDistributedClient } from './distributed/create-distributed-client
 import type { EventSource } from './distributed/event-source.ts';
 import { createClient, createDispatcher, createTokenProvider, endpointsOf, openOutbox } from './pipeline.ts';
 import { observeClient } from './relay-observers.ts';
+import { createRelayResync, type RelayResync } from './relay-resync.ts';
 import { definedOnly, livenessWindowMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
 import { createSinks } from './sink-factory.ts';
@@ -75,6 +76,7 @@ class RelayService implements Relay {
   private sinks: Sink[] = [];
   private dispatcher: Dispatcher | undefined;
   private client: EventSource | undefined;
+  private resync: RelayResync | undefined;
   private health: HealthServer | undefined;
   private lock: StateDirLock | undefined;
   private closing: Promise<void> | undefined;
@@ -115,6 +117,8 @@ class RelayService implements Relay {
       this.api = new GenesysRestClient({ apiBase, tokens: this.tokens, clock: this.clock });
       // ⑤ outbox → ⑥ sinks; delivery starts first, so a previous run's backlog drains right away.
       this.outbox = openOutbox(ctx);
+      // Gap healing reads the outbox's last event and states before this run commits any (relay-resync.ts).
+      this.resync = createRelayResync(ctx, this.api, (event) => this.commit(event));
       this.sinks = createSinks(this.config.sinks, {
         clock: this.clock,
         ...definedOnly({ stdout: this.options.stdout }),
@@ -141,8 +145,11 @@ class RelayService implements Relay {
         // The client reports a shard's fatal error just after its `closed` state: look once both are in.
         onShardClosed: () => void setImmediate(() => this.checkAllClosed()),
       });
+      const resync = this.resync;
+      if (resync) this.client.on('gap', (gap) => resync.onGap(gap));
       await this.startHealthServer();
       await this.client.start();
+      this.resync?.healStartup(this.config.topics);
       if (this.phase === 'starting') this.phase = 'running';
     } catch (err) {
       await this.release(1_000);
@@ -179,6 +186,7 @@ class RelayService implements Relay {
       sinks: sinkStatuses(this.sinkNames(), stats, this.dispatcher?.counters() ?? {}, this.dispatcher?.blocked()),
       readiness: this.readiness(),
       metricsUrl: this.health?.url,
+      ...definedOnly({ resync: this.resync?.status() }),
       ...definedOnly({ coordination: this.client?.coordination?.() }),
     };
   }
@@ -197,6 +205,7 @@ class RelayService implements Relay {
     }
     this.lastEventAt = this.clock.now();
     this.lastEventTopic = event.topicName;
+    this.resync?.observe(event);
   }
 
   /** Every shard closed while we were running and not closing: nothing will recover it by itself. */
@@ -281,6 +290,7 @@ class RelayService implements Relay {
     // drain timeout and let the outbox's close give them up (recorded below as a gap), which ends the client's wait.
     const clientClosed = this.client?.close();
     await step('client', () => this.withinDrain(clientClosed, drainTimeoutMs));
+    await step('resync', () => this.resync?.close());
     await step('outbox flush', () => this.outbox?.flush());
     await step('dispatcher', () => this.dispatcher?.close({ drainTimeoutMs }));
     await step('sinks', async () => void (await Promise.allSettled(this.sinks.map((s) => s.close()))));
