@@ -41,6 +41,7 @@ export { topics, combineTopics, expandTopic, planShards, diffShards, parseTopic,
 export {
   NotificationClient,
   type ClientCounters,
+  type ClientCredentialsOptions,
   type ClientStatus,
   type Gap,
   type NotificationClientOptions,

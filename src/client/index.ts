@@ -1,5 +1,6 @@
 export { NotificationClient } from './notification-client.ts';
 export type { NotificationClientOptions, ClientLogger } from './options.ts';
+export type { ClientCredentialsOptions } from './client-credentials.ts';
 export type { ClientCounters } from './counters.ts';
 export type {
   ClientEventMap,

@@ -9,6 +9,7 @@ import type { Gap } from '../session/gap.ts';
 import { Session, type SessionDeps } from '../session/session.ts';
 import { currentChannel } from '../session/state.ts';
 import { planShards } from '../topics/sharding.ts';
+import { clientCredentialsParts, type ClientCredentialsOptions } from './client-credentials.ts';
 import type { ClientEventMap, ClientStatus } from './client-events.ts';
 import { newCounters, type ClientCounters } from './counters.ts';
 import { DEFAULT_DEDUPE_GRACE_MS } from '../envelope/dedupe.ts';
@@ -44,6 +45,18 @@ export class NotificationClient {
   private startPromise: Promise<void> | undefined;
   private nextShard = 0;
   private ownedApi: GenesysRestClient | undefined;
+  private ownedTokens: { close(): void } | undefined;
+
+  /**
+   * A client for one OAuth client (client-credentials grant) that builds and owns its token provider and REST
+   * client: a single `close()` closes them too, so nothing keeps the process alive afterwards.
+   */
+  static clientCredentials(options: ClientCredentialsOptions): NotificationClient {
+    const { tokens, clientOptions } = clientCredentialsParts(options);
+    const client = new NotificationClient(clientOptions);
+    client.ownedTokens = tokens;
+    return client;
+  }
 
   constructor(private readonly options: NotificationClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -192,6 +205,8 @@ export class NotificationClient {
     await Promise.allSettled([...this.background]);
     // A REST client built here owns an HTTP pool; one passed in belongs to the caller.
     await this.ownedApi?.close();
+    // Likewise a token provider built here: its refresh timer would keep the process alive.
+    this.ownedTokens?.close();
     this.phase = 'closed';
   }
 

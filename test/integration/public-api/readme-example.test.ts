@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  GenesysRestClient,
-  NotificationClient,
-  RefreshingTokenProvider,
-  resolveEndpoints,
-  type Gap,
-  type RelayEvent,
-} from '../../../src/index.ts';
+import { NotificationClient, type Gap, type RelayEvent } from '../../../src/index.ts';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
 
-// The README's library example, run through the public entry point against the emulator.
+// The README's library example, run through the public entry point against the emulator. The installed package
+// runs the README's own text under plain node in test/package/tarball.test.ts.
 describe('public API: the README example', () => {
   let emulator: EmulatorHandle;
   before(async () => {
@@ -21,13 +15,13 @@ describe('public API: the README example', () => {
   });
 
   it('streams events from a combined topic and reports a gap after a drop', async () => {
-    const { apiBase, loginBase } = resolveEndpoints('mypurecloud.ie', {
+    const client = NotificationClient.clientCredentials({
       apiBase: emulator.apiBase,
       loginBase: emulator.loginBase,
+      clientId: 'demo',
+      clientSecret: 'demo',
+      topics: ['v2.users.u-1?presence&routingStatus'],
     });
-    const tokens = RefreshingTokenProvider.clientCredentials({ loginBase, clientId: 'demo', clientSecret: 'demo' });
-    const api = new GenesysRestClient({ apiBase, tokens });
-    const client = new NotificationClient({ api, topics: ['v2.users.u-1?presence&routingStatus'] });
     const gaps: Gap[] = [];
     client.on('gap', (gap) => gaps.push(gap));
     try {
@@ -53,8 +47,7 @@ describe('public API: the README example', () => {
       assert.ok(gaps[0]!.endAt >= gaps[0]!.startAt);
     } finally {
       await client.close();
-      await api.close();
-      tokens.close();
     }
+    assert.equal(client.status().phase, 'closed');
   });
 });
