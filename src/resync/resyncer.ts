@@ -24,6 +24,8 @@ export interface ResyncHooks {
   onHealed?(report: GapReport): void;
   /** The run failed `attempt` times and will try again after `delayMs`. */
   onRetry?(runId: string, attempt: number, delayMs: number, error: unknown): void;
+  /** A strategy's run committed `count` resync events (once per run, not per coalesced gap). */
+  onEmitted?(strategy: string, count: number): void;
   /** Gave up after every attempt: the gap is reported, not healed. */
   onFailed?(gap: ResyncGap, error: unknown, attempts: number): void;
 }
@@ -194,6 +196,7 @@ export class Resyncer {
       await Promise.all(fresh.map((state) => this.deliver(state, gap)));
       const unchanged = states.length - fresh.length;
       strategies[strategy.name] = { topics: topics.length, read: states.length, emitted: fresh.length, unchanged };
+      if (fresh.length > 0) this.emitHook(() => this.options.hooks?.onEmitted?.(strategy.name, fresh.length));
     }
     return { strategies, unhealed };
   }
