@@ -4,10 +4,12 @@ export interface ClientCounters {
   eventsReceived: number;
   /** Events handed to onEvent / events(). */
   eventsDelivered: number;
-  /** Events dropped because the same (topic, CorrelationId) was already delivered (rollover overlap). */
+  /** Copies dropped: the same event (topic, CorrelationId, body) already delivered during a rollover overlap. */
   duplicatesDropped: number;
-  /** Frames that were not JSON, not a known shape, or too large; skipped. */
+  /** Frames that were not JSON or not a known shape; skipped. */
   malformedFrames: number;
+  /** Frames over `maxFrameBytes`: skipped and reported, the socket kept. */
+  oversizedFrames: number;
   /** Sockets re-opened after an unplanned loss. */
   reconnects: number;
   /** Completed make-before-break rollovers. */
@@ -30,6 +32,7 @@ export function newCounters(): ClientCounters {
     eventsDelivered: 0,
     duplicatesDropped: 0,
     malformedFrames: 0,
+    oversizedFrames: 0,
     reconnects: 0,
     rollovers: 0,
     gaps: 0,

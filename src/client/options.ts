@@ -55,7 +55,11 @@ export interface NotificationClientOptions {
   ignoreErrors?: boolean;
   /** Copy suppression across rollover overlaps and reconnects (by `relay.key`: topic, CorrelationId, body). */
   dedupe?: DedupeOptions;
-  /** Frames larger than this are counted as malformed and skipped (the socket refuses frames over 4×). @default 1048576 */
+  /**
+   * Frames larger than this (UTF-8 bytes) are skipped and reported (warn line with topic, size and CorrelationId;
+   * counter `oversizedFrames`) without closing the socket. Only frames over max(4×, 64 MiB) cost the connection
+   * (ws refuses to buffer them). @default 16777216 (16 MiB)
+   */
   maxFrameBytes?: number;
   /**
    * Backlog limit: events buffered for `events()` plus async onEvent calls waiting behind a slow handler. At the

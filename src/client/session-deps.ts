@@ -1,6 +1,6 @@
 import type { Random } from '../core/backoff.ts';
 import type { Clock } from '../core/clock.ts';
-import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
+import { DEFAULT_MAX_FRAME_BYTES, socketPayloadCeiling } from '../envelope/parse-frame.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
 import { defaultSessionConfig } from '../session/config.ts';
 import type { SessionDeps } from '../session/session.ts';
@@ -24,9 +24,9 @@ export function sessionDepsFrom(
     createWsSocketFactory({
       clock,
       handshakeTimeoutMs: config.connectTimeoutMs,
-      // Frames above maxFrameBytes are counted and skipped by the parser; only far larger ones (which ws must
-      // refuse to buffer at all) cost the connection.
-      maxPayloadBytes: 4 * maxFrameBytes,
+      // Frames above maxFrameBytes are skipped and reported by the parser, the socket kept; only frames over the
+      // memory ceiling (which ws refuses to buffer: close 1009, a recorded gap) cost the connection.
+      maxPayloadBytes: socketPayloadCeiling(maxFrameBytes),
       closeTimeoutMs: config.closeTimeoutMs,
     });
   return {

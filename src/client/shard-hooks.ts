@@ -37,6 +37,15 @@ export function shardHooks(shardId: string, host: ShardHost): SessionHooks {
       counters.malformedFrames++;
       logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');
     },
+    onOversized: ({ bytes, topic, correlationId }, channelId) => {
+      counters.oversizedFrames++;
+      // An audit line (same shape as src/logging's audit()): an operator must see each event the relay did not pass on.
+      const fields = { audit: true, event: 'frame.oversized', shardId, channelId, topic, correlationId, bytes };
+      logger.warn(
+        fields,
+        `frame of ${bytes} bytes over maxFrameBytes skipped (socket kept): ${topic ?? 'unknown topic'}`,
+      );
+    },
     onStateChange: (state, previous) => {
       // Opening from `connecting` after a first open is a recovery; rollovers open from `rollingOver`.
       if (state.kind === 'open' && previous.kind === 'connecting') {

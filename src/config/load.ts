@@ -25,6 +25,8 @@ export interface CliOverrides {
   coordinationUrl?: string;
   /** --worker-id ID */
   workerId?: string;
+  /** --max-frame-bytes N (session.maxFrameBytes) */
+  maxFrameBytes?: number;
 }
 
 export interface LoadOptions {
@@ -127,6 +129,9 @@ function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<str
   if (cli.metricsPort !== undefined)
     out.metrics = { ...(isRecord(layer.metrics) ? layer.metrics : {}), port: cli.metricsPort };
   if (cli.logLevel !== undefined) out.log = { ...(isRecord(layer.log) ? layer.log : {}), level: cli.logLevel };
+  if (cli.maxFrameBytes !== undefined) {
+    out.session = { ...(isRecord(layer.session) ? layer.session : {}), maxFrameBytes: cli.maxFrameBytes };
+  }
   if (cli.coordinationUrl !== undefined || cli.workerId !== undefined) {
     out.coordination = {
       ...(isRecord(layer.coordination) ? layer.coordination : {}),

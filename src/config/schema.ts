@@ -71,6 +71,12 @@ export const sessionSchema = z
     maxChannels: positiveInt().max(20).default(20),
     /** Subscribe with ignoreErrors: unauthorised topics are reported (and logged) instead of failing. @default true */
     ignoreErrors: z.boolean().default(true),
+    /**
+     * Largest frame (UTF-8 bytes) delivered as an event; a larger one is skipped and reported (warn audit line
+     * `frame.oversized`, metric genesys_relay_events_oversized_total), the socket kept. Flag: --max-frame-bytes.
+     * @default 16777216 (16 MiB)
+     */
+    maxFrameBytes: positiveInt().optional(),
   })
   .strict();
 

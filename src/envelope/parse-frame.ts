@@ -10,8 +10,20 @@ import {
   type ResultFrame,
 } from '../genesys/wire.ts';
 
-/** Largest frame the client accepts (also the socket's `maxPayload`). Genesys documents no limit (§3). */
-export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Largest frame delivered as an event; larger ones are skipped and reported, the socket kept. Genesys documents
+ * no limit (genesys-api.md §8); events of several MiB are real (large conversations), so the default is generous.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What `ws` buffers at most for one frame before refusing it (close 1009): 4 × the frame limit, at least 64 MiB.
+ * Frames between the limit and this ceiling are skipped without losing the socket; the ceiling only bounds the
+ * memory one frame can take (a frame is held whole: ws cannot skip a message while streaming it).
+ */
+export function socketPayloadCeiling(maxFrameBytes: number): number {
+  return Math.max(4 * maxFrameBytes, 64 * 1024 * 1024);
+}
 
 /** What one text frame from the notification socket means. Only `event` frames are delivered downstream. */
 export type ParsedFrame =
@@ -23,7 +35,8 @@ export type ParsedFrame =
   | { kind: 'noLongerSubscribed'; topic: string; body: unknown }
   | { kind: 'system'; topic: string; body: unknown }
   | { kind: 'result'; frame: ResultFrame }
-  | { kind: 'malformed'; reason: string };
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'oversized'; bytes: number; topic: string | undefined; correlationId: string | undefined };
 
 /**
  * Classifies raw socket text. Hand-written guards rather than a schema library: this runs once per event on
@@ -32,8 +45,9 @@ export type ParsedFrame =
  */
 export function parseFrame(raw: string, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): ParsedFrame {
   // String length counts UTF-16 units; a unit is at most 3 UTF-8 bytes, so only measure when it could matter.
-  if (raw.length * 3 > maxFrameBytes && Buffer.byteLength(raw, 'utf8') > maxFrameBytes) {
-    return { kind: 'malformed', reason: `frame larger than ${maxFrameBytes} bytes` };
+  if (raw.length * 3 > maxFrameBytes) {
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (bytes > maxFrameBytes) return oversized(raw, bytes);
   }
   let value: unknown;
   try {
@@ -74,6 +88,21 @@ function classifyTopicFrame(topic: string, value: Record<string, unknown>): Pars
   // (no copy on the per-event path). Extra top-level keys, if any, ride along untouched.
   const frame = value as unknown as NotificationFrame;
   return { kind: 'event', frame, correlationId: typeof correlation === 'string' ? correlation : undefined };
+}
+
+const TOPIC_AT_START = /^\s*\{\s*"topicName"\s*:\s*"([^"\\]{1,512})"/;
+const CORRELATION_ID = /"CorrelationId"\s*:\s*"([^"\\]{1,128})"/;
+/** How much of each end of an oversized frame is searched for its topic and CorrelationId. */
+const PEEK_CHARS = 4096;
+
+/**
+ * An oversized frame is not parsed (that would cost its size again in memory); its topic and CorrelationId are
+ * looked for where Genesys puts them (topicName first, metadata last), for the report. Either may be undefined.
+ */
+function oversized(raw: string, bytes: number): ParsedFrame {
+  const topic = TOPIC_AT_START.exec(raw.slice(0, PEEK_CHARS))?.[1];
+  const correlationId = CORRELATION_ID.exec(raw.slice(-PEEK_CHARS))?.[1];
+  return { kind: 'oversized', bytes, topic, correlationId };
 }
 
 function toResultFrame(value: Record<string, unknown>): ResultFrame {

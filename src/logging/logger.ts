@@ -85,7 +85,9 @@ export type AuditEvent =
   | 'resync.gap'
   | 'resync.unhealed'
   | 'resync.retry'
-  | 'resync.failed';
+  | 'resync.failed'
+  /** A frame over maxFrameBytes was skipped, the socket kept (topic, bytes, CorrelationId): an event not relayed. */
+  | 'frame.oversized';
 
 /** Audit events an operator should act on (or explain). */
 const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
@@ -100,6 +102,7 @@ const WARN_EVENTS: ReadonlySet<AuditEvent> = new Set([
   'outbox.removed-sink',
   'resync.unhealed',
   'resync.failed',
+  'frame.oversized',
 ]);
 
 /** One audit line: structured, with `audit: true` so it can be filtered from ordinary logs. */

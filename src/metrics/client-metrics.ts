@@ -5,7 +5,7 @@ import type { RelayMetrics } from './metrics.ts';
 const LAST_FRAME_AGE = 'genesys_relay_last_frame_age_seconds';
 
 /** The client counters mirrored into Prometheus counters by delta (they are monotonic on both sides). */
-const MIRRORED = ['malformedFrames', 'duplicatesDropped', 'reconnects', 'rollovers'] as const;
+const MIRRORED = ['malformedFrames', 'oversizedFrames', 'duplicatesDropped', 'reconnects', 'rollovers'] as const;
 
 /**
  * Mirrors the NotificationClient's own counters into the registry, so the exported numbers are exactly the client's.
@@ -14,6 +14,7 @@ const MIRRORED = ['malformedFrames', 'duplicatesDropped', 'reconnects', 'rollove
 export class ClientMetricsMirror {
   private readonly seen: Record<(typeof MIRRORED)[number], number> = {
     malformedFrames: 0,
+    oversizedFrames: 0,
     duplicatesDropped: 0,
     reconnects: 0,
     rollovers: 0,
@@ -40,6 +41,7 @@ export class ClientMetricsMirror {
   sync(counters: Readonly<ClientCounters>, status: ClientStatus, nowMs?: number): void {
     const targets = {
       malformedFrames: this.metrics.eventsMalformed,
+      oversizedFrames: this.metrics.eventsOversized,
       duplicatesDropped: this.metrics.eventsDuplicate,
       reconnects: this.metrics.reconnects,
       rollovers: this.metrics.rollovers,

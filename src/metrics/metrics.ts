@@ -12,6 +12,7 @@ export interface RelayMetrics {
   readonly eventsReceived: Counter;
   readonly eventsDuplicate: Counter;
   readonly eventsMalformed: Counter;
+  readonly eventsOversized: Counter;
   readonly eventsDelivered: Counter<'sink'>;
   readonly eventsFailed: Counter<'sink'>;
   readonly eventsDeadLettered: Counter<'sink'>;
@@ -45,8 +46,9 @@ export function createMetrics(options: MetricsOptions = {}): RelayMetrics {
   return {
     registry,
     eventsReceived: counter('events_received_total', 'Notifications read off a socket and committed to the outbox.'),
-    eventsDuplicate: counter('events_duplicate_total', 'Notifications dropped as duplicates (rollover overlap).'),
+    eventsDuplicate: counter('events_duplicate_total', 'Copies of one event dropped (rollover overlap or reconnect).'),
     eventsMalformed: counter('events_malformed_total', 'Frames that could not be parsed as notifications.'),
+    eventsOversized: counter('events_oversized_total', 'Frames over maxFrameBytes: skipped, the socket kept.'),
     eventsDelivered: counter('events_delivered_total', 'Events a sink accepted.', ['sink']),
     eventsFailed: counter('events_failed_total', 'Delivery attempts that failed (to be retried or dead-lettered).', [
       'sink',

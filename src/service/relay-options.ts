@@ -20,6 +20,7 @@ export function clientTimings(session: RelayConfig['session']): Partial<Notifica
       watchdogMs: session.watchdogMs,
       pingIntervalMs: session.pingIntervalMs,
       pongTimeoutMs: session.pongTimeoutMs,
+      maxFrameBytes: session.maxFrameBytes,
     }),
     session: definedOnly({
       createTimeoutMs: session.createTimeoutMs,

@@ -12,6 +12,8 @@ interface SocketEntry {
   /** Called once the socket is gone (used to hold the rollover slot until the old channel is disconnected). */
   onRetired?: (() => void) | undefined;
   opened: boolean;
+  /** We closed (or terminated) it: rollover, shutdown, stale. */
+  closeRequested: boolean;
 }
 
 /**
@@ -46,6 +48,7 @@ export class SessionSockets {
       channelId,
       watchdog,
       opened: false,
+      closeRequested: false,
       socket: this.deps.sockets.open(url, {
         onOpen: () => {
           if (!live()) return;
@@ -60,6 +63,10 @@ export class SessionSockets {
           this.onFrame(parseFrame(text, maxFrameBytes), text, entry);
         },
         onClose: (code, reason, httpStatus) => {
+          // Every close is logged at warn with its cause (1009 = a frame over the socket's ceiling, 1006 = no close
+          // frame), also when it was requested: a close nobody asked for must never hide behind a debug line.
+          const data = { channelId, generation, code, reason, requested: entry.closeRequested, httpStatus };
+          hooks.onDiagnostic('warn', `socket closed ${code}${reason ? ` (${reason})` : ''}`, data);
           if (!live()) return;
           this.retire(entry, false);
           const event: SessionEvent = { type: 'socketClosed', generation, code, reason, jitter: random() };
@@ -77,6 +84,7 @@ export class SessionSockets {
   /** Graceful close; the socket stays in the table (still delivering) until its close event. */
   close(generation: number, code: number, reason: string): void {
     const entry = this.entries.get(generation);
+    if (entry) entry.closeRequested = true;
     entry?.watchdog.stop();
     entry?.socket.close(code, reason);
   }
@@ -131,6 +139,8 @@ export class SessionSockets {
         return this.deps.hooks.onEvent(parsed, raw, entry.channelId, this.deps.clock.now());
       case 'malformed':
         return this.deps.hooks.onMalformed(parsed.reason, entry.channelId);
+      case 'oversized':
+        return this.deps.hooks.onOversized?.(parsed, entry.channelId);
       case 'pong':
         return entry.watchdog.pongReceived();
       case 'heartbeat':
@@ -149,7 +159,10 @@ export class SessionSockets {
     if (this.entries.get(entry.generation) === entry) this.entries.delete(entry.generation);
     this.retiredLastFrame.set(entry.generation, entry.watchdog.lastFrameAtMs);
     if (this.retiredLastFrame.size > 4) this.retiredLastFrame.delete(this.retiredLastFrame.keys().next().value ?? -1);
-    if (terminate) entry.socket.terminate();
+    if (terminate) {
+      entry.closeRequested = true;
+      entry.socket.terminate();
+    }
     const onRetired = entry.onRetired;
     entry.onRetired = undefined;
     onRetired?.();

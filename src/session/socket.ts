@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../core/clock.ts';
-import { DEFAULT_MAX_FRAME_BYTES } from '../envelope/parse-frame.ts';
+import { DEFAULT_MAX_FRAME_BYTES, socketPayloadCeiling } from '../envelope/parse-frame.ts';
 
 /** What the session needs from a socket. Text frames only; binary frames are decoded as UTF-8. */
 export interface RelaySocket {
@@ -31,7 +31,7 @@ export interface WsSocketOptions {
   clock: Clock;
   /** Upgrade timeout; `ws` has none by default. @default 10000 */
   handshakeTimeoutMs?: number;
-  /** Largest accepted frame; `ws` defaults to 100 MiB. @default 1048576 */
+  /** Largest frame `ws` buffers; a larger one closes the socket (1009). @default socketPayloadCeiling(16 MiB) = 64 MiB */
   maxPayloadBytes?: number;
   /** Wait this long for the close handshake before terminating. @default 2000 */
   closeTimeoutMs?: number;
@@ -44,7 +44,7 @@ export interface WsSocketOptions {
  */
 export function createWsSocketFactory(options: WsSocketOptions): SocketFactory {
   const handshakeTimeout = options.handshakeTimeoutMs ?? 10_000;
-  const maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const maxPayload = options.maxPayloadBytes ?? socketPayloadCeiling(DEFAULT_MAX_FRAME_BYTES);
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
   return {
     open(url: string, handlers: SocketHandlers): RelaySocket {

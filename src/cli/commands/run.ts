@@ -12,12 +12,19 @@ interface RunFlags extends ConfigFlags {
   drainTimeout: number;
   coordinationUrl?: string;
   workerId?: string;
+  maxFrameBytes?: number;
 }
 
 function duration(value: string): number {
   const ms = parseDurationMs(value);
   if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 10s or 500ms');
   return ms;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number of bytes');
+  return n;
 }
 
 /** `genesys-relay run`: runs the relay until SIGINT/SIGTERM, then drains and exits 0 (CONTRACT.md). */
@@ -28,6 +35,11 @@ export function register(program: Command): void {
     .option('--drain-timeout <duration>', 'on shutdown, time allowed for in-flight deliveries', duration, 10_000)
     .option('--coordination-url <url>', 'postgres://… shared by several workers: share the shards through leases')
     .option('--worker-id <id>', "this worker's unique id in the group (default hostname-pid)")
+    .option(
+      '--max-frame-bytes <n>',
+      'skip (and report) frames larger than this, keeping the socket (default 16 MiB)',
+      positiveInt,
+    )
     .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_CODES_HELP}\n${RUN_EXAMPLES}`);
   addConfigOptions(command).action((flags: RunFlags) => runRelay(flags));
 }
@@ -40,6 +52,7 @@ async function runRelay(flags: RunFlags): Promise<void> {
         ...overridesFrom(flags),
         ...(flags.coordinationUrl === undefined ? {} : { coordinationUrl: flags.coordinationUrl }),
         ...(flags.workerId === undefined ? {} : { workerId: flags.workerId }),
+        ...(flags.maxFrameBytes === undefined ? {} : { maxFrameBytes: flags.maxFrameBytes }),
       }),
     );
     secrets = configSecrets(config);

@@ -7,6 +7,8 @@ import type { EmulatorHandle } from '../../../src/emulator/index.ts';
 import { createWsSocketFactory, type SocketFactory } from '../../../src/session/socket.ts';
 import { audit, publishSteadily, envsClosedAfter, userTopic, waitFor } from './helpers.ts';
 
+const MiB = 1024 * 1024;
+
 describe('NotificationClient against the emulator', () => {
   const env = envsClosedAfter();
 
@@ -69,6 +71,45 @@ describe('NotificationClient against the emulator', () => {
     assert.notEqual(e.client.status().shards[0]?.channelId, before, 'moved to a new channel');
     assert.deepEqual(gaps, [], 'a planned rollover is not a gap');
     assert.equal(e.client.counters.reconnects, 0);
+  });
+
+  it('frames of any size keep the socket: 3 MiB delivered, 6 MiB over a 4 MiB limit skipped and reported', async () => {
+    const topic = userTopic(7);
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (obj: object) => void warnings.push(obj as Record<string, unknown>),
+      error: () => {},
+    };
+    const e = await env([topic], { client: { maxFrameBytes: 4 * MiB, logger } });
+    const gaps: Gap[] = [];
+    e.client.on('gap', (g) => gaps.push(g));
+    await e.client.start();
+    const channel = e.client.status().shards[0]?.channelId;
+    e.emu.publish(topic, { i: 'before' });
+    e.emu.publish(topic, { blob: 'a'.repeat(3 * MiB) });
+    e.emu.publish(topic, { blob: 'b'.repeat(6 * MiB) }, 1, 'big-one');
+    e.emu.publish(topic, { i: 'behind' }, 20);
+    await waitFor(() => e.events.length === 22, '22 events', 20_000);
+    assert.equal(e.client.counters.oversizedFrames, 1);
+    assert.equal(e.client.counters.malformedFrames, 0);
+    const sequences = e.events.map((ev) => Number(ev.metadata['emulatorSequence']));
+    assert.deepEqual(
+      sequences,
+      [1, 2, ...Array.from({ length: 20 }, (_, i) => i + 4)],
+      'all but the 6 MiB one, in order',
+    );
+    assert.equal((e.events[1]?.eventBody as { blob: string }).blob.length, 3 * MiB);
+    const report = warnings.find((w) => w['event'] === 'frame.oversized');
+    assert.equal(report?.['topic'], topic);
+    assert.equal(report?.['correlationId'], 'big-one');
+    assert.ok(Number(report?.['bytes']) > 6 * MiB);
+    assert.equal(report?.['audit'], true);
+    assert.equal(e.client.status().shards[0]?.channelId, channel, 'same channel');
+    assert.equal(e.client.counters.reconnects, 0, 'socket not closed');
+    assert.deepEqual(gaps, []);
+    assert.equal(warnings.filter((w) => 'code' in w).length, 0, 'no socket close');
   });
 
   it('rollover() on request: new channels for every shard, no gap, nothing lost', async () => {

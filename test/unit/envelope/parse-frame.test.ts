@@ -44,12 +44,37 @@ describe('parseFrame', () => {
     assert.equal(parsed.frame.metadata?.['emulatorSequence'], 7);
   });
 
-  it('rejects oversize frames before parsing them', () => {
-    const raw = JSON.stringify({ topicName: 'v2.x', eventBody: 'x'.repeat(2000) });
-    const parsed = parseFrame(raw, 1000);
-    assert.equal(parsed.kind, 'malformed');
-    assert.match(parsed.kind === 'malformed' ? parsed.reason : '', /larger than 1000/);
-    assert.equal(parseFrame(raw, 10_000).kind, 'event');
+  it('reports oversize frames with their size, topic and CorrelationId, without parsing them', () => {
+    const raw = JSON.stringify({
+      topicName: 'v2.x',
+      version: '2',
+      eventBody: { blob: 'x'.repeat(20_000) },
+      metadata: { CorrelationId: 'c-1', type: 't' },
+    });
+    assert.deepEqual(parseFrame(raw, 1000), {
+      kind: 'oversized',
+      bytes: Buffer.byteLength(raw),
+      topic: 'v2.x',
+      correlationId: 'c-1',
+    });
+    assert.equal(parseFrame(raw, 100_000).kind, 'event');
+    const notJson = `{"topicName":${'['.repeat(5000)}`;
+    assert.deepEqual(parseFrame(notJson, 1000), {
+      kind: 'oversized',
+      bytes: 5013,
+      topic: undefined,
+      correlationId: undefined,
+    });
+  });
+
+  it('counts UTF-8 bytes, not characters', () => {
+    const raw = JSON.stringify({ topicName: 'v2.x', eventBody: 'é'.repeat(600), metadata: {} });
+    assert.equal(parseFrame(raw, 1000).kind, 'oversized', '1,200+ bytes in 630 characters');
+  });
+
+  it('delivers multi-MiB events under the default limit (16 MiB)', () => {
+    const raw = JSON.stringify({ topicName: 'v2.x', eventBody: { blob: 'x'.repeat(5 * 1024 * 1024) }, metadata: {} });
+    assert.equal(parseFrame(raw).kind, 'event');
   });
 });
 

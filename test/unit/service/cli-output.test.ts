@@ -19,6 +19,7 @@ const status: RelayStatus = {
     eventsDelivered: 10,
     duplicatesDropped: 0,
     malformedFrames: 0,
+    oversizedFrames: 0,
     reconnects: 1,
     rollovers: 2,
     gaps: 1,
