@@ -20,8 +20,8 @@ export interface SessionConfig {
   rolloverTimeoutMs: number;
   /**
    * A channel may end with the token that created it (genesys-api.md §2.1), so the session rolls it over (make before
-   * break, with a token that outlives the old one) this long before that token expires; capped at a quarter of the
-   * token's lifetime left when the channel was created, so short tokens are not rolled over at once. @default 300000
+   * break, with a token that outlives the old one) this long before that token expires; capped at half the token's
+   * lifetime left when the channel was created, so a short token is not rolled over at once. @default 300000
    */
   tokenRolloverLeadMs: number;
   /** Re-PUT the subscriptions (extending the channel) after this fraction of its remaining lifetime. @default 0.8 */

@@ -112,7 +112,7 @@ export function renewTime(s: Step, channel: SessionChannel): number {
 /** When to replace the channel because its creating token is about to expire; undefined if that token is unknown. */
 export function tokenRolloverAt(s: Step, channel: SessionChannel): number | undefined {
   if (channel.tokenExpiresAt === undefined) return undefined;
-  const leadMs = Math.min(s.config.tokenRolloverLeadMs, Math.floor((channel.tokenTtlMs ?? 0) / 4));
+  const leadMs = Math.min(s.config.tokenRolloverLeadMs, Math.floor((channel.tokenTtlMs ?? 0) / 2));
   return channel.tokenExpiresAt - leadMs;
 }
 

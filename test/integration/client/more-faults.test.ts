@@ -35,6 +35,27 @@ describe('NotificationClient: tokens, pongs, channel limit, hooks', () => {
     await flowing(e, topic, 'revocation');
   });
 
+  it('a fresh token rejected (twice in a row with the revoked one): retried with backoff, the shard keeps running', async () => {
+    const topic = userTopic(55);
+    const e = await env([topic]);
+    const errors: Error[] = [];
+    e.client.on('error', (err) => errors.push(err));
+    await e.client.start();
+    const channelId = e.client.status().shards[0]?.channelId;
+    // The next two tokens issued are each refused once; revoking the current one makes the shard need a new token
+    // and a new channel: 401 on the revoked token's successor, 401 on the one after, then a token that works.
+    e.emu.fault({ kind: 'reject-token', count: 2 });
+    e.emu.fault({ kind: 'revoke-token' });
+    await waitFor(
+      () => e.client.status().shards[0]?.state === 'open' && e.client.status().shards[0]?.channelId !== channelId,
+      'open on a new channel',
+      10_000,
+    );
+    await flowing(e, topic, 'rejected fresh tokens');
+    assert.deepEqual(errors, [], 'no error reached the client: the refusal was transient');
+    assert.ok(e.emu.state().counters.tokensIssued >= 4, `${e.emu.state().counters.tokensIssued} tokens issued`);
+  });
+
   it('unanswered pings: the socket is declared stale and replaced', async () => {
     const topic = userTopic(51);
     const e = await env([topic]);

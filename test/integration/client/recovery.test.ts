@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Gap } from '../../../src/client/index.ts';
-import { envsClosedAfter, userTopic, waitFor, type Env } from './helpers.ts';
+import { audit, envsClosedAfter, publishSteadily, userTopic, waitFor, type Env } from './helpers.ts';
 
 /** Publishes one event and waits for it, proving the shard delivers again. */
 async function flowing(e: Env, topic: string, what: string): Promise<void> {
@@ -97,8 +97,9 @@ describe('NotificationClient recovery', () => {
 
   it('token TTL of 1 s over a multi-second run keeps flowing', async () => {
     const topic = userTopic(15);
-    // Channels live 1.5 s (renewed at ~1.2 s by a PUT made with whatever token is current).
-    const e = await env([topic], { emulator: { tokenTtlS: 1, channelTtlMs: 1_500 } });
+    // Channels live 1.5 s (renewed at ~1.2 s by a PUT made with whatever token is current) and outlive their token
+    // here; token-bound channels are the next test.
+    const e = await env([topic], { emulator: { tokenTtlS: 1, channelTtlMs: 1_500, channelsEndWithToken: false } });
     const gaps: string[] = [];
     e.client.on('gap', (g) => gaps.push(g.reason));
     await e.client.start();
@@ -109,6 +110,36 @@ describe('NotificationClient recovery', () => {
     assert.ok(e.emu.state().counters.tokensIssued >= 3, `${e.emu.state().counters.tokensIssued} tokens`);
     assert.deepEqual(gaps, []);
     assert.equal(e.client.counters.errors, 0);
+  });
+
+  it('channels end with their token: rolled over make-before-break before each token expires, 0 lost, 0 gaps', async () => {
+    const topic = userTopic(17);
+    // 2 s tokens, 24 h channels: only the token ends a channel (channelsEndWithToken, the emulator's default). The
+    // session rolls over half the token's life (1 s) before it expires, with a token that outlives it.
+    const e = await env([topic], { emulator: { tokenTtlS: 2, channelsEndWithToken: true } });
+    const gaps: Gap[] = [];
+    const reasons: string[] = [];
+    e.client.on('gap', (g) => gaps.push(g));
+    e.client.on('rollover', (r) => reasons.push(r.reason));
+    await e.client.start();
+    const firstChannel = e.client.status().shards[0]?.channelId;
+    // About 7 s of continuous publishing: three to four token lifetimes.
+    const published = await publishSteadily(e.emu, topic, 350, 20);
+    await waitFor(() => audit(e.events, topic, published).missing.length === 0, 'every event', 5_000).catch(() => 0);
+    // Retired channels still end with their token later (counters.channelsExpired), but never one being read from.
+    const { missing, duplicates } = audit(e.events, topic, published);
+    assert.deepEqual(missing, [], 'nothing lost');
+    assert.deepEqual(duplicates, [], 'nothing delivered twice');
+    assert.deepEqual(gaps, [], 'no gap: every channel was replaced before its token ended it');
+    assert.ok(reasons.length >= 3, `rollovers: ${reasons.join(', ')}`);
+    assert.ok(
+      reasons.every((r) => r === 'tokenExpiring'),
+      reasons.join(', '),
+    );
+    assert.equal(e.client.counters.rollovers, reasons.length);
+    assert.notEqual(e.client.status().shards[0]?.channelId, firstChannel);
+    // Each replacement was created with a newer token than the one ending its predecessor.
+    assert.ok(e.emu.state().counters.tokensIssued >= reasons.length + 1);
   });
 
   it('malformed and oversized frames: counted and skipped', async () => {

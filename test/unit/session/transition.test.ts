@@ -390,8 +390,8 @@ describe('transition: make-before-break rollover', () => {
 });
 
 describe('transition: token-bound channels', () => {
-  // Channel A was created by a token with 40 s left: the rollover lead is min(300 s, 40 s / 4) = 10 s.
-  const bound: SessionChannel = { ...chA, tokenExpiresAt: T0 + 40_000, tokenTtlMs: 40_000 };
+  // Channel A was created by a token with 20 s left: the rollover lead is min(300 s, 20 s / 2) = 10 s.
+  const bound: SessionChannel = { ...chA, tokenExpiresAt: T0 + 40_000, tokenTtlMs: 20_000 };
 
   it('the renew timer is armed at the token rollover point when that comes before the renewal', () => {
     const r = run(
@@ -423,10 +423,10 @@ describe('transition: token-bound channels', () => {
       ),
     );
     assert.equal(r.state.kind === 'open' && r.state.channel.id, 'B');
-    // The new channel's own rollover point: 100 s token, lead 25 s.
+    // The new channel's own rollover point: 100 s token, lead 50 s.
     assert.equal(
       r.state.kind === 'open' && r.state.renewAt,
-      Math.min(T0 + 130_000 - 25_000, T0 + 30_003 + Math.floor((T0 + 100_000 - T0 - 30_003) * 0.8)),
+      Math.min(T0 + 130_000 - 50_000, T0 + 30_003 + Math.floor((T0 + 100_000 - T0 - 30_003) * 0.8)),
     );
   });
 
