@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.ts';
 import { join, keysOf, metric, mountTmpfs, publish, readyz, startRelay, until } from './relay-storage.ts';
 
@@ -59,6 +61,83 @@ describe('outbox storage faults under a running relay', () => {
     } finally {
       await under.stop();
       mount.unmount();
+      cleanup();
+    }
+  });
+});
+
+const holdLockFixture = fileURLToPath(new URL('./fixtures/hold-write-lock.ts', import.meta.url));
+const HOLD_MS = 8_000;
+/** The old relay waited synchronously up to its busy_timeout (5 s) per commit; any stall near that is the bug. */
+const MAX_TIMER_LATENESS_MS = 2_000;
+
+/** Starts the lock holder; resolves once it holds the lock, and gives a promise of its release. */
+async function holdWriteLock(path: string, ms: number): Promise<{ released: Promise<void>; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', holdLockFixture, path, String(ms)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  const seen = (word: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => void (out.includes(word) && resolve());
+      child.stdout.on('data', (chunk: string) => ((out += chunk), check()));
+      child.on('exit', (code) => (out.includes(word) ? resolve() : reject(new Error(`lock holder exited ${code}`))));
+    });
+  const released = seen('released');
+  released.catch(() => undefined);
+  await seen('locked');
+  return { released, child };
+}
+
+/** Records the worst lateness of a 20 ms interval timer: how long the event loop was blocked. */
+function lagProbe(): { stop(): number } {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 20);
+    last = now;
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return worst;
+    },
+  };
+}
+
+describe('another process holding the outbox write lock', () => {
+  it('8 s lock: readyz 503, event loop not blocked, nothing lost, each event once', async (t) => {
+    const { dir, cleanup } = tempDir();
+    const under = await startRelay(join(dir, 'state'));
+    let holder: ChildProcess | undefined;
+    try {
+      await until(async () => ((await readyz(under.base)).status === 200 ? true : undefined), 'readyz 200');
+      const lock = await holdWriteLock(join(dir, 'state', 'outbox.sqlite'), HOLD_MS);
+      holder = lock.child;
+      const lag = lagProbe();
+      const lockedAt = performance.now();
+      publish(under.emulator, 200, 'locked');
+      const down = await until(async () => {
+        const r = await readyz(under.base);
+        return r.status === 503 ? r : undefined;
+      }, 'readyz 503 while the lock is held');
+      assert.equal(down.reason, 'outbox: database is locked');
+      assert.equal(under.lines.length, 0, 'nothing delivered while the lock is held');
+      await lock.released;
+      const worstLagMs = lag.stop();
+      t.diagnostic(`worst timer lateness while the lock was held: ${Math.round(worstLagMs)} ms`);
+      assert.ok(performance.now() - lockedAt >= HOLD_MS - 500, 'the lock was really held for the whole period');
+      assert.ok(worstLagMs < MAX_TIMER_LATENESS_MS, `event loop blocked ${Math.round(worstLagMs)} ms`);
+      await until(() => Promise.resolve(under.lines.length >= 200 ? true : undefined), 'all 200 events delivered');
+      await until(async () => ((await readyz(under.base)).status === 200 ? true : undefined), 'readyz 200 again');
+      const keys = keysOf(under.lines);
+      assert.equal(new Set(keys).size, 200, 'every published event');
+      assert.equal(keys.length, 200, 'each once');
+    } finally {
+      holder?.kill('SIGKILL');
+      await under.stop();
       cleanup();
     }
   });
