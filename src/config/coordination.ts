@@ -25,6 +25,7 @@ function durationMs() {
 /** One more OAuth client (client credentials); each brings its own 20 channels (genesys-api.md §3). */
 export const oauthClientSchema = z
   .object({
+    /** OAuth client id (Client Credentials grant). */
     clientId: z.string().min(1),
     /** Never logged. Prefer clientSecretFile. */
     clientSecret: z.string().min(1).optional(),

@@ -11,13 +11,14 @@ const natsUrl = (): z.ZodString =>
  */
 export const natsSinkSchema = z
   .object({
+    /** Publishes to NATS JetStream, one subject per topic, de-duplicated by Nats-Msg-Id. */
     type: z.literal('nats'),
     /** Unique sink name; names the outbox cursor. @default 'nats' */
     name: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'must be letters, digits, - or _')
       .optional(),
-    /** One server URL or several of the same cluster. */
+    /** One server URL or several of the same cluster. CLI: --sink nats:URL. */
     servers: z.union([natsUrl(), z.array(natsUrl()).min(1)]).transform((s) => (typeof s === 'string' ? [s] : s)),
     /** @default 'GENESYS' */
     stream: z

@@ -145,6 +145,7 @@ const sinkBase = {
 
 export const ndjsonSinkSchema = z
   .object({
+    /** Appends one JSON object a line to a file or stdout. */
     type: z.literal('ndjson'),
     ...sinkBase,
     /** File to append to, or '-' for stdout. @default '-' */
@@ -154,8 +155,10 @@ export const ndjsonSinkSchema = z
 
 export const webhookSinkSchema = z
   .object({
+    /** POSTs each event (or a batch) to an HTTP endpoint, with an Idempotency-Key and an optional HMAC signature. */
     type: z.literal('webhook'),
     ...sinkBase,
+    /** The endpoint, http(s). CLI: --sink webhook:URL. */
     url: httpUrl(),
     /** HMAC-SHA256 signing secret; never logged. */
     secret: z.string().min(1).optional(),
@@ -175,23 +178,33 @@ export const webhookSinkSchema = z
 export const servicenowAuthSchema = z.discriminatedUnion('kind', [
   z
     .object({
+      /** HTTP Basic authentication. */
       kind: z.literal('basic'),
+      /** The integration user. */
       username: z.string().min(1),
+      /** Never logged; prefer passwordFile. */
       password: z.string().min(1).optional(),
+      /** File whose (trimmed) content is the password. */
       passwordFile: z.string().min(1).optional(),
     })
     .strict(),
   z
     .object({
+      /** OAuth through the instance's /oauth_token.do (tokens refreshed before they expire). */
       kind: z.literal('oauth'),
+      /** The instance's OAuth application (Application Registry). */
       clientId: z.string().min(1),
+      /** Never logged; prefer clientSecretFile. */
       clientSecret: z.string().min(1).optional(),
+      /** File whose (trimmed) content is the client secret. */
       clientSecretFile: z.string().min(1).optional(),
-      /** @default 'password' */
+      /** OAuth grant. @default 'password' */
       grant: z.enum(['password', 'client_credentials']).default('password'),
       /** For the password grant. */
       username: z.string().min(1).optional(),
+      /** For the password grant; never logged. */
       password: z.string().min(1).optional(),
+      /** File whose (trimmed) content is the password. */
       passwordFile: z.string().min(1).optional(),
     })
     .strict(),
@@ -199,8 +212,10 @@ export const servicenowAuthSchema = z.discriminatedUnion('kind', [
 
 export const servicenowSinkSchema = z
   .object({
+    /** Writes to a ServiceNow instance (Import Set API or Table API). */
     type: z.literal('servicenow'),
     ...sinkBase,
+    /** e.g. https://acme.service-now.com. CLI: --sink servicenow:URL. */
     instanceUrl: httpUrl(),
     /** Import Set API (transform map coalesces on keyField: an upsert), or Table API writes. @default 'import-set' */
     mode: z.enum(['import-set', 'table']).default('import-set'),
@@ -212,6 +227,7 @@ export const servicenowSinkSchema = z
     batchSize: positiveInt().max(200).optional(),
     /** Per-request deadline. @default 30000 */
     timeoutMs: durationMs().optional(),
+    /** Basic (`kind: basic`) or OAuth (`kind: oauth`) credentials of the integration user. */
     auth: servicenowAuthSchema,
   })
   .strict();
@@ -225,18 +241,23 @@ export const sinkSchema = z.discriminatedUnion('type', [
 
 export const relayConfigSchema = z
   .object({
+    /** The Genesys Cloud org: OAuth client credentials and region (or explicit hosts). */
     genesys: genesysSchema.prefault({}),
     /** Notification topics, e.g. `v2.users.<id>?presence&routingStatus`. CLI: --topic (repeatable). */
     topics: z.array(z.string().min(1)).default([]),
     /** Where the outbox database lives. CLI: --state-dir. @default './.state' */
     stateDir: z.string().min(1).default('./.state'),
+    /** Channel and socket lifecycle: heartbeat, watchdog, deadlines, topics per channel. */
     session: sessionSchema.prefault({}),
+    /** The durable SQLite outbox: retries, dead letters, retention. */
     outbox: outboxSchema.prefault({}),
     /** Delivery targets. CLI: --sink (repeatable). @default [{ type: 'ndjson', path: '-' }] when none is given */
     sinks: z.array(sinkSchema).default([]),
+    /** Gap healing: re-read state over REST after a gap (docs/resync.md). */
     resync: resyncSchema.prefault({}),
     /** Scale-out: workers share the shards through PostgreSQL leases (config/coordination.ts). Absent = one process. */
     coordination: coordinationSchema.optional(),
+    /** Prometheus /metrics and the /livez, /readyz probes. */
     metrics: z
       .object({
         /** Port of /metrics, /livez, /readyz; 0 picks a free port; absent = no server. CLI: --metrics-port. */
@@ -248,9 +269,10 @@ export const relayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Structured JSON logs (pino) on stderr. */
     log: z
       .object({
-        /** pino level. Env: GENESYS_RELAY_LOG_LEVEL. @default 'info' */
+        /** pino level. Env: GENESYS_RELAY_LOG_LEVEL. CLI: --log-level. @default 'info' */
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .strict()

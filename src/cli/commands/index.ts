@@ -7,6 +7,7 @@ import { register as registerRun } from './run.ts';
 import { register as registerDemo } from './demo.ts';
 import { register as registerReplay } from './replay.ts';
 import { register as registerDlq } from './dlq.ts';
+import { register as registerConfig } from './config.ts';
 
 /**
  * Registers every subcommand. Each command module exports `register(program)`; add new ones to this list.
@@ -21,4 +22,5 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerReplay(program);
   registerDlq(program);
+  registerConfig(program);
 }
