@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../sinks/webhook-receiver.ts';
 import {
   PRESENCE_A,
   emulatorWithEnv,
+  runCli,
   metricsBase,
   sample,
   spawnCli,
@@ -123,6 +124,30 @@ describe('durability through the CLI', () => {
       first.kill();
       second?.kill();
       await receiver.close();
+      await emulator.close();
+      cleanup();
+    }
+  });
+
+  it('a corrupt outbox at start: exit 1 naming the file and what to do, and the file is left as it was', async () => {
+    const { emulator, env } = await emulatorWithEnv();
+    const { dir, cleanup } = tempDir();
+    try {
+      const stateDir = join(dir, 'state');
+      mkdirSync(stateDir);
+      const outbox = join(stateDir, 'outbox.sqlite');
+      const garbage = 'this is not a SQLite database, just bytes a bad disk left behind\n'.repeat(200);
+      writeFileSync(outbox, garbage);
+      const { code, stderr } = await runCli(
+        ['run', '--topic', PRESENCE_A, '--sink', 'ndjson:-', '--state-dir', stateDir],
+        env,
+      );
+      assert.equal(code, 1, stderr);
+      assert.ok(stderr.includes(outbox), `names the file: ${stderr}`);
+      assert.match(stderr, /file is not a database/);
+      assert.equal(readFileSync(outbox, 'utf8'), garbage, 'the damaged file is not touched');
+      assert.match(stderr, /move the file \(and any -wal\/-shm beside it\) aside or restore it from a backup/);
+    } finally {
       await emulator.close();
       cleanup();
     }
