@@ -1,24 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EmulatorContext, TokenRecord } from './context.ts';
+import { notFound, type ApiRequest } from './api-request.ts';
+import type { EmulatorContext } from './context.ts';
 import { applyHttpFault } from './http-faults.ts';
-import { errorBody, readJson, sendEmpty, sendJson } from './http.ts';
+import { errorBody, readJson, sendJson } from './http.ts';
 import { newCorrelationId } from './ids.ts';
 import { handleNotifications } from './notifications-routes.ts';
 import { rateLimitMessage, takeRequest } from './rate-limit.ts';
 import { handleResyncRoutes } from './resync-routes.ts';
 import { checkBearer } from './tokens.ts';
 
-/** Everything an API route needs for one request. */
-export interface ApiRequest {
-  ctx: EmulatorContext;
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  token: TokenRecord;
-  body: unknown;
-  /** ININ-Correlation-Id and inin-ratelimit-* headers, sent on every response. */
-  headers: Record<string, string>;
-}
+export type { ApiRequest } from './api-request.ts';
 
 /**
  * The `/api/v2` pipeline: correlation and rate headers on every response, armed faults, bearer check,
@@ -60,12 +51,4 @@ export async function handleApi(
   const api: ApiRequest = { ctx, req, res, url, token: auth.token, body: parsed.value, headers };
   // State re-reads after a gap (resync-routes.ts) share the pipeline: bearer, rate limit, armed faults.
   if (!handleNotifications(api) && !handleResyncRoutes(api)) notFound(api);
-}
-
-export function notFound(
-  api: ApiRequest,
-  message = `No resource at ${api.req.method ?? 'GET'} ${api.url.pathname}.`,
-): void {
-  if (api.req.method === 'HEAD') sendEmpty(api.res, 404, api.headers);
-  else sendJson(api.res, 404, errorBody(404, 'not.found', message), api.headers);
 }

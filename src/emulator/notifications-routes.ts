@@ -1,5 +1,5 @@
 import type { ChannelBody, ChannelEntityListing, ChannelTopicEntityListing } from '../genesys/wire.ts';
-import { notFound, type ApiRequest } from './api-routes.ts';
+import { notFound, type ApiRequest } from './api-request.ts';
 import { availableTopics } from './available-topics.ts';
 import { createChannel, findChannel } from './channels.ts';
 import type { ChannelRecord, EmulatorContext } from './context.ts';
