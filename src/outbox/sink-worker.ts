@@ -10,8 +10,8 @@ import { SinkBlocking, type SinkBlock } from './sink-blocking.ts';
 export interface DispatcherHooks {
   /** `count` events of one batch were acknowledged by `sink`. */
   onDelivered?(sink: string, count: number): void;
-  /** `count` events failed and were scheduled for another attempt. */
-  onRetry?(sink: string, count: number, error: string): void;
+  /** `count` events failed and were scheduled for another attempt, the first of them at `nextAttemptAt` (ms). */
+  onRetry?(sink: string, count: number, error: string, nextAttemptAt: number): void;
   /** `count` events were dead-lettered. */
   onDeadLettered?(sink: string, count: number, reason: string): void;
   /** One observation per delivered event: its receive time to its acknowledgement. */
@@ -157,6 +157,9 @@ export class SinkWorker {
     const released: number[] = [];
     const tally: Tally = { retry: [], dead: [], latencies: [] };
     claimed.forEach((c, i) => {
+      // Past a non-empty prefix of outcomes the sink stopped to keep its order (BatchOutcome): not attempted, so
+      // queued again behind the failed event without an attempt counted. No outcome at all is a sink bug: retry.
+      if (i >= outcomes.length && outcomes.length > 0) return void released.push(c.seq);
       const outcome = outcomes[i] ?? { kind: 'retryable', error: 'sink returned no outcome for this event' };
       // Shutdown cut the attempt short: that says nothing about the sink, so the attempt does not count.
       if (aborted && outcome.kind === 'retryable') return void released.push(c.seq);
@@ -168,6 +171,7 @@ export class SinkWorker {
         const error = outcome.kind === 'retryable' ? outcome.error : outcome.kind;
         settlements.push({ seq: c.seq, action: 'retry', at: decision.at, error });
         tally.retry.push(error);
+        tally.nextAttemptAt = Math.min(tally.nextAttemptAt ?? decision.at, decision.at);
       } else if (decision.action === 'defer') {
         const error = outcome.kind === 'blocked' ? outcome.error : outcome.kind;
         // Not a failure of this event: no retry counted, no onRetry (the block is reported once, by track()).
@@ -209,7 +213,9 @@ export class SinkWorker {
     this.counters.deadLettered += tally.dead.length;
     if (delivered > 0) hooks.onDelivered?.(sink.name, delivered);
     if (hooks.onLatency) for (const ms of tally.latencies) if (Number.isFinite(ms)) hooks.onLatency(sink.name, ms);
-    if (tally.retry[0] !== undefined) hooks.onRetry?.(sink.name, tally.retry.length, tally.retry[0]);
+    if (tally.retry[0] !== undefined && tally.nextAttemptAt !== undefined) {
+      hooks.onRetry?.(sink.name, tally.retry.length, tally.retry[0], tally.nextAttemptAt);
+    }
     if (tally.dead[0] !== undefined) hooks.onDeadLettered?.(sink.name, tally.dead.length, tally.dead[0]);
   }
 }
@@ -217,6 +223,8 @@ export class SinkWorker {
 /** What one batch came to, for counters and hooks. */
 interface Tally {
   retry: string[];
+  /** The earliest retry scheduled by this batch. */
+  nextAttemptAt?: number;
   dead: string[];
   latencies: number[];
 }

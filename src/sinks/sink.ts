@@ -17,7 +17,11 @@ export type DeliveryOutcome =
    */
   | { kind: 'blocked'; error: string; retryAfterMs?: number };
 
-/** Outcome per event of a batch, in the batch's order. */
+/**
+ * Outcome per event of a batch, in the batch's order. A sink that keeps order under partial failure may stop at the
+ * first failure and return a non-empty prefix: the events past it count as not attempted and are queued again behind
+ * the failed one (src/outbox/sink-worker.ts).
+ */
 export type BatchOutcome = DeliveryOutcome[];
 
 export interface Sink {

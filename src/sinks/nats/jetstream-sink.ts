@@ -86,8 +86,28 @@ class JetStreamSink implements Sink {
       const outcome = classifyNatsError(err);
       return events.map(() => outcome);
     }
-    // All publishes go out at once on the one connection; the server stores them in arrival order.
-    return Promise.all(events.map((event) => this.publishOne(js, event, signal)));
+    return this.publishInOrder(js, events, signal);
+  }
+
+  /**
+   * Per-sink order under partial failure: publishes one after another and stops at the first event that is not
+   * delivered, returning outcomes for that prefix only. The events after it were not attempted: the outbox puts
+   * them back behind the failed one (no attempt counted), so a retried event can never land after later ones.
+   * (Publishing the batch at once with Promise.all let event 2 fail while 3 was stored; 2's retry then came after.)
+   * Waiting for each PubAck costs one round trip per event; the stream stores in arrival order either way.
+   */
+  private async publishInOrder(
+    js: JetStreamClient,
+    events: readonly RelayEvent[],
+    signal: AbortSignal,
+  ): Promise<BatchOutcome> {
+    const outcomes: DeliveryOutcome[] = [];
+    for (const event of events) {
+      const outcome = await this.publishOne(js, event, signal);
+      outcomes.push(outcome);
+      if (outcome.kind !== 'delivered') break;
+    }
+    return outcomes;
   }
 
   async close(): Promise<void> {
