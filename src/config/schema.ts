@@ -215,8 +215,10 @@ export const servicenowSinkSchema = z
     /** Writes to a ServiceNow instance (Import Set API or Table API). */
     type: z.literal('servicenow'),
     ...sinkBase,
-    /** e.g. https://acme.service-now.com. CLI: --sink servicenow:URL. */
+    /** e.g. https://acme.service-now.com; must be https:// unless allowInsecureHttp. CLI: --sink servicenow:URL. */
     instanceUrl: httpUrl(),
+    /** Accept a plain http:// instanceUrl: only for a local test fake (clear-text credentials). @default false */
+    allowInsecureHttp: z.boolean().optional(),
     /** Import Set API (transform map coalesces on keyField: an upsert), or Table API writes. @default 'import-set' */
     mode: z.enum(['import-set', 'table']).default('import-set'),
     /** Staging / target table. @default 'u_genesys_event_import' (import-set) or 'u_genesys_event' (table) */
@@ -230,7 +232,16 @@ export const servicenowSinkSchema = z
     /** Basic (`kind: basic`) or OAuth (`kind: oauth`) credentials of the integration user. */
     auth: servicenowAuthSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((sink, ctx) => {
+    // Credentials and events must not cross the network in clear text; only a local fake may opt out.
+    if (sink.instanceUrl.startsWith('http:') && sink.allowInsecureHttp !== true) {
+      const message =
+        'must be https:// (a plain http:// URL sends the credentials and events in clear text); ' +
+        'set allowInsecureHttp: true on this sink only for a local test fake';
+      ctx.addIssue({ code: 'custom', path: ['instanceUrl'], message });
+    }
+  });
 
 export const sinkSchema = z.discriminatedUnion('type', [
   ndjsonSinkSchema,

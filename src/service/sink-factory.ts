@@ -54,6 +54,7 @@ function createSink(entry: SinkEntry, options: SinkFactoryOptions): Sink {
         mode: entry.mode,
         auth: servicenowAuth(entry.auth),
         clock,
+        ...(entry.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
         ...(entry.table ? { table: entry.table } : {}),
         ...(entry.keyField ? { keyField: entry.keyField } : {}),
         ...(entry.batchSize ? { batchSize: entry.batchSize } : {}),

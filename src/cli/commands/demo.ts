@@ -125,6 +125,7 @@ function demoConfig(
     sinks.push({
       type: 'servicenow',
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'relay', password: 'relay-demo' },
     });
   }

@@ -30,6 +30,11 @@ export type ServiceNowAuth = ServiceNowBasicAuth | ServiceNowOAuthAuth;
 export interface ServiceNowSinkOptions {
   /** e.g. `https://acme.service-now.com` (a path, query or credentials in the URL are rejected). */
   instanceUrl: string;
+  /**
+   * Accept a plain `http://` instance URL. Only for a local fake: events and credentials would cross the network in
+   * clear text. @default false
+   */
+  allowInsecureHttp?: boolean;
   auth: ServiceNowAuth;
   /** Sink name, unique per relay; names the outbox cursor. @default 'servicenow' */
   name?: string;
@@ -70,6 +75,11 @@ export interface ResolvedServiceNowOptions {
   clock: Clock;
 }
 
+/** Credentials and events must not cross the network in clear text; only a local fake may opt out. */
+export const INSECURE_INSTANCE_URL =
+  'must be https:// (a plain http:// URL sends the credentials and events in clear text); ' +
+  'set allowInsecureHttp: true on this sink only for a local test fake';
+
 /** ServiceNow table and column names: lower-case letters, digits and underscores. */
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,79}$/;
 
@@ -86,7 +96,7 @@ export function resolveServiceNowOptions(options: ServiceNowSinkOptions): Resolv
   }
   checkAuth(options.auth);
   return {
-    instanceUrl: parseInstanceUrl(options.instanceUrl),
+    instanceUrl: parseInstanceUrl(options.instanceUrl, options.allowInsecureHttp === true),
     auth: options.auth,
     name: options.name ?? 'servicenow',
     mode,
@@ -99,7 +109,7 @@ export function resolveServiceNowOptions(options: ServiceNowSinkOptions): Resolv
   };
 }
 
-function parseInstanceUrl(raw: string): URL {
+function parseInstanceUrl(raw: string, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -108,6 +118,9 @@ function parseInstanceUrl(raw: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError('servicenow.instanceUrl', 'must be an https URL');
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp) {
+    throw new ConfigError('servicenow.instanceUrl', INSECURE_INSTANCE_URL);
   }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigError('servicenow.instanceUrl', 'must not contain credentials; use servicenow.auth');

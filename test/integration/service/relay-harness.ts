@@ -44,6 +44,7 @@ export function serviceNowRelayConfig(options: ServiceNowRelayConfig): RelayConf
       {
         type: 'servicenow',
         instanceUrl: options.servicenowUrl,
+        allowInsecureHttp: true,
         auth: { kind: 'basic', username: 'relay', password: options.servicenowPassword },
       },
     ],

@@ -29,6 +29,7 @@ describe('ServiceNow sink under faults', () => {
   before(() => {
     sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'admin', password: 'admin' },
       clock,
       mode: 'table',
@@ -54,6 +55,7 @@ describe('ServiceNow sink under faults', () => {
     const limited = await startServiceNowFake({ clock, rateLimit: { perWindow: 2, windowMs: HOUR_MS } });
     const importSink = createServiceNowSink({
       instanceUrl: limited.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'admin', password: 'admin' },
       clock,
     });

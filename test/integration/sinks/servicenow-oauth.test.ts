@@ -18,6 +18,7 @@ describe('ServiceNow sink (OAuth)', () => {
   const open = (auth: Partial<ServiceNowOAuthAuth> = {}): Sink => {
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: {
         kind: 'oauth',
         clientId: 'relay-client',
@@ -118,6 +119,7 @@ describe('ServiceNow OAuth token endpoint trouble', () => {
     receiver = await startWebhookReceiver();
     sink = createServiceNowSink({
       instanceUrl: new URL(receiver.url).origin,
+      allowInsecureHttp: true,
       auth: { kind: 'oauth', clientId: 'c', clientSecret: CLIENT_SECRET, grant: 'client_credentials' },
       clock,
     });

@@ -14,6 +14,7 @@ describe('ServiceNow sink (basic auth)', () => {
   const open = (options: Partial<ServiceNowSinkOptions> = {}): Sink => {
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'relay', password: PASSWORD },
       ...options,
     });
@@ -75,6 +76,7 @@ describe('ServiceNow sink (basic auth)', () => {
   it('wrong password → blocked (events stay queued), says what to check, never shows the password', async () => {
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'relay', password: 'wrong-Pa55word' },
     });
     sinks.push(sink);
@@ -89,6 +91,7 @@ describe('ServiceNow sink (basic auth)', () => {
   it('table mode, wrong password: one failed request per batch, the rest blocked untried', async () => {
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       mode: 'table',
       auth: { kind: 'basic', username: 'relay', password: 'wrong-Pa55word' },
     });
@@ -120,6 +123,7 @@ describe('ServiceNow sink, payload limits', () => {
     const fake = await startServiceNowFake({ maxBodyBytes: 3000 });
     const sink = createServiceNowSink({
       instanceUrl: fake.url,
+      allowInsecureHttp: true,
       auth: { kind: 'basic', username: 'admin', password: 'admin' },
     });
     try {

@@ -89,6 +89,20 @@ describe('resolveServiceNowOptions', () => {
     }
   });
 
+  it('refuses a plain http:// instance URL unless allowInsecureHttp (a local fake) says so', () => {
+    assert.throws(
+      () => resolveServiceNowOptions({ instanceUrl: 'http://acme.service-now.com', auth: basic }),
+      (err: unknown) =>
+        err instanceof ConfigError && err.field === 'servicenow.instanceUrl' && /https:\/\//.test(err.message),
+    );
+    const local = resolveServiceNowOptions({
+      instanceUrl: 'http://127.0.0.1:8080',
+      auth: basic,
+      allowInsecureHttp: true,
+    });
+    assert.equal(local.instanceUrl.protocol, 'http:');
+  });
+
   it('accepts client_credentials without a user', () => {
     const r = resolveServiceNowOptions({
       instanceUrl: 'https://a.example',
