@@ -24,7 +24,7 @@ import { createRelayResync, type RelayResync } from './relay-resync.ts';
 import { definedOnly, livenessWindowMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
 import { createSinks } from './sink-factory.ts';
-import { acquireStateDirLock, type StateDirLock } from './state-dir-lock.ts';
+import { acquireStateDirLock, StateDirLockedError, type StateDirLock } from './state-dir-lock.ts';
 
 export interface RelayOptions {
   /** @default systemClock */
@@ -110,6 +110,9 @@ class RelayService implements Relay {
       // Before anything touches the state dir: a second relay opening the outbox would reset the first's in-flight rows.
       this.lock = acquireStateDirLock(stateDir, {
         onTakeover: (info) => this.logger.warn({ ...info }, 'took over a stale state dir lock'),
+        onHeartbeatError: (err) => this.logger.warn({ err: err.message }, 'state dir lock heartbeat not written'),
+        // Another relay judged us gone and owns the outbox now: two writers would reset each other's rows, so stop.
+        onLost: (reason) => this.onLockLost(reason),
       });
       const { apiBase, loginBase } = endpointsOf(this.config.genesys);
       // ① token → ② REST
@@ -215,6 +218,15 @@ class RelayService implements Relay {
     if (shards.length === 0 || !shards.every((s) => s.state === 'closed')) return;
     this.phase = 'failed';
     this.failure ??= new RelayError('GENESYS_RELAY_ERR_CHANNEL', 'every notification channel closed');
+    this.logger.fatal({ err: this.failure.message, code: this.failure.code }, 'relay stopped');
+    this.reportFailure(this.failure);
+  }
+
+  private onLockLost(reason: string): void {
+    this.lock = undefined;
+    if (this.phase !== 'running' && this.phase !== 'starting') return;
+    this.phase = 'failed';
+    this.failure = new StateDirLockedError(`state dir lock lost: ${reason}`);
     this.logger.fatal({ err: this.failure.message, code: this.failure.code }, 'relay stopped');
     this.reportFailure(this.failure);
   }

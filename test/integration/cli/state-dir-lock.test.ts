@@ -31,7 +31,8 @@ describe('genesys-relay run: one relay per state dir', () => {
       assert.equal(second.code, 1, second.stderr);
       const message = new RegExp(
         `state dir ${stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by pid ${first.child.pid} ` +
-          String.raw`\(started \d{4}-\d\d-\d\dT[\d:.]+Z\); use another --state-dir or stop that relay`,
+          String.raw`\(started \d{4}-\d\d-\d\dT[\d:.]+Z, last heartbeat \d+\.\d s ago; taken over after 30\.0 s without one\); ` +
+          'use another --state-dir or stop that relay',
       );
       assert.match(second.stderr, message);
       assert.equal(lockOwner(stateDir)?.pid, first.child.pid, 'the refused run left the lock alone');

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ManualClock } from '../../../src/testing/manual-clock.ts';
 import {
   acquireStateDirLock,
   LOCK_FILE,
@@ -38,7 +39,14 @@ describe('acquireStateDirLock', () => {
   it('creates the lock with pid, hostname and start time, and removes it on release', () => {
     const dir = stateDirWith();
     const lock = acquireStateDirLock(dir);
-    assert.deepEqual(readLock(dir), { pid: process.pid, hostname: hostname(), startedAt: lock.owner.startedAt });
+    const { startedAt } = lock.owner;
+    assert.deepEqual(readLock(dir), {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt,
+      heartbeatAt: startedAt,
+      staleAfterMs: 30_000,
+    });
     lock.release();
     lock.release();
     assert.equal(existsSync(join(dir, LOCK_FILE)), false);
@@ -106,5 +114,62 @@ describe('acquireStateDirLock', () => {
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify(successor));
     lock.release();
     assert.deepEqual(readLock(dir), successor);
+  });
+
+  it('refreshes the heartbeat through its own descriptor, and a lock whose heartbeat stopped is taken over from another host', () => {
+    const dir = stateDirWith();
+    const oldClock = new ManualClock();
+    const lost: string[] = [];
+    const old = acquireStateDirLock(dir, {
+      clock: oldClock,
+      hostname: 'relay-0-old',
+      heartbeatIntervalMs: 1_000,
+      onLost: (reason) => lost.push(reason),
+    });
+    const startedAt = oldClock.now();
+    oldClock.advance(1_000);
+    assert.equal(readLock(dir).heartbeatAt, startedAt + 1_000, 'one heartbeat per interval');
+
+    // A replacement (new hostname, same pid namespace number) 2 s after the last heartbeat: the owner is alive.
+    const newClock = new ManualClock(startedAt + 3_000);
+    const replacement = {
+      clock: newClock,
+      hostname: 'relay-0-new',
+      pid: 1,
+      isAlive: () => false,
+      heartbeatIntervalMs: 1_000,
+    };
+    assert.throws(
+      () => acquireStateDirLock(dir, replacement),
+      new RegExp(
+        `in use by pid ${process.pid} on host relay-0-old \\(started .*, last heartbeat 2\\.0 s ago; ` +
+          'taken over after 3\\.0 s without one\\); use another --state-dir or stop that relay$',
+      ),
+    );
+    // The old owner stops refreshing (its clock no longer runs); 3 s after its last heartbeat it is stale.
+    newClock.advance(1_001);
+    const takeovers: string[] = [];
+    const successor = acquireStateDirLock(dir, { ...replacement, onTakeover: (info) => takeovers.push(info.reason) });
+    assert.deepEqual(takeovers, [`no heartbeat from pid ${process.pid} on host relay-0-old for 3.0 s`]);
+    assert.equal(readLock(dir).hostname, 'relay-0-new');
+
+    // The old owner wakes up: its next heartbeat finds the lock gone and says so, without writing over the successor's.
+    oldClock.advance(1_000);
+    assert.equal(lost.length, 1);
+    assert.match(lost[0] ?? '', /was removed or replaced by another relay/);
+    assert.equal(oldClock.pendingCount, 0, 'the lost lock stops its heartbeat');
+    assert.equal(readLock(dir).hostname, 'relay-0-new');
+    old.release();
+    assert.equal(readLock(dir).hostname, 'relay-0-new', "releasing a lost lock leaves the successor's alone");
+    newClock.advance(1_000);
+    assert.equal(readLock(dir).heartbeatAt, newClock.now(), 'the successor heartbeats');
+    successor.release();
+    assert.equal(existsSync(join(dir, LOCK_FILE)), false);
+    assert.equal(newClock.pendingCount, 0, 'release stops the heartbeat');
+  });
+
+  it('still refuses a live owner on another host whose 0.1 lock has no heartbeat, advising removal', () => {
+    const dir = stateDirWith({ pid: 42, hostname: 'elsewhere', startedAt: 1 });
+    assert.throws(() => acquireStateDirLock(dir), /on host elsewhere .*if that relay is gone, remove/);
   });
 });
