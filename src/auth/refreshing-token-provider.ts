@@ -39,6 +39,17 @@ export interface RefreshingTokenProviderOptions {
   fatalCooldownMs?: number;
   /** Called after every refresh, successful or not (metrics). Must not throw. */
   onRefresh?: (event: TokenRefreshEvent) => void;
+  /** Called before waiting to retry a failed token request (5xx, 429, network) within a refresh (logs). */
+  onRetry?: (event: TokenRetryEvent) => void;
+}
+
+/** A token request failed transiently and will be tried again after `delayMs`. */
+export interface TokenRetryEvent {
+  reason: RefreshReason;
+  /** Attempts so far in this refresh. */
+  attempt: number;
+  delayMs: number;
+  error: RelayError;
 }
 
 export interface ClientCredentialsProviderOptions extends Omit<RefreshingTokenProviderOptions, 'fetchToken'> {
@@ -208,6 +219,7 @@ export class RefreshingTokenProvider implements TokenProvider {
           error.retryAfterMs ?? computeBackoffMs(attempt, this.opts.backoff ?? defaultTokenBackoff, this.opts.random);
         const giveUp = !error.retryable || attempt + 1 >= maxAttempts || this.clock.now() + delayMs >= deadlineAt;
         if (giveUp) throw this.fail(error, reason, attempt + 1, startedAt);
+        this.reportRetry({ reason, attempt: attempt + 1, delayMs, error });
         await this.clock.sleep(delayMs, this.closer.signal);
       }
     }
@@ -253,6 +265,14 @@ export class RefreshingTokenProvider implements TokenProvider {
     }
     this.report({ outcome: 'error', reason, attempts, durationMs: this.clock.now() - startedAt, error });
     return error;
+  }
+
+  private reportRetry(event: TokenRetryEvent): void {
+    try {
+      this.opts.onRetry?.(event);
+    } catch {
+      // A logging hook must not break token refresh.
+    }
   }
 
   private report(event: TokenRefreshEvent): void {

@@ -12,9 +12,9 @@ export function deliveryMetricsHooks(metrics: RelayMetrics, next: DispatcherHook
       metrics.eventsDelivered.inc({ sink }, count);
       next.onDelivered?.(sink, count);
     },
-    onRetry(sink, count, error) {
+    onRetry(sink, count, error, nextAttemptAt) {
       metrics.eventsFailed.inc({ sink }, count);
-      next.onRetry?.(sink, count, error);
+      next.onRetry?.(sink, count, error, nextAttemptAt);
     },
     onDeadLettered(sink, count, reason) {
       metrics.eventsFailed.inc({ sink }, count);

@@ -7,9 +7,10 @@ import type { RelayEvent } from '../envelope/envelope.ts';
 import { resolveEndpoints, type Endpoints } from '../genesys/regions.ts';
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
 import { audit, type Logger } from '../logging/logger.ts';
+import { RetryWarnings, httpStatusOf } from '../logging/retry-warnings.ts';
 import type { RelayMetrics } from '../metrics/metrics.ts';
 import { deliveryMetricsHooks } from '../metrics/outbox-gauges.ts';
-import { Dispatcher } from '../outbox/dispatcher.ts';
+import { Dispatcher, type DispatcherHooks } from '../outbox/dispatcher.ts';
 import { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
 import { outboxPath } from '../outbox/state-dir.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -37,12 +38,28 @@ export function createTokenProvider(
   loginBase: string,
   onRefresh: (event: TokenRefreshEvent) => void,
 ): RefreshingTokenProvider {
+  // Login 5xx / 429 / network failures at warn, rate-limited; an info line once a token is obtained again.
+  const warnings = new RetryWarnings(ctx.logger, ctx.clock);
+  const host = new URL(loginBase).host;
   return RefreshingTokenProvider.clientCredentials({
     loginBase,
     clientId: ctx.config.genesys.clientId,
     clientSecret: ctx.config.genesys.clientSecret,
     clock: ctx.clock,
-    onRefresh,
+    onRefresh: (event) => {
+      if (event.outcome === 'ok')
+        warnings.recovered('login', 'token.recovered', { host }, `login host ${host} answers`);
+      onRefresh(event);
+    },
+    onRetry: ({ error, attempt, delayMs }) => {
+      const status = httpStatusOf(error.message);
+      const next = new Date(ctx.clock.now() + delayMs).toISOString();
+      warnings.failed('login', {
+        event: 'token.retry',
+        fields: { host, attempt, ...(status === undefined ? {} : { status }), err: error.message, nextAttemptAt: next },
+        message: `token request to ${host} failed (${error.message}); next attempt at ${next}`,
+      });
+    },
   });
 }
 
@@ -92,6 +109,7 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
     policy: deliveryPolicy(ctx.config.outbox),
     pollIntervalMs: ctx.config.outbox.pollIntervalMs,
     hooks: deliveryMetricsHooks(ctx.metrics, {
+      ...retryWarningHooks(new RetryWarnings(logger, ctx.clock)),
       onDeadLettered: (sink, count, reason) => audit(logger, 'delivery.dead-letter', { sink, count, reason }),
       // The reason names the options to check (sinks classify without secrets); delivery resumes on its own.
       onBlocked: (sink, reason) =>
@@ -100,6 +118,24 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
       onError: (sink, error) => logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
     }),
   });
+}
+
+/** Sink retries at warn, rate-limited (src/logging/retry-warnings.ts): first failure, then every 30 s, then recovery. */
+function retryWarningHooks(warnings: RetryWarnings): Pick<DispatcherHooks, 'onRetry' | 'onDelivered'> {
+  return {
+    onRetry: (sink, count, error, nextAttemptAt) => {
+      const next = new Date(nextAttemptAt).toISOString();
+      const status = httpStatusOf(error);
+      warnings.failed(`sink:${sink}`, {
+        event: 'delivery.retry',
+        fields: { sink, count, ...(status === undefined ? {} : { status }), error, nextAttemptAt: next },
+        message: `sink ${sink}: ${count} event(s) not delivered (${error}); next attempt at ${next}`,
+        count,
+      });
+    },
+    onDelivered: (sink) =>
+      warnings.recovered(`sink:${sink}`, 'delivery.recovered', { sink }, `sink ${sink} delivers again`),
+  };
 }
 
 /**
