@@ -10,7 +10,7 @@ export interface GroupCommitOptions<T, R> {
   commit(items: readonly T[]): R[];
   /** First pause after a failed commit; it doubles per failure up to `retryMaxMs`. @default 10 */
   retryBaseMs?: number;
-  /** @default 1000 */
+  /** @default 500 */
   retryMaxMs?: number;
   /** The first commit of a run of failures failed (not called again until a commit succeeds). */
   onBlocked?(error: unknown): void;
@@ -124,7 +124,7 @@ export class GroupCommit<T, R> {
     this.options.onFailure?.(error);
     blocked.failures++;
     const base = this.options.retryBaseMs ?? 10;
-    const pauseMs = Math.min(this.options.retryMaxMs ?? 1_000, base * 2 ** Math.min(blocked.failures - 1, 20));
+    const pauseMs = Math.min(this.options.retryMaxMs ?? 500, base * 2 ** Math.min(blocked.failures - 1, 20));
     this.options.clock.clearTimeout(blocked.timer);
     blocked.timer = this.options.clock.setTimeout(() => this.flush(), pauseMs);
   }

@@ -48,8 +48,14 @@ export interface SqliteOutboxOptions {
   writeBusyTimeoutMs?: number;
   /** Pause after the first failed commit; doubles per failure up to `commitRetryMaxMs`. @default 10 */
   commitRetryBaseMs?: number;
-  /** @default 1000 */
+  /** @default 500 */
   commitRetryMaxMs?: number;
+  /**
+   * Least pause (a synchronous sleep, as long as the last chunk's hold) between the short transactions of a bulk
+   * `replay`/`requeueDead`/`purgeDead`, so a relay writing the same file gets the lock in between. For the CLI, never
+   * the relay itself. @default 0
+   */
+  bulkChunkPauseMs?: number;
   /** Commit failures and recovery: called once per transition, plus `onFailure` per failed commit. */
   writeHooks?: OutboxWriteHooks;
   /**
@@ -79,7 +85,7 @@ export const sqliteOutboxDefaults = {
   recoverInflight: true,
 } as const satisfies Omit<
   Required<SqliteOutboxOptions>,
-  'path' | 'clock' | 'writeBusyTimeoutMs' | 'commitRetryBaseMs' | 'commitRetryMaxMs' | 'writeHooks'
+  'path' | 'clock' | 'writeBusyTimeoutMs' | 'commitRetryBaseMs' | 'commitRetryMaxMs' | 'writeHooks' | 'bulkChunkPauseMs'
 >;
 
 /**
@@ -103,7 +109,7 @@ export class SqliteOutbox implements Outbox {
     const o = { ...sqliteOutboxDefaults, ...options };
     this.clock = options.clock ?? systemClock;
     this.db = openDatabase(o.path, o.busyTimeoutMs);
-    this.queue = new SqliteDeliveryQueue(this.db, this.clock);
+    this.queue = new SqliteDeliveryQueue(this.db, this.clock, sleeper(o.bulkChunkPauseMs ?? 0));
     if (o.recoverInflight) this.queue.recoverInflight();
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(o.writeBusyTimeoutMs ?? o.busyTimeoutMs))}`);
     this.retention = new SqliteRetention(this.db, this.clock, o.retentionMs, o.maxRows);
@@ -297,6 +303,17 @@ function writeRetryOptions(o: SqliteOutboxOptions): Partial<GroupCommitOptions<P
     onRecovered: (failures) => hooks.onRecovered?.(failures),
     onFailure: (error) => hooks.onFailure?.(sqliteReason(error)),
   };
+}
+
+/**
+ * The pause between bulk chunks: as long as the last chunk held the lock (at least `minMs`, at most 100 ms), so a
+ * writer in another process, retrying every few tens of ms, finds the lock free about half the time. A synchronous
+ * sleep: the CLI's bulk operations are synchronous by design. Nothing when `minMs` is 0.
+ */
+function sleeper(minMs: number): (lastHoldMs: number) => void {
+  if (minMs <= 0) return () => undefined;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (lastHoldMs) => void Atomics.wait(cell, 0, 0, Math.min(100, Math.max(minMs, Math.ceil(lastHoldMs))));
 }
 
 /** SQLite's own words ("database or disk is full", "database is locked"), without our wrapping. */

@@ -23,5 +23,5 @@ export function openExistingOutbox(stateDir: string): SqliteOutbox {
   if (!existsSync(path)) {
     throw new ConfigError('--state-dir', `${stateDir} has no outbox (${path}); has \`genesys-relay run\` used it?`);
   }
-  return new SqliteOutbox({ path, recoverInflight: false, pruneIntervalMs: 0 });
+  return new SqliteOutbox({ path, recoverInflight: false, pruneIntervalMs: 0, bulkChunkPauseMs: 5 });
 }

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
+import { makeEvent, tempDir } from './helpers.ts';
+
+const fixture = fileURLToPath(new URL('./fixtures/bulk-replay.ts', import.meta.url));
+const ROWS = 60_000;
+/** The relay's retry pause is capped at this; a commit waits about one chunk plus one pause, not the whole replay. */
+const RETRY_MAX_MS = 50;
+
+/** An outbox whose `rows` events were all delivered to sink `rec` (what `replay --all` re-queues). */
+async function deliveredOutbox(path: string, rows: number): Promise<void> {
+  const outbox = new SqliteOutbox({ path, pruneIntervalMs: 0, groupCommitMaxEvents: 5_000 });
+  outbox.setActiveSinks(['rec']);
+  const appends = [];
+  for (let i = 0; i < rows; i++) appends.push(outbox.append(makeEvent(i, 100)));
+  await Promise.all(appends);
+  outbox.close();
+  const db = new Database(path);
+  db.exec(`UPDATE deliveries SET state = 'delivered'`);
+  db.close();
+}
+
+function replayInChild(stateDir: string): Promise<{ count: number; ms: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, 'rec'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (out += chunk));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as { count: number; ms: number })
+        : reject(new Error(`replay exited ${code}`)),
+    ),
+  );
+}
+
+describe('bulk CLI operations beside a running writer', () => {
+  it('replay --all over 60k rows runs in short transactions: the writer keeps committing meanwhile', async (t) => {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, 'outbox.sqlite');
+    await deliveredOutbox(path, ROWS);
+    // The relay's writer: no synchronous busy wait, retries a busy commit after at most RETRY_MAX_MS.
+    const writer = new SqliteOutbox({
+      path,
+      pruneIntervalMs: 0,
+      writeBusyTimeoutMs: 0,
+      commitRetryMaxMs: RETRY_MAX_MS,
+    });
+    try {
+      const replay = replayInChild(dir);
+      let done = false;
+      void replay.finally(() => (done = true)).catch(() => undefined);
+      const latencies: number[] = [];
+      for (let i = 0; !done; i++) {
+        const started = performance.now();
+        await writer.append(makeEvent(ROWS + i));
+        latencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      const { count, ms } = await replay;
+      const worst = Math.max(...latencies);
+      t.diagnostic(
+        `replay of ${count} rows took ${ms} ms; ${latencies.length} commits beside it, worst ${Math.round(worst)} ms`,
+      );
+      assert.equal(count, ROWS);
+      assert.ok(latencies.length >= 5, `the writer committed only ${latencies.length} times during the replay`);
+      // One transaction for the whole replay would hold every commit for about its whole duration.
+      assert.ok(worst < ms / 2, `a commit waited ${Math.round(worst)} ms of a ${ms} ms replay`);
+      assert.equal(
+        writer.stats().sinks[0]?.pending,
+        ROWS + latencies.length,
+        'every replayed row and new event pending',
+      );
+    } finally {
+      writer.close();
+      cleanup();
+    }
+  });
+});
