@@ -49,6 +49,24 @@ export {
 } from './client/index.ts';
 export { eventKey, type RelayEvent } from './envelope/envelope.ts';
 
+// gap healing: re-read state over REST after a gap (docs/resync.md)
+export {
+  Resyncer,
+  PacedReader,
+  PendingGapFile,
+  LastStateMap,
+  resyncStrategies,
+  presenceStrategy,
+  conversationStrategy,
+  type GapReport,
+  type HealedState,
+  type ResyncerOptions,
+  type ResyncGap,
+  type ResyncStatus,
+  type ResyncStrategy,
+  type StateReader,
+} from './resync/index.ts';
+
 // ④ outbox
 export { SqliteOutbox, type SqliteOutboxOptions } from './outbox/sqlite-outbox.ts';
 export { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.ts';
