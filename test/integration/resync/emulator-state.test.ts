@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
+import { conversationBody, presenceBody, userId } from './rig.ts';
+
+let emulator: EmulatorHandle;
+let token: string;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${emulator.apiBase}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+describe('emulator state endpoints (what a resync reads)', () => {
+  before(async () => {
+    emulator = await startEmulator();
+    const res = await fetch(`${emulator.loginBase}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('demo:demo').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    token = ((await res.json()) as { access_token: string }).access_token;
+  });
+  after(() => emulator.close());
+
+  it('bulk presence follows published events, answers Offline for a user never seen, refuses 51 ids', async () => {
+    emulator.publish(`v2.users.${userId(1)}.presence`, presenceBody('Busy', Date.now()));
+    const { status, json } = await api('GET', `/api/v2/users/presences/purecloud/bulk?id=${userId(1)},${userId(2)}`);
+    assert.equal(status, 200);
+    const [one, two] = json as Array<{ userId: string; presenceDefinition: { systemPresence: string } }>;
+    assert.deepEqual([one?.userId, one?.presenceDefinition.systemPresence], [userId(1), 'Busy']);
+    assert.deepEqual([two?.userId, two?.presenceDefinition.systemPresence], [userId(2), 'Offline']);
+    const ids = Array.from({ length: 51 }, (_, i) => userId(i)).join(',');
+    assert.equal((await api('GET', `/api/v2/users/presences/purecloud/bulk?id=${ids}`)).status, 400);
+  });
+
+  it('the details query finds conversations by queue with their segments; GET by id returns the latest body or 404', async () => {
+    const queue = 'q-emu';
+    emulator.publish(
+      `v2.routing.queues.${queue}.conversations`,
+      conversationBody('c-emu', queue, userId(5), 'alerting'),
+    );
+    emulator.publish(
+      `v2.routing.queues.${queue}.conversations`,
+      conversationBody('c-emu', queue, userId(5), 'disconnected'),
+    );
+    const interval = `${new Date(Date.now() - 60_000).toISOString()}/${new Date().toISOString()}`;
+    const query = { interval, segmentFilters: [{ type: 'or', predicates: [{ dimension: 'queueId', value: queue }] }] };
+    const { json } = await api('POST', '/api/v2/analytics/conversations/details/query', query);
+    const found = json as {
+      totalHits: number;
+      conversations: Array<{ conversationEnd?: string; participants: unknown[] }>;
+    };
+    assert.equal(found.totalHits, 1);
+    assert.ok(found.conversations[0]?.conversationEnd, 'ended: every participant disconnected');
+    const other = await api('POST', '/api/v2/analytics/conversations/details/query', {
+      interval,
+      segmentFilters: [{ type: 'or', predicates: [{ dimension: 'queueId', value: 'nope' }] }],
+    });
+    assert.deepEqual(other.json, { totalHits: 0 });
+    const conversation = await api('GET', '/api/v2/conversations/c-emu');
+    assert.equal((conversation.json as { state: string }).state, 'disconnected');
+    assert.equal((await api('GET', '/api/v2/conversations/missing')).status, 404);
+  });
+
+  it('applies armed faults to the state endpoints like to the others', async () => {
+    emulator.fault({ kind: 'server-error', count: 1, match: '/api/v2/users/presences' });
+    assert.equal((await api('GET', `/api/v2/users/presences/purecloud/bulk?id=${userId(1)}`)).status, 503);
+    assert.equal((await api('GET', `/api/v2/users/presences/purecloud/bulk?id=${userId(1)}`)).status, 200);
+  });
+});
