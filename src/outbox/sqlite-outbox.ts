@@ -147,6 +147,11 @@ export class SqliteOutbox implements Outbox {
     this.writer.flush();
   }
 
+  /** Reads a pragma on the outbox's own connection (what its commits really run with), for diagnostics and tests. */
+  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout'): unknown {
+    return this.open().db.pragma(name, { simple: true });
+  }
+
   /** SQLite's reason while commits fail (disk full, locked, I/O error); undefined while they succeed. */
   get writeBlockedReason(): string | undefined {
     const error = this.writer.blockedBy;

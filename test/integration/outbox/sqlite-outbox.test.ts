@@ -47,6 +47,43 @@ describe('SqliteOutbox', () => {
     assert.throws(() => open(), OutboxError);
   });
 
+  it("its own connection commits with synchronous=FULL in WAL; the relay's writer has busy_timeout 0", () => {
+    const outbox = open({ writeBusyTimeoutMs: 0 });
+    outbox.setActiveSinks(['a']);
+    let syncAtCommit: unknown;
+    outbox.onCommit(() => (syncAtCommit = outbox.pragma('synchronous')));
+    outbox.appendSync(makeEvent(1));
+    assert.equal(syncAtCommit, 2, 'FULL (2) right after an append commit');
+    // Delivery bookkeeping runs relaxed (NORMAL) and must hand the connection back at FULL.
+    const [claimed] = outbox.claim('a', 10).events;
+    assert.ok(claimed);
+    outbox.settle('a', [{ seq: claimed.seq, action: 'ack' }]);
+    assert.equal(outbox.pragma('synchronous'), 2);
+    assert.equal(outbox.pragma('journal_mode'), 'wal');
+    assert.equal(outbox.pragma('busy_timeout'), 0);
+    assert.equal(open({ path: join(dir, 'other.sqlite') }).pragma('busy_timeout'), 5_000, 'the default waits');
+  });
+
+  it('a group of N appends fans out N rows, in order, to every active sink', async () => {
+    const outbox = open({ groupCommitMaxEvents: 100, flushIntervalMs: 1_000 });
+    outbox.setActiveSinks(['a', 'b', 'c']);
+    outbox.appendSync(makeEvent(0)); // a group of one first, so the group below does not start at seq 1
+    const group = [1, 2, 3, 4, 5, 6, 7].map((i) => outbox.append(makeEvent(i)));
+    outbox.append(makeEvent(3)).catch(() => undefined); // a duplicate inside the group fans out nothing
+    outbox.flush();
+    const seqs = (await Promise.all(group)).map((r) => r.seq);
+    assert.deepEqual(seqs, [2, 3, 4, 5, 6, 7, 8]);
+    assert.equal(committed('deliveries'), 3 * 8);
+    for (const sink of ['a', 'b', 'c']) {
+      const claimed = outbox.claim(sink, 100).events;
+      assert.deepEqual(
+        claimed.map((c) => c.event.relay.key),
+        [0, 1, 2, 3, 4, 5, 6, 7].map((i) => makeEvent(i).relay.key),
+        `sink ${sink} gets every event of the group`,
+      );
+    }
+  });
+
   it('group commit: appends resolve only once committed, by size or by interval', async () => {
     const outbox = open({ groupCommitMaxEvents: 3, flushIntervalMs: 5 });
     let resolved = 0;
