@@ -173,6 +173,25 @@ describe('emulator: faults', () => {
     }
   });
 
+  it('reject-token refuses each of the next N issued tokens once (401 bad.credentials), then they work', async () => {
+    const { emu, api } = await openSession();
+    try {
+      assert.deepEqual(emu.fault({ kind: 'reject-token', count: 2 }), { applied: 2 });
+      for (let i = 0; i < 2; i++) {
+        const fresh = sessionFor(emu, await getToken(emu));
+        const refused = await fresh.api('/api/v2/notifications/channels');
+        assert.equal(refused.status, 401);
+        assert.equal(((await refused.json()) as { code: string }).code, 'bad.credentials');
+        assert.equal((await fresh.api('/api/v2/notifications/channels')).status, 200, 'refused once only');
+      }
+      const third = sessionFor(emu, await getToken(emu));
+      assert.equal((await third.api('/api/v2/notifications/channels')).status, 200, 'only the next two tokens');
+      assert.equal((await api('/api/v2/notifications/channels')).status, 200, 'a token issued before is untouched');
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('malformed-frame sends the payload verbatim', async () => {
     const { emu, probe } = await connected();
     try {
