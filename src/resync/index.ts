@@ -16,7 +16,7 @@ export {
 } from './resyncer.ts';
 export { PacedReader, type PacedReaderOptions, type ReadStateFn } from './paced-reader.ts';
 export { LastStateMap, type LastState } from './last-state.ts';
-export { PendingGapFile } from './pending-gaps.ts';
+export { PendingGapFile, pendingGapsPath } from './pending-gaps.ts';
 export { seedFromOutbox, type SeedResult } from './outbox-seed.ts';
 export { gapId, resyncEvent, RESYNC_CHANNEL_ID } from './resync-event.ts';
 export { expandTopics } from './topic-names.ts';

@@ -1,6 +1,12 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { isRecord } from '../core/json.ts';
 import type { ResyncGap } from './types.ts';
+
+/** The file that keeps unfinished resyncs of a state dir across a crash. */
+export function pendingGapsPath(stateDir: string): string {
+  return join(stateDir, 'resync-pending.json');
+}
 
 /**
  * The gaps whose resync has not finished, in `<stateDir>/resync-pending.json`, so a resync cut short by a crash or

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { GenesysRestClient } from '../genesys/rest-client.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
 import { errorMessage } from '../core/errors.ts';
@@ -10,6 +9,7 @@ import {
   LastStateMap,
   PacedReader,
   PendingGapFile,
+  pendingGapsPath,
   Resyncer,
   resyncStrategies,
   seedFromOutbox,
@@ -32,11 +32,6 @@ export interface RelayResync {
   healStartup(topics: readonly string[]): void;
   status(): ResyncStatus;
   close(): Promise<void>;
-}
-
-/** The file that keeps unfinished resyncs across a crash. */
-export function pendingGapsPath(stateDir: string): string {
-  return join(stateDir, 'resync-pending.json');
 }
 
 /**
