@@ -1,0 +1,466 @@
+/**
+ * The delivery path side by side (issue 10), in one run, on realistic frames (~800 bytes: a ~650-byte eventBody,
+ * a fresh CorrelationId each). The emulator is the firehose, in a child process (its own core); every contender runs
+ * in this process, one at a time, interleaved round by round:
+ * - `frames`: a `ws` consumer that only counts frames: the firehose check (it must be well ahead of `raw`);
+ * - `raw`: a `ws` consumer that JSON-parses each frame and counts it (the least any real consumer does);
+ * - `client`: the NotificationClient with a no-op onEvent;
+ * - `relay_ndjson`: the relay's pipeline (client → SqliteOutbox, synchronous=FULL, group commit, appends in flight as
+ *   in src/service/pipeline.ts → Dispatcher → ndjson file sink, fdatasync per batch);
+ * - `relay_noop`: the same with a sink that does nothing;
+ * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
+ * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
+ * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client; latency from
+ * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
+ * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WebSocket } from 'ws';
+import { RefreshingTokenProvider } from '../src/auth/refreshing-token-provider.ts';
+import { NotificationClient } from '../src/client/index.ts';
+import { startEmulator } from '../src/emulator/index.ts';
+import type { RelayEvent } from '../src/envelope/envelope.ts';
+import { GenesysRestClient } from '../src/genesys/rest-client.ts';
+import { Dispatcher } from '../src/outbox/dispatcher.ts';
+import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
+import { createNdjsonSink } from '../src/sinks/ndjson/ndjson-sink.ts';
+import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
+import { BENCH_TOPIC, median, percentile, round1 } from './lib/figures.ts';
+
+type Figures = Record<string, number | string>;
+
+const EVENTS = Number(process.env.BENCH_DELIVERY_EVENTS ?? 50_000);
+const ROUNDS = Number(process.env.BENCH_DELIVERY_ROUNDS ?? 5);
+const BATCH = 2_000;
+const BURST_TIMEOUT_MS = 120_000;
+const CPU_RATE = 500;
+const CPU_SECONDS = 10;
+const LATENCY_RATES = [100, 1_000] as const;
+const LATENCY_SECONDS = 10;
+const TOPIC = BENCH_TOPIC;
+const ALL_CONTENDERS = ['frames', 'raw', 'client', 'relay_ndjson', 'relay_noop', 'append'] as const;
+type Contender = (typeof ALL_CONTENDERS)[number];
+/** BENCH_DELIVERY_ONLY=raw,client runs those alone, throughput only (for profiling with --cpu-prof). */
+const ONLY = process.env.BENCH_DELIVERY_ONLY?.split(',').filter((c): c is Contender =>
+  (ALL_CONTENDERS as readonly string[]).includes(c),
+);
+const CONTENDERS: readonly Contender[] = ONLY && ONLY.length > 0 ? ONLY : ALL_CONTENDERS;
+
+/** A conversation-like body of ~650 bytes of JSON; `publishedAt` (ms, wall clock) is set for latency runs. */
+function benchBody(publishedAt = 0): Record<string, unknown> {
+  return {
+    id: 'f0c1a2b3-0000-4000-8000-00000000be11',
+    publishedAt,
+    participants: [0, 1].map((i) => ({
+      id: `7a1d${i}e2c-1111-4000-8000-0000000000${i}${i}`,
+      purpose: i === 0 ? 'customer' : 'agent',
+      userId: '00000000-0000-4000-8000-00000000be11',
+      queueId: '5c6d7e8f-2222-4000-8000-000000000042',
+      state: 'connected',
+      connectedTime: '2026-11-30T12:00:00.000Z',
+      mediaType: 'chat',
+      wrapupRequired: i === 1,
+    })),
+    recordingState: 'none',
+  };
+}
+
+// ---------------------------------------------------------------- the firehose (emulator), in a child process
+
+type Command = { kind: 'burst'; count: number } | { kind: 'steady'; rate: number; seconds: number };
+type Reply = { kind: 'ready'; apiBase: string; loginBase: string } | { kind: 'done'; published: number };
+
+interface Firehose {
+  apiBase: string;
+  loginBase: string;
+  /** Sends the command; resolves when the child has published everything. */
+  run(command: Command): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function forkFirehose(): Promise<Firehose> {
+  const child = fork(fileURLToPath(import.meta.url), ['--firehose'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Reply>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Reply));
+    child.once('exit', (code) => reject(new Error(`firehose exited (${code})`)));
+  });
+  if (ready.kind !== 'ready') throw new Error('firehose did not start');
+  return {
+    apiBase: ready.apiBase,
+    loginBase: ready.loginBase,
+    run: (command) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as Extract<Reply, { kind: 'done' }>).published));
+        child.send(command);
+      }),
+    close: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function firehoseMain(): Promise<void> {
+  const emu = await startEmulator({ heartbeatMs: 60_000, maxChannelsPerClient: 1_000, rateLimitPerMinute: 100_000 });
+  const body = benchBody();
+  process.on('message', (command: Command) => {
+    const done = (published: number): void => void process.send?.({ kind: 'done', published } satisfies Reply);
+    if (command.kind === 'burst') {
+      let published = 0;
+      const pump = (): void => {
+        const n = Math.min(BATCH, command.count - published);
+        emu.publish(TOPIC, body, n);
+        published += n;
+        // setImmediate lets the socket write between batches instead of buffering all of them at once.
+        if (published < command.count) setImmediate(pump);
+        else done(published);
+      };
+      pump();
+      return;
+    }
+    steady((topic, body, count) => emu.publish(topic, body, count), command, done);
+  });
+  process.once('SIGTERM', () => void emu.close().then(() => process.exit(0)));
+  process.send?.({ kind: 'ready', apiBase: emu.apiBase, loginBase: emu.loginBase } satisfies Reply);
+}
+
+/** `rate` events/s for `seconds`, one publish every millisecond that is due (each stamped with its own time). */
+function steady(
+  publish: (topic: string, body?: unknown, count?: number) => unknown,
+  command: Extract<Command, { kind: 'steady' }>,
+  done: (published: number) => void,
+): void {
+  const total = command.rate * command.seconds;
+  const startedAt = performance.now();
+  let published = 0;
+  const timer = setInterval(() => {
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * command.rate));
+    for (; published < due; published++) publish(TOPIC, benchBody(wallNow()), 1);
+    if (published >= total) {
+      clearInterval(timer);
+      done(published);
+    }
+  }, 1);
+}
+
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+// ---------------------------------------------------------------- contenders
+
+interface Run {
+  /** Events seen by the contender so far, and when the last one was. */
+  count: number;
+  lastAt: number;
+  close(): Promise<void>;
+}
+
+/** A channel subscribed to TOPIC, made with plain REST calls (what a raw consumer would do). */
+async function rawChannel(fh: Firehose): Promise<string> {
+  const auth = Buffer.from('demo:demo').toString('base64');
+  const tokenRes = await fetch(`${fh.loginBase}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${auth}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const channelRes = await fetch(`${fh.apiBase}/api/v2/notifications/channels`, { method: 'POST', headers });
+  const channel = (await channelRes.json()) as { id: string; connectUri: string };
+  await fetch(`${fh.apiBase}/api/v2/notifications/channels/${channel.id}/subscriptions`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify([{ id: TOPIC }]),
+  });
+  return channel.connectUri;
+}
+
+async function wsConsumer(fh: Firehose, parse: boolean): Promise<Run> {
+  const ws = new WebSocket(await rawChannel(fh), { perMessageDeflate: false });
+  const run: Run = { count: 0, lastAt: 0, close: () => Promise.resolve(ws.terminate()) };
+  ws.on('message', (data: Buffer) => {
+    if (parse) {
+      const frame = JSON.parse(data.toString('utf8')) as { topicName?: string };
+      if (frame.topicName !== TOPIC) return;
+    }
+    run.count++;
+    run.lastAt = performance.now();
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return run;
+}
+
+function restParts(fh: Firehose): { tokens: RefreshingTokenProvider; api: GenesysRestClient } {
+  const tokens = RefreshingTokenProvider.clientCredentials({
+    loginBase: fh.loginBase,
+    clientId: 'demo',
+    clientSecret: 'demo',
+  });
+  return { tokens, api: new GenesysRestClient({ apiBase: fh.apiBase, tokens }) };
+}
+
+async function bareClient(fh: Firehose): Promise<Run> {
+  const { tokens, api } = restParts(fh);
+  const run: Run = { count: 0, lastAt: 0, close: () => Promise.resolve() };
+  const client = new NotificationClient({
+    api,
+    tokens,
+    topics: [TOPIC],
+    heartbeatMs: 60_000,
+    onEvent: () => {
+      run.count++;
+      run.lastAt = performance.now();
+    },
+  });
+  run.close = async () => {
+    await client.close();
+    await api.close();
+    tokens.close();
+  };
+  await client.start();
+  return run;
+}
+
+/** Counts what the real sink acknowledged, and when; `latencies` (ms) from `publishedAt` in the body, if asked. */
+class CountingSink implements Sink {
+  readonly name: string;
+  readonly maxBatch: number;
+  latencies: number[] | undefined;
+  constructor(
+    private readonly inner: Sink,
+    private readonly run: Run,
+  ) {
+    this.name = inner.name;
+    this.maxBatch = inner.maxBatch;
+  }
+  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    const outcomes = await this.inner.deliver(events, signal);
+    const now = wallNow();
+    this.run.count += outcomes.filter((o) => o.kind === 'delivered').length;
+    this.run.lastAt = performance.now();
+    if (this.latencies) for (const e of events) this.latencies.push(now - publishedAt(e));
+    return outcomes;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+function publishedAt(event: RelayEvent): number {
+  const body = event.eventBody as { publishedAt?: unknown };
+  return typeof body.publishedAt === 'number' ? body.publishedAt : Number.NaN;
+}
+
+const NOOP_SINK: Sink = {
+  name: 'noop',
+  maxBatch: 500,
+  deliver: (events) => Promise.resolve(events.map(() => ({ kind: 'delivered' as const }))),
+  close: () => Promise.resolve(),
+};
+
+async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & { sink: CountingSink }> {
+  const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-delivery-'));
+  const { tokens, api } = restParts(fh);
+  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+  const base: Run = { count: 0, lastAt: 0, close: () => Promise.resolve() };
+  const inner = sinkKind === 'ndjson' ? createNdjsonSink(join(dir, 'events.ndjson')) : NOOP_SINK;
+  const sink = new CountingSink(inner, base);
+  const dispatcher = new Dispatcher({ outbox, sinks: [sink] });
+  dispatcher.start();
+  const client = new NotificationClient({
+    api,
+    tokens,
+    topics: [TOPIC],
+    heartbeatMs: 60_000,
+    onEvent: async (event) => void (await outbox.append(event)),
+    onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
+  });
+  const run = Object.assign(base, { sink });
+  run.close = async () => {
+    await client.close();
+    outbox.flush();
+    await dispatcher.close({ drainTimeoutMs: 2_000 });
+    await sink.close();
+    outbox.close();
+    await api.close();
+    tokens.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await client.start();
+  return run;
+}
+
+/** The outbox's durable append alone: the same events, OUTBOX_APPENDS_IN_FLIGHT in flight. Events/s. */
+async function appendAlone(count: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-append-'));
+  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+  try {
+    const body = benchBody();
+    const receivedAt = new Date().toISOString();
+    const events: RelayEvent[] = Array.from({ length: count }, () => {
+      const key = randomUUID().replaceAll('-', '');
+      const metadata = { CorrelationId: randomUUID() };
+      return { topicName: TOPIC, version: '2', eventBody: body, metadata, relay: { receivedAt, channelId: 'c', key } };
+    });
+    const startedAt = performance.now();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < events.length) await outbox.append(events[next++] as RelayEvent);
+    };
+    await Promise.all(Array.from({ length: OUTBOX_APPENDS_IN_FLIGHT }, lane));
+    return (count / (performance.now() - startedAt)) * 1000;
+  } finally {
+    outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function start(fh: Firehose, contender: Exclude<Contender, 'append'>): Promise<Run> {
+  switch (contender) {
+    case 'frames':
+      return wsConsumer(fh, false);
+    case 'raw':
+      return wsConsumer(fh, true);
+    case 'client':
+      return bareClient(fh);
+    case 'relay_ndjson':
+      return relay(fh, 'ndjson');
+    case 'relay_noop':
+      return relay(fh, 'noop');
+  }
+}
+
+/** One burst of EVENTS through one contender: events/s from the burst's start to the last event seen. */
+async function throughput(fh: Firehose, contender: Contender): Promise<number> {
+  if (contender === 'append') return appendAlone(EVENTS);
+  const run = await start(fh, contender);
+  try {
+    const startedAt = performance.now();
+    await fh.run({ kind: 'burst', count: EVENTS });
+    await until(() => run.count >= EVENTS, BURST_TIMEOUT_MS);
+    return (run.count / (run.lastAt - startedAt)) * 1000;
+  } finally {
+    await run.close();
+  }
+}
+
+function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (!done() && performance.now() < deadline) return;
+      clearInterval(timer);
+      resolve();
+    }, 2);
+  });
+}
+
+// ---------------------------------------------------------------- figures
+
+async function throughputFigures(fh: Firehose): Promise<Figures> {
+  const rates = Object.fromEntries(ALL_CONTENDERS.map((c) => [c, [] as number[]])) as Record<Contender, number[]>;
+  // One untimed warm-up burst each, so no contender is measured while V8 still compiles its hot path.
+  for (const contender of CONTENDERS) await throughput(fh, contender);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const contender of CONTENDERS) {
+      const rate = await throughput(fh, contender);
+      rates[contender].push(rate);
+      process.stderr.write(`  round ${round + 1} ${contender}: ${Math.round(rate)} events/s\n`);
+    }
+  }
+  const figures: Figures = { events_per_round: EVENTS, rounds: ROUNDS };
+  for (const c of CONTENDERS) {
+    const r = rates[c];
+    figures[`${c}.events_per_s`] =
+      `${Math.round(median(r))} (${Math.round(Math.min(...r))}-${Math.round(Math.max(...r))})`;
+    if (c === 'raw' || c === 'append' || rates.raw.length === 0) continue;
+    figures[`${c}.vs_raw`] = ratioText(r, rates.raw);
+  }
+  if (rates.append.length === 0) return figures;
+  figures['relay_ndjson.vs_append'] = ratioText(rates.relay_ndjson, rates.append);
+  figures['relay_noop.vs_append'] = ratioText(rates.relay_noop, rates.append);
+  return figures;
+}
+
+/** Median of per-round ratios (each round's contenders saw the same machine load), with their range. */
+function ratioText(xs: readonly number[], ys: readonly number[]): string {
+  const ratios = xs.map((x, i) => x / (ys[i] ?? Number.NaN));
+  const f = (v: number): string => v.toFixed(2);
+  return `${f(median(ratios))} (${f(Math.min(...ratios))}-${f(Math.max(...ratios))})`;
+}
+
+/** % of one core this process used while `rate` events/s went through the contender. */
+async function cpuAt(fh: Firehose, contender: 'client' | 'relay_ndjson'): Promise<number> {
+  const run = await start(fh, contender);
+  try {
+    await fh.run({ kind: 'steady', rate: CPU_RATE, seconds: 1 }); // warm-up
+    const before = process.cpuUsage();
+    const startedAt = performance.now();
+    await fh.run({ kind: 'steady', rate: CPU_RATE, seconds: CPU_SECONDS });
+    const used = process.cpuUsage(before);
+    return round1(((used.user + used.system) / 1000 / (performance.now() - startedAt)) * 100);
+  } finally {
+    await run.close();
+  }
+}
+
+async function latencyAt(fh: Firehose, rate: number): Promise<number[]> {
+  const run = await relay(fh, 'ndjson');
+  try {
+    await fh.run({ kind: 'steady', rate, seconds: 1 }); // warm-up
+    await until(() => run.count >= rate, 10_000);
+    run.sink.latencies = [];
+    const target = run.count + rate * LATENCY_SECONDS;
+    await fh.run({ kind: 'steady', rate, seconds: LATENCY_SECONDS });
+    await until(() => run.count >= target, 30_000);
+    return run.sink.latencies;
+  } finally {
+    await run.close();
+  }
+}
+
+export async function run(): Promise<Figures> {
+  const fh = await forkFirehose();
+  try {
+    const figures = await throughputFigures(fh);
+    if (ONLY && ONLY.length > 0) return figures;
+    const client = await cpuAt(fh, 'client');
+    const relayCpu = await cpuAt(fh, 'relay_ndjson');
+    figures[`cpu_at_${CPU_RATE}_per_s.client_pct_core`] = client;
+    figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
+    figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
+    for (const rate of LATENCY_RATES) {
+      const ms = await latencyAt(fh, rate);
+      figures[`latency_ms_at_${rate}_per_s.p50`] = round1(percentile(ms, 0.5));
+      figures[`latency_ms_at_${rate}_per_s.p99`] = round1(percentile(ms, 0.99));
+      figures[`latency_ms_at_${rate}_per_s.events`] = ms.length;
+    }
+    return figures;
+  } finally {
+    await fh.close();
+  }
+}
+
+if (process.argv.includes('--firehose')) {
+  await firehoseMain();
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await run(), null, 2));
+}
