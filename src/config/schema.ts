@@ -150,6 +150,12 @@ export const ndjsonSinkSchema = z
     ...sinkBase,
     /** File to append to, or '-' for stdout. @default '-' */
     path: z.string().min(1).default('-'),
+    /** Octal permissions of a file the sink creates, whatever the umask, e.g. "0640". @default "0600" */
+    mode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/, 'must be octal permissions such as 0600 or 0640')
+      .transform((value) => parseInt(value, 8))
+      .optional(),
   })
   .strict();
 

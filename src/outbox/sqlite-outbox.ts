@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
@@ -18,6 +17,7 @@ import type {
   Settlement,
 } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
+import { createPrivateFile, ensurePrivateDir, makePrivate } from './private-files.ts';
 import { SqliteDeliveryQueue } from './sqlite-delivery-queue.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
 
@@ -329,9 +329,11 @@ function sqliteReason(error: unknown): string {
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    ensurePrivateDir(dirname(path));
+    createPrivateFile(path);
     db = new Database(path, { timeout: busyTimeoutMs });
     db.pragma('journal_mode = WAL');
+    makePrivate([path, `${path}-wal`, `${path}-shm`]);
     // FULL: a commit is fsynced before it returns, so "append resolved" means "survives power loss".
     db.pragma('synchronous = FULL');
     migrate(db);

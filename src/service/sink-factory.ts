@@ -35,7 +35,11 @@ function createSink(entry: SinkEntry, options: SinkFactoryOptions): Sink {
   const { clock } = options;
   switch (entry.type) {
     case 'ndjson':
-      return createNdjsonSink(entry.path, { name: entry.name, ...(options.stdout ? { stream: options.stdout } : {}) });
+      return createNdjsonSink(entry.path, {
+        name: entry.name,
+        ...(options.stdout ? { stream: options.stdout } : {}),
+        ...(entry.mode === undefined ? {} : { mode: entry.mode }),
+      });
     case 'webhook':
       return createWebhookSink({
         url: entry.url,

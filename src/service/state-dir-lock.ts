@@ -2,7 +2,7 @@ import {
   closeSync,
   fstatSync,
   ftruncateSync,
-  mkdirSync,
+  fchmodSync,
   openSync,
   readFileSync,
   rmSync,
@@ -13,6 +13,7 @@ import { hostname as osHostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { RelayError } from '../core/errors.ts';
+import { ensurePrivateDir } from '../outbox/private-files.ts';
 
 /** The lock file inside a state directory. */
 export const LOCK_FILE = 'relay.lock';
@@ -97,7 +98,7 @@ export function acquireStateDirLock(stateDir: string, options: StateDirLockOptio
     heartbeatAt: now,
     staleAfterMs: options.staleAfterMs ?? 3 * heartbeatMs,
   };
-  mkdirSync(stateDir, { recursive: true });
+  ensurePrivateDir(stateDir);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const fd = tryCreate(path, owner);
     if (fd !== undefined) return held(path, owner, fd, { ...options, clock, heartbeatMs });
@@ -116,7 +117,9 @@ export function acquireStateDirLock(stateDir: string, options: StateDirLockOptio
 function tryCreate(path: string, owner: LockOwner): number | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    fd = openSync(path, 'wx', 0o600);
+    // Exactly 0600 whatever the umask: the lock names this host and process.
+    fchmodSync(fd, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw err;

@@ -15,9 +15,14 @@ export interface NdjsonSinkOptions {
   fsync?: boolean;
   /** Where `ndjson:-` writes. @default process.stdout */
   stream?: Writable;
+  /**
+   * Permissions of a file the sink creates, whatever the process umask (events carry personal data: private by
+   * default). An existing file keeps its own. @default 0o600
+   */
+  mode?: number;
 }
 
-const defaults = { name: 'ndjson', maxBatch: 500, fsync: true } as const;
+const defaults = { name: 'ndjson', maxBatch: 500, fsync: true, mode: 0o600 } as const;
 
 /**
  * The sink behind `--sink ndjson:PATH` (append to a file) and `--sink ndjson:-` (stdout). `target` is the part after
@@ -28,7 +33,7 @@ export function createNdjsonSink(target: string, options: NdjsonSinkOptions = {}
   const name = options.name ?? defaults.name;
   const maxBatch = options.maxBatch ?? defaults.maxBatch;
   if (target === '-') return new NdjsonStreamSink(name, maxBatch, options.stream ?? process.stdout);
-  return new NdjsonFileSink(name, maxBatch, target, options.fsync ?? defaults.fsync);
+  return new NdjsonFileSink(name, maxBatch, target, options.fsync ?? defaults.fsync, options.mode ?? defaults.mode);
 }
 
 /** Serialises a batch; an event that cannot be serialised is a permanent failure for that event alone. */
@@ -68,6 +73,7 @@ class NdjsonFileSink implements Sink {
     readonly maxBatch: number,
     private readonly path: string,
     private readonly fsync: boolean,
+    private readonly mode: number,
   ) {}
 
   async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
@@ -94,7 +100,15 @@ class NdjsonFileSink implements Sink {
   private async file(): Promise<FileHandle> {
     if (!this.handle) {
       await mkdir(dirname(this.path), { recursive: true });
-      this.handle = await open(this.path, 'a');
+      // 'ax' tells us whether we created the file: only then is its mode ours to set (the umask may have narrowed
+      // or, at 000, not narrowed it; chmod makes it exactly `mode`).
+      try {
+        this.handle = await open(this.path, 'ax', this.mode);
+        await this.handle.chmod(this.mode);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        this.handle = await open(this.path, 'a');
+      }
     }
     return this.handle;
   }
