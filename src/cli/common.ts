@@ -10,6 +10,7 @@ export interface ConfigFlags {
   sink?: string[];
   stateDir?: string;
   metricsPort?: number;
+  metricsHost?: string;
   logLevel?: string;
 }
 
@@ -41,6 +42,8 @@ export function addConfigOptions(command: Command, only?: ReadonlyArray<keyof Co
   if (want('stateDir')) command.option('--state-dir <dir>', 'directory for the outbox database (default ./.state)');
   if (want('metricsPort'))
     command.option('--metrics-port <n>', 'serve /metrics, /livez, /readyz on this port', parsePort);
+  if (want('metricsHost'))
+    command.option('--metrics-host <addr>', 'bind address of that server (default 127.0.0.1; 0.0.0.0 in a container)');
   if (want('logLevel')) command.option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent');
   return command;
 }
@@ -52,6 +55,7 @@ export function overridesFrom(flags: ConfigFlags): CliOverrides {
     ...(flags.sink ? { sinks: flags.sink } : {}),
     ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
     ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+    ...(flags.metricsHost !== undefined ? { metricsHost: flags.metricsHost } : {}),
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface CliOverrides {
   stateDir?: string;
   /** --metrics-port N */
   metricsPort?: number;
+  /** --metrics-host ADDR */
+  metricsHost?: string;
   /** --log-level L */
   logLevel?: string;
   /** --coordination-url postgres://… (turns on distributed mode) */
@@ -116,6 +118,9 @@ function applyEnv(file: Record<string, unknown>, env: NodeJS.ProcessEnv): Record
       url: env.GENESYS_RELAY_COORDINATION_URL,
     };
   }
+  if (nonEmpty(env.GENESYS_RELAY_METRICS_HOST)) {
+    out.metrics = { ...(isRecord(file.metrics) ? file.metrics : {}), host: env.GENESYS_RELAY_METRICS_HOST };
+  }
   if (nonEmpty(env.GENESYS_RELAY_LOG_LEVEL)) {
     out.log = { ...(isRecord(file.log) ? file.log : {}), level: env.GENESYS_RELAY_LOG_LEVEL };
   }
@@ -128,6 +133,8 @@ function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<str
   if (cli.stateDir !== undefined) out.stateDir = cli.stateDir;
   if (cli.metricsPort !== undefined)
     out.metrics = { ...(isRecord(layer.metrics) ? layer.metrics : {}), port: cli.metricsPort };
+  if (cli.metricsHost !== undefined)
+    out.metrics = { ...(isRecord(out.metrics) ? out.metrics : {}), host: cli.metricsHost };
   if (cli.logLevel !== undefined) out.log = { ...(isRecord(layer.log) ? layer.log : {}), level: cli.logLevel };
   if (cli.maxFrameBytes !== undefined) {
     out.session = { ...(isRecord(layer.session) ? layer.session : {}), maxFrameBytes: cli.maxFrameBytes };

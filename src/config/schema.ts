@@ -279,7 +279,10 @@ export const relayConfigSchema = z
       .object({
         /** Port of /metrics, /livez, /readyz; 0 picks a free port; absent = no server. CLI: --metrics-port. */
         port: z.int().min(0).max(65_535).optional(),
-        /** Bind address. @default '127.0.0.1' */
+        /**
+         * Bind address; '0.0.0.0' (or '::') in a container, so probes and scrapers from outside reach it.
+         * Env: GENESYS_RELAY_METRICS_HOST. CLI: --metrics-host. @default '127.0.0.1'
+         */
         host: z.string().min(1).default('127.0.0.1'),
         /** /readyz fails when no heartbeat or event arrived within this window. @default 3 × session.heartbeatMs */
         livenessWindowMs: durationMs().optional(),
