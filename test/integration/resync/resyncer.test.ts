@@ -196,3 +196,39 @@ describe('Resyncer against the emulator', () => {
     }
   });
 });
+
+describe('Resyncer and live events', () => {
+  it('does not overwrite a live event that arrived while the state was being re-read', async () => {
+    rig = await startRig();
+    const r = rig;
+    const [u1, u2] = [userId(1), userId(2)];
+    r.deliverLive(`v2.users.${u1}.presence`, presenceBody('Available', Date.now() - 5_000));
+    r.deliverLive(`v2.users.${u2}.presence`, presenceBody('Available', Date.now() - 5_000));
+    const startAt = Date.now();
+    r.emulator.publish(`v2.users.${u1}.presence`, presenceBody('Away', Date.now()));
+    r.emulator.publish(`v2.users.${u2}.presence`, presenceBody('Away', Date.now()));
+    // The socket is back: while the bulk read is on its way, u1 changes again and that event is delivered live.
+    r.emulator.fault({ kind: 'rate-limit', count: 1, retryAfterS: 1, match: '/api/v2/users/presences' });
+    r.resyncer.enqueue(gapOver([`v2.users.${u1}.presence`, `v2.users.${u2}.presence`], startAt));
+    await waitForRateLimited(r);
+    // Seen live only (the re-read, begun earlier, still answers Away): the resync must not send Away after Busy.
+    const busy = presenceBody('Busy', Date.now());
+    r.resyncer.observe({
+      topicName: `v2.users.${u1}.presence`,
+      version: '2',
+      eventBody: busy,
+      metadata: {},
+      relay: { receivedAt: new Date().toISOString(), channelId: 'live', key: 'live-busy', source: 'notification' },
+    });
+    await r.resyncer.idle();
+    assert.deepEqual(
+      r.events.map((e) => e.topicName),
+      [`v2.users.${u2}.presence`],
+      'u1 is left to its newer live event; u2 is healed',
+    );
+  });
+});
+
+async function waitForRateLimited(r: ResyncRig): Promise<void> {
+  while (r.emulator.state().counters.rateLimited === 0) await sleep(5);
+}
