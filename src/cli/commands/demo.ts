@@ -11,6 +11,7 @@ import { createLogger } from '../../logging/logger.ts';
 import { createRelay } from '../../service/relay.ts';
 import { installShutdown } from '../../service/shutdown.ts';
 import { isInteractive, parsePort, runAction } from '../common.ts';
+import { OutageTracker, startDemoReceiver, type DemoReceiver } from '../demo-outage.ts';
 import { renderFrame, renderLine, type DemoSnapshot } from '../demo-view.ts';
 
 interface DemoFlags {
@@ -20,6 +21,9 @@ interface DemoFlags {
   servicenow?: boolean;
   stateDir?: string;
   metricsPort?: number;
+  sinkOutageEveryS: number;
+  sinkOutageS: number;
+  sinkOutageAtS: number;
 }
 
 const HEARTBEAT_MS = 1_000;
@@ -27,6 +31,8 @@ const USERS = ['0d6f2f4e-6a54-4e0e-9d7a-3f1c2b8a9e01', '5b9c7e1a-2f3d-4c8b-a6e5-
 const QUEUE = '8e3a1c5d-7b2f-4e9a-b6c4-1d2e3f4a5b03';
 /** The fault cycle: a rollover (socket_closing), a dropped socket (gap + reconnect), a zombie (watchdog), a 5xx. */
 const FAULTS: readonly FaultKind[] = ['socket-closing', 'drop', 'zombie', 'socket-closing', 'server-error'];
+/** The demo's webhook sink, whose receiver goes down on schedule. */
+const OUTAGE_SINK = 'receiver';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -45,6 +51,10 @@ export function register(program: Command): void {
     .option('--servicenow', 'also deliver to an in-process ServiceNow fake')
     .option('--state-dir <dir>', 'where the outbox, the ndjson output and the log go (default: a new temp dir)')
     .option('--metrics-port <n>', 'serve /metrics, /livez, /readyz on this port', parsePort)
+    .option('--sink-outage-every-s <n>', 'take the webhook receiver down this often; 0 = never', positive, 20)
+    .option('--sink-outage-s <n>', 'how long each receiver outage lasts', positive, 4)
+    // 6 s: a short run (`--duration-s 20`) shows the outage and the outbox draining after it.
+    .option('--sink-outage-at-s <n>', 'when the first receiver outage starts', positive, 6)
     .action((flags: DemoFlags) => runAction(() => runDemo(flags)));
 }
 
@@ -60,8 +70,10 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     eventsPerSecond: flags.eventsPerSecond,
   });
   const fake = flags.servicenow ? await startServiceNowFake({ users: { relay: 'relay-demo' } }) : undefined;
+  const receiver = await startDemoReceiver();
   const logger = createLogger({ destination: pino.destination({ dest: logPath, sync: true, mkdir: true }) });
-  const relay = createRelay(demoConfig(dir, outputPath, emulator, fake, flags.metricsPort), { logger });
+  const relay = createRelay(demoConfig(dir, outputPath, emulator, fake, receiver, flags.metricsPort), { logger });
+  const outage = new OutageTracker();
   const startedAt = Date.now();
   const faults: string[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -70,24 +82,48 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     await relay.close({ drainTimeoutMs: 5_000 });
     await emulator.close();
     await fake?.close();
+    await receiver.close();
     process.stdout.write(`${renderLine(snapshot())}\nstopped; events in ${outputPath}, log in ${logPath}\n`);
   };
-  const snapshot = (): DemoSnapshot => ({
-    elapsedMs: Date.now() - startedAt,
-    published: emulator.state().counters.published,
-    relay: relay.status(),
-    faults,
-    outputPath,
-    logPath,
-  });
+  const snapshot = (): DemoSnapshot => {
+    const status = relay.status();
+    const sink = status.sinks.find((k) => k.name === OUTAGE_SINK);
+    const { published, unreached } = emulator.state().counters;
+    return {
+      elapsedMs: Date.now() - startedAt,
+      published,
+      unreached,
+      relay: status,
+      faults,
+      outage: outage.observe(Date.now(), receiver.down, (sink?.pending ?? 0) + (sink?.inflight ?? 0)),
+      outageSink: OUTAGE_SINK,
+      outputPath,
+      logPath,
+    };
+  };
   const shutdown = installShutdown({ relay: { close: stopAll }, logger, drainTimeoutMs: 5_000 });
   await relay.start();
   timers.push(setInterval(() => draw(snapshot()), 1_000));
   if (flags.faultEveryS > 0)
     timers.push(setInterval(() => injectFault(emulator, fake, faults, startedAt), flags.faultEveryS * 1_000));
+  if (flags.sinkOutageEveryS > 0 && flags.sinkOutageS > 0) scheduleOutages(receiver, flags, timers);
   if (flags.durationS !== undefined)
     timers.push(setTimeout(() => shutdown.trigger('duration elapsed'), flags.durationS * 1_000));
   // installShutdown exits the process once everything is closed.
+}
+
+/** Takes the receiver down for `sinkOutageS` at `sinkOutageAtS`, then every `sinkOutageEveryS`. */
+function scheduleOutages(receiver: DemoReceiver, flags: DemoFlags, timers: NodeJS.Timeout[]): void {
+  const outageOnce = (): void => {
+    receiver.setDown(true);
+    timers.push(setTimeout(() => receiver.setDown(false), flags.sinkOutageS * 1_000));
+  };
+  timers.push(
+    setTimeout(() => {
+      outageOnce();
+      timers.push(setInterval(outageOnce, flags.sinkOutageEveryS * 1_000));
+    }, flags.sinkOutageAtS * 1_000),
+  );
 }
 
 function draw(snapshot: DemoSnapshot): void {
@@ -118,9 +154,13 @@ function demoConfig(
   outputPath: string,
   emulator: EmulatorHandle,
   fake: ServiceNowFake | undefined,
+  receiver: DemoReceiver,
   metricsPort: number | undefined,
 ): RelayConfig {
-  const sinks: unknown[] = [{ type: 'ndjson', path: outputPath }];
+  const sinks: unknown[] = [
+    { type: 'ndjson', path: outputPath },
+    { type: 'webhook', name: OUTAGE_SINK, url: receiver.url },
+  ];
   if (fake) {
     sinks.push({
       type: 'servicenow',

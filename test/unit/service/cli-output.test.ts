@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatChecklist } from '../../../src/cli/commands/doctor.ts';
+import { OutageTracker } from '../../../src/cli/demo-outage.ts';
 import { renderFrame, renderLine, type DemoSnapshot } from '../../../src/cli/demo-view.ts';
 import type { RelayStatus } from '../../../src/service/relay-status.ts';
 
@@ -49,15 +50,18 @@ describe('demo view', () => {
   const snapshot: DemoSnapshot = {
     elapsedMs: 12_000,
     published: 11,
+    unreached: 0,
     relay: status,
     faults: ['6s drop'],
+    outage: { phase: 'none' },
+    outageSink: 'receiver',
     outputPath: '/o',
     logPath: '/l',
   };
   it('renders one plain line per tick', () => {
     assert.equal(
       renderLine(snapshot),
-      't=12s published=11 received=10 committed=9 delivered[ndjson=9/depth 0] sockets=open reconnects=1 rollovers=2 gaps=1 last=v2.users.u1.presence',
+      't=12s published=11 received=10 lost-in-gaps=0 committed=9 outage=none delivered[ndjson=9/depth 0] sockets=open reconnects=1 rollovers=2 gaps=1 last=v2.users.u1.presence',
     );
   });
   it('renders the full frame with recovery counters and faults', () => {
@@ -65,6 +69,47 @@ describe('demo view', () => {
     assert.match(frame, /reconnects 1 {3}rollovers 2 {3}gaps 1 \(1\.5s\)/);
     assert.match(frame, /faults {4}6s drop/);
     assert.match(frame, /shard-0 open \(ch-1\)/);
+  });
+
+  it('says that events published while no socket was open are lost, since Genesys does not replay', () => {
+    assert.match(
+      renderFrame({ ...snapshot, published: 275, unreached: 19 }),
+      /published 275 {3}received 10 \(19 published while no socket was open: Genesys does not replay\)/,
+    );
+    assert.doesNotMatch(renderFrame(snapshot), /no socket was open/, 'no label without such events');
+  });
+
+  it('shows a sink outage: down and queueing, draining, drained with none lost', () => {
+    const frame = (outage: DemoSnapshot['outage']): string => renderFrame({ ...snapshot, outage });
+    assert.match(
+      frame({ phase: 'down', sinceMs: 2_500, queued: 12 }),
+      /outage {4}receiver DOWN for 2\.5 s \(HTTP 503\): 12 event\(s\) queued in the outbox, retrying/,
+    );
+    assert.match(
+      frame({ phase: 'draining', downForMs: 4_000, queued: 3, maxQueued: 20 }),
+      /receiver back after 4\.0 s: draining, 3 of 20 queued left/,
+    );
+    assert.match(
+      frame({ phase: 'drained', downForMs: 4_000, maxQueued: 20, drainedInMs: 600 }),
+      /receiver was down 4\.0 s: 20 queued event\(s\) drained 0\.6 s after it came back, none lost/,
+    );
+  });
+
+  it('follows an outage from the receiver state and the queue depth', () => {
+    const tracker = new OutageTracker();
+    assert.deepEqual(tracker.observe(0, false, 0), { phase: 'none' });
+    assert.deepEqual(tracker.observe(1_000, true, 5), { phase: 'down', sinceMs: 0, queued: 5 });
+    assert.deepEqual(tracker.observe(4_000, true, 30), { phase: 'down', sinceMs: 3_000, queued: 30 });
+    assert.deepEqual(tracker.observe(5_000, false, 10), {
+      phase: 'draining',
+      downForMs: 4_000,
+      queued: 10,
+      maxQueued: 30,
+    });
+    const drained = { phase: 'drained', downForMs: 4_000, maxQueued: 30, drainedInMs: 500 };
+    assert.deepEqual(tracker.observe(5_500, false, 0), drained);
+    assert.deepEqual(tracker.observe(9_000, false, 2), drained, 'new events after the drain are not a new outage');
+    assert.deepEqual(tracker.observe(20_000, true, 1), { phase: 'down', sinceMs: 0, queued: 1 }, 'the next outage');
   });
 
   it('shows a blocked sink with the reason to check', () => {
