@@ -121,7 +121,8 @@ describe('short-lived tokens against the emulator', () => {
       const refused = statuses.filter((status) => status === 401).length;
       assert.equal(failedCalls, 0, 'every call succeeded');
       // Refresh at 90% of 1 s: about one per 0.9 s plus the first (+ one per refusal); one login request each.
-      assert.ok(loginRequests >= 4 && loginRequests <= 6 + refused, `login requests: ${loginRequests}`);
+      // At least the first token and two lapses, even when a loaded machine stretches the callers' pauses.
+      assert.ok(loginRequests >= 3 && loginRequests <= 6 + refused, `login requests: ${loginRequests}`);
       assert.equal(refreshes.length, loginRequests);
       assert.ok(
         refreshes.every((e) => e.outcome === 'ok' && e.attempts === 1),

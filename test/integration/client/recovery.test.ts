@@ -114,24 +114,24 @@ describe('NotificationClient recovery', () => {
 
   it('channels end with their token: rolled over make-before-break before each token expires, 0 lost, 0 gaps', async () => {
     const topic = userTopic(17);
-    // 2 s tokens, 24 h channels: only the token ends a channel (channelsEndWithToken, the emulator's default). The
-    // session rolls over half the token's life (1 s) before it expires, with a token that outlives it.
-    const e = await env([topic], { emulator: { tokenTtlS: 2, channelsEndWithToken: true } });
+    // 3 s tokens, 24 h channels: only the token ends a channel (channelsEndWithToken, the emulator's default). The
+    // session rolls over half the token's life (1.5 s) before it expires, with a token that outlives it.
+    const e = await env([topic], { emulator: { tokenTtlS: 3, channelsEndWithToken: true } });
     const gaps: Gap[] = [];
     const reasons: string[] = [];
     e.client.on('gap', (g) => gaps.push(g));
     e.client.on('rollover', (r) => reasons.push(r.reason));
     await e.client.start();
     const firstChannel = e.client.status().shards[0]?.channelId;
-    // About 7 s of continuous publishing: three to four token lifetimes.
-    const published = await publishSteadily(e.emu, topic, 350, 20);
+    // At least 8 s of continuous publishing: about three token lifetimes.
+    const published = await publishSteadily(e.emu, topic, 400, 20);
     await waitFor(() => audit(e.events, topic, published).missing.length === 0, 'every event', 5_000).catch(() => 0);
     // Retired channels still end with their token later (counters.channelsExpired), but never one being read from.
     const { missing, duplicates } = audit(e.events, topic, published);
     assert.deepEqual(missing, [], 'nothing lost');
     assert.deepEqual(duplicates, [], 'nothing delivered twice');
     assert.deepEqual(gaps, [], 'no gap: every channel was replaced before its token ended it');
-    assert.ok(reasons.length >= 3, `rollovers: ${reasons.join(', ')}`);
+    assert.ok(reasons.length >= 2, `rollovers: ${reasons.join(', ')}`);
     assert.ok(
       reasons.every((r) => r === 'tokenExpiring'),
       reasons.join(', '),
