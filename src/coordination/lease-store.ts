@@ -44,6 +44,8 @@ export interface Lease {
   expiresAt: number | undefined;
   /** Held and unexpired by the store's clock at the time of the query. */
   live: boolean;
+  /** The holder of this tenure (`epoch`) reported its socket open (`markConnected`). */
+  connected: boolean;
 }
 
 export interface LeaseStore {
@@ -58,6 +60,11 @@ export interface LeaseStore {
   release(shard: string, owner: string, epoch: number): Promise<boolean>;
   /** Every shard row the store knows. */
   list(): Promise<Lease[]>;
+  /**
+   * Records that `owner`'s tenure `epoch` has its socket open, so a predecessor handing the shard over (release, or
+   * fenced after an outage) can stop reading: make-before-break on a fact, not a guessed grace. False if not held.
+   */
+  markConnected(shard: string, owner: string, epoch: number): Promise<boolean>;
   /** True only while `epoch` is the current, live tenure of `shard`. Writers call it to reject stale holders. */
   checkFence(shard: string, epoch: number): Promise<boolean>;
   /**

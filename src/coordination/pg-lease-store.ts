@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS genesys_relay_leases (
   expires_at timestamptz,
   renewed_at timestamptz
 );
+-- Added after the first release: the epoch whose holder has its socket open (make-before-break handovers wait for it).
+ALTER TABLE genesys_relay_leases ADD COLUMN IF NOT EXISTS connected_epoch bigint;
 CREATE TABLE IF NOT EXISTS genesys_relay_workers (
   worker_id text PRIMARY KEY,
   expires_at timestamptz NOT NULL,
@@ -67,8 +69,11 @@ UPDATE genesys_relay_leases SET owner = NULL, expires_at = NULL, renewed_at = no
 
 const LIST = `
 SELECT shard, owner, epoch::text AS epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_at_ms,
-       (owner IS NOT NULL AND expires_at > now()) AS live
+       (owner IS NOT NULL AND expires_at > now()) AS live, (connected_epoch IS NOT DISTINCT FROM epoch) AS connected
   FROM genesys_relay_leases ORDER BY shard`;
+
+const MARK_CONNECTED = `
+UPDATE genesys_relay_leases SET connected_epoch = epoch WHERE shard = $1 AND owner = $2 AND epoch = $3`;
 
 const CHECK_FENCE = `
 SELECT EXISTS (SELECT 1 FROM genesys_relay_leases
@@ -105,6 +110,7 @@ interface LeaseRow {
   epoch: string;
   expires_at_ms: number | null;
   live: boolean;
+  connected: boolean;
 }
 
 export interface PgLeaseStoreOptions {
@@ -221,7 +227,13 @@ export class PgLeaseStore implements LeaseStore {
       epoch: Number(row.epoch),
       expiresAt: row.expires_at_ms ?? undefined,
       live: row.live,
+      connected: row.connected,
     }));
+  }
+
+  async markConnected(shard: string, owner: string, epoch: number): Promise<boolean> {
+    const result = await this.pool.query(MARK_CONNECTED, [shard, owner, epoch]);
+    return result.rowCount === 1;
   }
 
   async checkFence(shard: string, epoch: number): Promise<boolean> {

@@ -49,6 +49,8 @@ export type {
  */
 interface HeldLease {
   epoch: number;
+  /** The shard's socket is open and the store has not yet been told (markConnected is retried each round). */
+  connectedUnreported?: boolean;
   /** Local-clock instant (sent + TTL) after which the store may have let another worker acquire it. */
   deadlineAt: number;
 }
@@ -122,6 +124,28 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
     };
   }
 
+  /**
+   * The shard's socket is open under tenure `epoch`: tells the store, so a predecessor handing it over can stop
+   * reading. Retried every round until the store has it (it may be unreachable right now).
+   */
+  reportConnected(shard: string, epoch: number): void {
+    const lease = this.held.get(shard);
+    if (lease?.epoch !== epoch) return;
+    lease.connectedUnreported = true;
+    void this.flushConnected(shard);
+  }
+
+  private async flushConnected(shard: string): Promise<void> {
+    const lease = this.held.get(shard);
+    if (!lease?.connectedUnreported || this.state !== 'running') return;
+    try {
+      await this.call(this.store.markConnected(shard, this.workerId, lease.epoch));
+      lease.connectedUnreported = false;
+    } catch (err) {
+      this.onStoreError(err);
+    }
+  }
+
   /** Starts the loop; resolves after the first round (heartbeat, acquisitions) has finished. */
   async start(): Promise<void> {
     if (this.state !== 'idle') {
@@ -186,6 +210,7 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
     const live = await this.storeCall(() => this.store.heartbeat(this.workerId, this.ttlMs));
     if (live) this.live = live.includes(this.workerId) ? live : [...live, this.workerId].sort();
     await Promise.all([...this.held.keys()].map((shard) => this.renew(shard)));
+    await Promise.all([...this.held.keys()].map((shard) => this.flushConnected(shard)));
     // Without a fresh view of the live workers and the leases, growing or shrinking could only guess.
     const leases = live && this.state === 'running' ? await this.storeCall(() => this.store.list()) : undefined;
     if (leases) this.view = { readAt: this.clock.now(), leases };
@@ -278,7 +303,13 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
 
   /** Records (or extends) a tenure; its deadline counts from when the request was sent, not answered. */
   private hold(shard: string, epoch: number, sentAt: number): void {
-    this.held.set(shard, { epoch, deadlineAt: sentAt + this.ttlMs });
+    const previous = this.held.get(shard);
+    const unreported = previous?.epoch === epoch && previous.connectedUnreported === true;
+    this.held.set(shard, {
+      epoch,
+      deadlineAt: sentAt + this.ttlMs,
+      ...(unreported ? { connectedUnreported: true } : {}),
+    });
   }
 
   private drop(shard: string, reason: LossReason): void {

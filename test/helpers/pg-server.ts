@@ -23,6 +23,10 @@ export interface PgServer {
   readonly port: number;
   /** Crash-stops the server (immediate mode, like a kill) and starts it again on the same port and data. */
   restart(): Promise<void>;
+  /** Stops the server (`pg_ctl stop -m immediate`), keeping its data dir and port for `start()`: an outage. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same data dir and port. */
+  start(): Promise<void>;
   /** Stops the server (immediate mode) and removes its data directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -83,11 +87,17 @@ export async function startPgServer(): Promise<PgServer> {
     await stop();
     throw err;
   }
-  const restart = async (): Promise<void> => {
+  const halt = async (): Promise<void> => {
     await exec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+  };
+  const restart = async (): Promise<void> => {
+    await halt();
     await start();
   };
-  return { url: `postgres://postgres@127.0.0.1:${port}/relay_test`, port, restart, stop };
+  const startAgain = async (): Promise<void> => {
+    await start();
+  };
+  return { url: `postgres://postgres@127.0.0.1:${port}/relay_test`, port, restart, halt, start: startAgain, stop };
 }
 
 async function createDatabase(port: number, name: string): Promise<void> {

@@ -248,6 +248,10 @@ export class DistributedClient implements EventSource {
       started,
       unsubscribe: [
         ...watch,
+        // Tells the store the socket is open, so a predecessor handing this shard over can stop reading.
+        client.on('state', (change) => {
+          if (change.state === 'open') this.coordinator?.reportConnected(name, epoch);
+        }),
         ...forwardShardEvents(client, name, this.emitter, () => this.onShardClosed(name, client)),
       ],
     });

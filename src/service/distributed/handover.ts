@@ -5,44 +5,52 @@ import type { Logger } from '../../logging/logger.ts';
 export interface SuccessorWait {
   store: LeaseStore;
   shard: string;
-  /** Our (released) tenure; a successor holds a later one. */
+  /** Our (ended) tenure; a successor holds a later one. */
   epoch: number;
   workerId: string;
   clock: Clock;
-  /** Give up waiting for another owner after this long. */
-  timeoutMs: number;
-  /** Once another owner holds the lease, time for it to open its channel and socket. */
-  graceMs: number;
+  /** Give up waiting for another owner to take the lease after this long. */
+  acquireTimeoutMs: number;
+  /** Once another owner holds the lease, give up waiting for it to report its socket open after this long. */
+  connectTimeoutMs: number;
   /** @default 100 */
   pollMs?: number;
 }
 
+/** How a handover ended: the successor connected, it took the lease but never said it connected, or nobody took it. */
+export type HandoverOutcome = 'connected' | 'not-connected' | 'no-successor';
+
 /**
- * Graceful handover (SIGTERM, rebalance on scale-out): a released shard keeps its socket open until another worker
- * holds the lease, plus `graceMs` for that worker to connect. Make-before-break on purpose, so a rolling restart
- * loses no event; the overlap's copies share `relay.key`, and the sinks keep one. Resolves true if a successor was
- * seen, false after `timeoutMs` (nobody took it, or the store is unreachable).
+ * Make-before-break for a shard this worker stops reading (SIGTERM, rebalance, or fenced after a coordination
+ * outage): keeps the socket open until another worker holds the lease AND has reported its socket open
+ * (LeaseStore.markConnected), so a rolling restart loses no event however slowly the successor connects; the
+ * overlap's copies share `relay.key`, and the sinks keep one. Both waits are bounded; store errors count as "not yet".
  */
-export async function awaitSuccessor(wait: SuccessorWait): Promise<boolean> {
-  const deadline = wait.clock.now() + wait.timeoutMs;
-  while (wait.clock.now() < deadline) {
+export async function awaitSuccessor(wait: SuccessorWait): Promise<HandoverOutcome> {
+  const acquireBy = wait.clock.now() + wait.acquireTimeoutMs;
+  let connectBy: number | undefined;
+  for (;;) {
     const leases = await wait.store.list().catch(() => []);
-    const taken = leases.some(
+    const successor = leases.find(
       (l) => l.shard === wait.shard && l.live && l.owner !== wait.workerId && l.epoch > wait.epoch,
     );
-    if (taken) {
-      await sleepWith(wait.clock, wait.graceMs);
-      return true;
+    if (successor?.connected) return 'connected';
+    if (successor) connectBy ??= wait.clock.now() + wait.connectTimeoutMs;
+    const now = wait.clock.now();
+    if (connectBy === undefined ? now >= acquireBy : now >= connectBy) {
+      return connectBy === undefined ? 'no-successor' : 'not-connected';
     }
     await sleepWith(wait.clock, wait.pollMs ?? 100);
   }
-  return false;
 }
 
 /** Extra wait for a successor beyond one renew interval (store latency, its start-up). */
 const HANDOVER_SLACK_MS = 1_000;
-/** After the successor holds the lease: time for its channel, subscription and socket (a few REST round trips). */
-export const HANDOVER_GRACE_MS = 1_500;
+/**
+ * Upper bound on waiting for the successor's socket once it holds the lease (its channel, subscription and socket
+ * are a few REST round trips, retried with backoff on errors). Past it the shard is closed anyway, with a warning.
+ */
+export const HANDOVER_CONNECT_TIMEOUT_MS = 30_000;
 
 export interface ShardHandover {
   store: LeaseStore;
@@ -61,7 +69,7 @@ export interface ShardHandover {
 
 /**
  * Make-before-break for a shard this worker stops reading: waits (bounded) for another worker to hold the lease and
- * connect, at once if nobody else is alive to take a released shard. A fenced shard always has a holder, even when
+ * report its socket open (awaitSuccessor), at once if nobody else is alive to take a released shard. A fenced shard always has a holder, even when
  * our view of the live workers is stale (it was taken while we could not reach the store).
  */
 export async function handOverShard(handover: ShardHandover): Promise<void> {
@@ -69,15 +77,17 @@ export async function handOverShard(handover: ShardHandover): Promise<void> {
   const others = handover.liveWorkers.filter((w) => w !== workerId);
   if (others.length === 0 && why === 'released') return;
   const startedAt = clock.now();
-  const taken = await awaitSuccessor({
+  const outcome = await awaitSuccessor({
     store,
     shard,
     epoch,
     workerId,
     clock,
     // The successor tries on its next round, at most one renew interval after our release.
-    timeoutMs: handover.renewEveryMs + HANDOVER_SLACK_MS,
-    graceMs: HANDOVER_GRACE_MS,
+    acquireTimeoutMs: handover.renewEveryMs + HANDOVER_SLACK_MS,
+    connectTimeoutMs: HANDOVER_CONNECT_TIMEOUT_MS,
   });
-  logger.info({ shard, epoch, why, taken, waitedMs: clock.now() - startedAt }, 'shard handed over');
+  const fields = { shard, epoch, why, outcome, waitedMs: clock.now() - startedAt };
+  if (outcome === 'not-connected') logger.warn(fields, 'shard closed before its successor reported a socket open');
+  else logger.info(fields, 'shard handed over');
 }

@@ -6,7 +6,7 @@ import type { Lease } from '../../../src/coordination/lease-store.ts';
 const SHARDS = ['shard-0', 'shard-1', 'shard-2', 'shard-3', 'shard-4', 'shard-5'];
 
 function lease(shard: string, owner: string | undefined, live: boolean): Lease {
-  return { shard, owner, epoch: 1, expiresAt: live ? 1 : undefined, live };
+  return { shard, owner, epoch: 1, expiresAt: live ? 1 : undefined, live, connected: live };
 }
 
 describe('fairShareOf', () => {

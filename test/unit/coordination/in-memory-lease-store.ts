@@ -7,6 +7,8 @@ interface Row {
   expiresAt: number | undefined;
   /** Last acquire/renew (store clock), reported to whoever takes the lease over after it expired. */
   renewedAt: number;
+  /** The epoch whose holder reported its socket open. */
+  connectedEpoch?: number;
 }
 
 /**
@@ -66,8 +68,18 @@ export class InMemoryLeaseStore implements LeaseStore {
           epoch: row.epoch,
           expiresAt: row.expiresAt,
           live: this.isLive(row),
+          connected: row.connectedEpoch === row.epoch,
         })),
     );
+  }
+
+  markConnected(shard: string, owner: string, epoch: number): Promise<boolean> {
+    return this.op(() => {
+      const row = this.rows.get(shard);
+      if (!row || row.owner !== owner || row.epoch !== epoch) return false;
+      row.connectedEpoch = epoch;
+      return true;
+    });
   }
 
   checkFence(shard: string, epoch: number): Promise<boolean> {
@@ -139,6 +151,10 @@ export class WorkerLink implements LeaseStore {
 
   list(): Promise<Lease[]> {
     return this.via(() => this.store.list());
+  }
+
+  markConnected(shard: string, owner: string, epoch: number): Promise<boolean> {
+    return this.via(() => this.store.markConnected(shard, owner, epoch));
   }
 
   checkFence(shard: string, epoch: number): Promise<boolean> {
