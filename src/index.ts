@@ -22,7 +22,7 @@ export {
 } from './core/errors.ts';
 
 // ① token and REST
-export type { AccessToken, TokenProvider } from './auth/token-provider.ts';
+export type { AccessToken, TokenProvider, TokenRequest } from './auth/token-provider.ts';
 export { fetchClientCredentialsToken } from './auth/client-credentials.ts';
 export {
   RefreshingTokenProvider,
@@ -30,7 +30,7 @@ export {
   type TokenRefreshEvent,
 } from './auth/refreshing-token-provider.ts';
 export { GenesysRestClient, type GenesysRestClientOptions } from './genesys/rest-client.ts';
-export type { Channel, NotificationsApi, SubscribeResult } from './genesys/notifications-api.ts';
+export type { Channel, CreateChannelOptions, NotificationsApi, SubscribeResult } from './genesys/notifications-api.ts';
 export { REGIONS, resolveEndpoints, type Endpoints } from './genesys/regions.ts';
 export type { NotificationFrame } from './genesys/wire.ts';
 
