@@ -52,6 +52,28 @@ describe('RefreshingTokenProvider', () => {
     provider.close();
   });
 
+  it('mustOutlive: a caller needing a token that outlives the cached one gets one refresh, shared, then the cache', async () => {
+    const clock = new ManualClock(0);
+    const refreshes: TokenRefreshEvent[] = [];
+    const { calls, fetchToken } = controlledFetch(clock);
+    const provider = new RefreshingTokenProvider({ fetchToken, clock, onRefresh: (e) => refreshes.push(e) });
+    const first = provider.getToken();
+    await flushMicrotasks();
+    calls[0]!.resolve();
+    const t1 = await first;
+    await clock.advanceAsync(10_000);
+    assert.equal((await provider.getToken(undefined, { mustOutlive: t1.expiresAt - 1 })).value, 't1', 'outlives');
+    const waiters = [1, 2, 3].map(() => provider.getToken(undefined, { mustOutlive: t1.expiresAt }));
+    await flushMicrotasks();
+    assert.equal(calls.length, 2, 'one refresh for every caller');
+    calls[1]!.resolve();
+    const fresh = await Promise.all(waiters);
+    assert.ok(fresh.every((t) => t.value === 't2' && t.expiresAt > t1.expiresAt));
+    assert.equal((await provider.getToken()).value, 't2');
+    assert.equal(refreshes.at(-1)?.reason, 'proactive');
+    provider.close();
+  });
+
   it('refreshes proactively at expiresAt - min(60 s, 10% of lifetime)', async () => {
     const clock = new ManualClock(0);
     const { at, fetchToken } = scriptedFetch(clock, ['ok'], 100_000);
