@@ -82,7 +82,10 @@ describe('NotificationClient against the emulator', () => {
       warn: (obj: object) => void warnings.push(obj as Record<string, unknown>),
       error: () => {},
     };
-    const e = await env([topic], { client: { maxFrameBytes: 4 * MiB, logger } });
+    // Liveness scaled to the frames: a loaded CI machine may take seconds to write and read 6 MiB, and a stale
+    // verdict meanwhile would replace the socket this test says is kept.
+    const liveness = { watchdogMs: 20_000, pingIntervalMs: 5_000, pongTimeoutMs: 10_000 };
+    const e = await env([topic], { client: { maxFrameBytes: 4 * MiB, logger, ...liveness } });
     const gaps: Gap[] = [];
     e.client.on('gap', (g) => gaps.push(g));
     await e.client.start();
