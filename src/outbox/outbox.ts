@@ -50,6 +50,11 @@ export interface Outbox {
   purgeDead(sink: string, selector: DeadSelector): number;
   /** Marks already-delivered events of `sink` from a point on for delivery again. Returns how many. */
   replay(sink: string, from: ReplayFrom): number;
+  /**
+   * Forgets a sink that is no longer configured (inactive): its pending, delivered and dead rows are deleted, so
+   * its backlog no longer pins events. Throws for an active or unknown sink. Returns how many rows went.
+   */
+  dropSink(sink: string): number;
   /** Applies retention now (it also runs on its own every `pruneIntervalMs`). */
   prune(): PruneResult;
   stats(): OutboxStats;

@@ -202,6 +202,26 @@ export class SqliteDeliveryQueue {
     );
   }
 
+  /**
+   * Forgets a sink that is no longer configured: its undelivered, delivered and dead rows go (in short transactions),
+   * then its name. Refuses an active sink: the running configuration still delivers to it.
+   */
+  dropSink(sink: string): number {
+    this.assertKnown(sink);
+    const active = this.db.prepare('SELECT active FROM sinks WHERE name = ?').pluck().get(sink) as number;
+    if (active === 1) {
+      throw new OutboxError(
+        `sink "${sink}" is still configured (active); remove it from the relay's config and restart it first`,
+      );
+    }
+    const drop = this.db.prepare('DELETE FROM deliveries WHERE sink = ? AND seq BETWEEN ? AND ?');
+    const range = this.db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM deliveries WHERE sink = ?').get(sink) as
+      SeqRange | undefined;
+    const dropped = this.inChunks(range, (lo, hi) => drop.run(sink, lo, hi).changes);
+    this.db.prepare('DELETE FROM sinks WHERE name = ? AND active = 0').run(sink);
+    return dropped;
+  }
+
   /** Runs `work` over [lo, hi] in slices of `chunkSeqs` sequence numbers, one short transaction each. */
   private inChunks(range: SeqRange | undefined, work: (lo: number, hi: number) => number): number {
     if (!range || range.lo === null || range.hi === null) return 0;

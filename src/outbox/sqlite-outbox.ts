@@ -199,6 +199,11 @@ export class SqliteOutbox implements Outbox {
     return this.open().queue.replay(sink, from);
   }
 
+  /** Forgets an inactive sink and every row it still had (see Outbox.dropSink). Returns how many rows. */
+  dropSink(sink: string): number {
+    return this.open().queue.dropSink(sink);
+  }
+
   prune(): PruneResult {
     return this.open().retention.prune();
   }

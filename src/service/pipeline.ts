@@ -102,7 +102,7 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
   const { logger } = ctx;
   // Exported as 0 from the start, so an alert on `== 1` has a series to watch before the first block.
   for (const sink of sinks) ctx.metrics.sinkBlocked.set({ sink: sink.name }, 0);
-  return new Dispatcher({
+  const dispatcher = new Dispatcher({
     outbox,
     sinks,
     clock: ctx.clock,
@@ -118,6 +118,21 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
       onError: (sink, error) => logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
     }),
   });
+  warnRemovedSinks(ctx, outbox);
+  return dispatcher;
+}
+
+/** Sinks the outbox knows but this config no longer has (the dispatcher just marked them inactive), with a backlog. */
+function warnRemovedSinks(ctx: PipelineContext, outbox: SqliteOutbox): void {
+  const { stateDir } = ctx.config;
+  for (const s of outbox.stats().sinks) {
+    if (s.active || s.pending + s.dead === 0) continue;
+    const message =
+      `sink "${s.sink}" is no longer configured but has ${s.pending} undelivered event(s) (and ${s.dead} dead) in the ` +
+      `outbox; they stay until the sink is configured again or dropped: genesys-relay outbox drop-sink --sink ` +
+      `${s.sink} --state-dir ${stateDir}`;
+    audit(ctx.logger, 'outbox.removed-sink', { sink: s.sink, pending: s.pending, dead: s.dead }, message);
+  }
 }
 
 /** Sink retries at warn, rate-limited (src/logging/retry-warnings.ts): first failure, then every 30 s, then recovery. */

@@ -7,6 +7,7 @@ import { register as registerRun } from './run.ts';
 import { register as registerDemo } from './demo.ts';
 import { register as registerReplay } from './replay.ts';
 import { register as registerDlq } from './dlq.ts';
+import { register as registerOutbox } from './outbox.ts';
 import { register as registerConfig } from './config.ts';
 
 /**
@@ -22,5 +23,6 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerReplay(program);
   registerDlq(program);
+  registerOutbox(program);
   registerConfig(program);
 }
