@@ -87,7 +87,7 @@ describe('delivery metrics', () => {
     const dead: string[] = [];
     const hooks = deliveryMetricsHooks(metrics, { onDeadLettered: (_sink, _n, reason) => dead.push(reason) });
     hooks.onDelivered?.('webhook', 3);
-    hooks.onRetry?.('webhook', 2, '503');
+    hooks.onRetry?.('webhook', 2, '503', Date.now() + 1_000);
     hooks.onDeadLettered?.('webhook', 1, 'permanent: 400');
     hooks.onLatency?.('webhook', 250);
     assert.equal(await value(metrics, 'genesys_relay_events_delivered_total', { sink: 'webhook' }), 3);
