@@ -10,10 +10,11 @@
  *    `new ShardCoordinator({ store, workerId, shards })`, with `workerId = ${hostname}-${pid}-${random}`.
  * 3. Wire it with `new ShardLifecycle(coordinator, runner)` (shard-lifecycle.ts), which queues start/stop per shard.
  *    `acquired(shard, epoch, takeover?)` → open that shard's channel and sockets (the NotificationClient for just
- *    that shard's topics) and stamp `epoch` on what it writes (outbox rows / sink headers) where a fencing check is
- *    wanted. `takeover` (the previous holder's lease expired: a crash) → once the socket is open, record a gap from
+ *    that shard's topics) and stamp `epoch` (the tenure number, not a fence: lease-store.ts) on its events.
+ *    `takeover` (the previous holder's lease expired: a crash) → once the socket is open, record a gap from
  *    its last renewal and resync the shard's topics (distributed-client.ts).
- *    `lost(shard, reason)` and `released(shard)` → stop that shard's session at once, without waiting for a drain.
+ *    `released(shard)` and `lost(shard, 'fenced')` → hand over make-before-break (read on until the successor
+ *    reports its socket open, LeaseStore.markConnected), `lost(shard, 'destroyed')` → stop at once.
  *    Events already in the local outbox are still delivered: they are valid events, and the keys de-duplicate.
  * 4. `await coordinator.start()` after the outbox and sinks are up; on SIGTERM `await coordinator.close()` FIRST
  *    (releases leases, so another worker takes over within one renew interval), then drain the outbox.

@@ -1,13 +1,17 @@
 /**
- * Port for shard leases with fencing epochs. The relay's only implementation is PgLeaseStore (pg-lease-store.ts);
+ * Port for shard leases with tenure epochs. The relay's only implementation is PgLeaseStore (pg-lease-store.ts);
  * tests use an in-memory fake of the same interface.
  *
  * Semantics every implementation keeps:
  * - Time is the STORE's clock (Postgres `now()`), never the caller's, so worker clock skew cannot make two workers
  *   believe they both hold a shard.
- * - `epoch` is a fencing token: it strictly increases with every successful `acquire` of a shard (so with every
- *   change of owner) and never goes back, not even after `release`. A writer that remembers the highest epoch it
- *   has seen per shard, or asks `checkFence`, rejects a stale holder whose lease was taken over.
+ * - `epoch` numbers tenures: it strictly increases with every successful `acquire` of a shard (so with every change
+ *   of owner) and never goes back, not even after `release`. It is NOT a fence, and nothing uses it as one: what a
+ *   superseded holder still reads (it keeps reading through a coordination outage, and during a make-before-break
+ *   handover) is real events, delivered like any other and de-duplicated downstream by `relay.key`; rejecting them
+ *   could lose the only copy. What it guarantees: a holder learns it was superseded at its next successful renew
+ *   (renew and release match the epoch), and every event carries the epoch of the tenure that read it (`relay.epoch`,
+ *   NATS `Genesys-Relay-Epoch`), so a consumer can tell the copies of an overlap apart and order tenures.
  * - `renew` keeps the epoch; it only succeeds for the holder of exactly that epoch.
  * - `acquire` of a lease whose holder let it EXPIRE (crash, partition) reports that holder in `takeover`: nobody
  *   read the shard's topics since its last renewal, so the new holder owes a gap record and a resync. A released
@@ -25,7 +29,7 @@ export interface LeaseTakeover {
 export interface LeaseGrant {
   shard: string;
   owner: string;
-  /** Fencing token for this tenure. */
+  /** Tenure number (see the module comment: not a fence). */
   epoch: number;
   /** Store-clock expiry (epoch ms). Informational: holders time their own deadline with their local clock. */
   expiresAt: number;
@@ -54,7 +58,10 @@ export interface LeaseStore {
    * epoch. Undefined when another owner holds a live lease. The grant's `takeover` names an expired previous holder.
    */
   acquire(shard: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
-  /** Extends `owner`'s tenure `epoch` by `ttlMs` from now. Undefined when the lease was taken over (fenced). */
+  /**
+   * Extends `owner`'s tenure `epoch` by `ttlMs` from now, also after it expired if nobody acquired it meanwhile (a
+   * coordination outage: the holder kept reading). Undefined when another tenure replaced it.
+   */
   renew(shard: string, owner: string, epoch: number, ttlMs: number): Promise<LeaseGrant | undefined>;
   /** Gives the shard up at once so another worker can take it. False if `owner`/`epoch` no longer held it. */
   release(shard: string, owner: string, epoch: number): Promise<boolean>;
@@ -65,8 +72,8 @@ export interface LeaseStore {
    * fenced after an outage) can stop reading: make-before-break on a fact, not a guessed grace. False if not held.
    */
   markConnected(shard: string, owner: string, epoch: number): Promise<boolean>;
-  /** True only while `epoch` is the current, live tenure of `shard`. Writers call it to reject stale holders. */
-  checkFence(shard: string, epoch: number): Promise<boolean>;
+  /** True only while `epoch` is the current, live tenure of `shard` (diagnostics and tests; no writer relies on it). */
+  isCurrentTenure(shard: string, epoch: number): Promise<boolean>;
   /**
    * Records that `workerId` is alive until now + `ttlMs` and returns the ids of all live workers (sorted), so each
    * worker can compute its fair share. A worker that holds no lease yet must still be counted, hence a separate

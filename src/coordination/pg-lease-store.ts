@@ -5,10 +5,10 @@ import type { Lease, LeaseGrant, LeaseStore } from './lease-store.ts';
 /*
  * Why a lease table and not `pg_advisory_lock`: a session advisory lock belongs to one connection. It silently
  * vanishes when that connection drops (the holder is not told and keeps working), it is meaningless behind a
- * transaction-pooling PgBouncer (the next statement may run on another backend), and it carries no fencing token,
+ * transaction-pooling PgBouncer (the next statement may run on another backend), and it carries no tenure number,
  * so a paused holder cannot be told apart from the current one. A row with `expires_at` on the database clock and
- * a monotonically increasing `epoch` survives reconnects, works through any pooler, and gives writers a token to
- * check (see ../shared/ecosystem.md §3).
+ * a monotonically increasing `epoch` survives reconnects and works through any pooler; the epoch tells a holder it
+ * was superseded and labels every event with its tenure (lease-store.ts says what it does not guarantee).
  */
 
 /** Any constant: the advisory lock that serialises concurrent migrations (the ASCII of "grly"). */
@@ -36,7 +36,7 @@ const GRANT_COLUMNS = `shard, owner, epoch::text AS epoch, (extract(epoch FROM e
 // One statement, so acquisition is atomic without an explicit transaction: a concurrent acquirer blocks on the row
 // and then re-evaluates the WHERE against the winner's committed row (READ COMMITTED upsert semantics), so exactly
 // one wins. Every acquisition bumps the epoch, even by the same owner: a restarted worker with the same id must
-// fence out its own previous incarnation.
+// supersede its own previous incarnation.
 // `prior` reads the row being replaced, to report an expired (not released) previous holder. FOR UPDATE makes it
 // the latest committed version, the same one the upsert's WHERE then sees (a plain CTE read would use the
 // statement's snapshot, possibly older than the row the upsert locks); the INSERT's WHERE on `prior` makes the
@@ -55,7 +55,7 @@ WITH prior AS (
 SELECT taken.*, p.owner AS previous_owner, (extract(epoch FROM p.renewed_at) * 1000)::float8 AS previous_renewed_at_ms
   FROM taken LEFT JOIN prior p ON p.owner IS NOT NULL AND p.expired`;
 
-// Matching the epoch is what fences: after a takeover the epoch differs and the old holder's renew finds no row.
+// Matching the epoch is how a holder learns it was superseded: after a takeover its renew finds no row.
 // An expired but untaken lease may be renewed: nobody else held it meanwhile, so no newer epoch exists.
 const RENEW = `
 UPDATE genesys_relay_leases SET expires_at = ${TTL}, renewed_at = now()
@@ -75,7 +75,7 @@ SELECT shard, owner, epoch::text AS epoch, (extract(epoch FROM expires_at) * 100
 const MARK_CONNECTED = `
 UPDATE genesys_relay_leases SET connected_epoch = epoch WHERE shard = $1 AND owner = $2 AND epoch = $3`;
 
-const CHECK_FENCE = `
+const IS_CURRENT_TENURE = `
 SELECT EXISTS (SELECT 1 FROM genesys_relay_leases
                 WHERE shard = $1 AND epoch = $2 AND owner IS NOT NULL AND expires_at > now()) AS current`;
 
@@ -236,8 +236,8 @@ export class PgLeaseStore implements LeaseStore {
     return result.rowCount === 1;
   }
 
-  async checkFence(shard: string, epoch: number): Promise<boolean> {
-    const result = await this.pool.query<{ current: boolean }>(CHECK_FENCE, [shard, epoch]);
+  async isCurrentTenure(shard: string, epoch: number): Promise<boolean> {
+    const result = await this.pool.query<{ current: boolean }>(IS_CURRENT_TENURE, [shard, epoch]);
     return result.rows[0]?.current === true;
   }
 

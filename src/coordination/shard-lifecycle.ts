@@ -4,7 +4,7 @@ import type { LossReason, ShardCoordinator } from './shard-coordinator.ts';
 /** What the service does per shard: open/close that shard's channel and sockets. */
 export interface ShardRunner {
   /**
-   * Starts the shard's sessions; `epoch` is the fencing token to stamp on its writes. `takeover` is set when the
+   * Starts the shard's sessions; `epoch` is the tenure number to stamp on its events. `takeover` is set when the
    * previous holder's lease expired (see LeaseTakeover): the shard had no reader since its last renewal.
    */
   start(shard: string, epoch: number, takeover?: LeaseTakeover): Promise<void>;

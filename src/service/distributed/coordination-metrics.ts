@@ -37,12 +37,12 @@ export function createCoordinationMetrics(registry: Registry, gauges: Coordinati
   });
   const acquisitions = new Counter({
     name: 'genesys_relay_shard_acquisitions_total',
-    help: 'Shard leases acquired (each with a new fencing epoch).',
+    help: 'Shard leases acquired (each with a new tenure epoch).',
     registers: [registry],
   });
   const losses = new Counter({
     name: 'genesys_relay_shard_losses_total',
-    help: 'Shard tenures ended: released (rebalance, shutdown) or lost (fenced, expired, destroyed).',
+    help: 'Shard tenures ended: released (rebalance, shutdown) or lost (fenced = superseded by another worker, destroyed).',
     labelNames: ['reason'],
     registers: [registry],
   });

@@ -61,9 +61,10 @@ interface RunningShard {
 /**
  * The event source of one worker in distributed mode: holds the shards its leases give it, one NotificationClient
  * per shard, all feeding the same outbox through `base.onEvent`, each event stamped with the lease's shard and
- * fencing epoch. A lost or released lease stops that shard's client at once (the new owner may already be
- * connected: make-before-break; the copies share `relay.key`, and JetStream's Nats-Msg-Id drops them).
- * `close()` releases every lease first, so the other workers take over within one renew interval.
+ * tenure epoch (a label, not a fence: coordination/lease-store.ts). A released or superseded ('fenced') lease keeps
+ * its client reading until the new holder reports its socket open (handover.ts: make-before-break; the copies share
+ * `relay.key`, and the sinks keep one). While the lease store is unreachable every held shard is kept and read
+ * (ShardCoordinator). `close()` releases every lease first, so the other workers take over within one renew interval.
  */
 export class DistributedClient implements EventSource {
   readonly workerId: string;
@@ -180,7 +181,7 @@ export class DistributedClient implements EventSource {
     };
   }
 
-  /** Shards whose client runs here → fencing epoch. */
+  /** Shards whose client runs here → tenure epoch. */
   held(): ReadonlyMap<string, number> {
     return new Map([...this.running].map(([name, r]) => [name, r.epoch]));
   }

@@ -62,7 +62,7 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
     assert.equal(renewed?.epoch, 1);
     assert.ok(renewed.expiresAt >= grant.expiresAt);
     assert.equal(await store.renew('a-1', 'w2', 1, 10_000), undefined, 'only the holder renews');
-    assert.equal(await store.checkFence('a-1', 1), true);
+    assert.equal(await store.isCurrentTenure('a-1', 1), true);
   });
 
   it('exactly one of many concurrent acquirers wins', async () => {
@@ -82,8 +82,8 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
       'takeover after expiry',
     );
     assert.equal(taken?.epoch, 2);
-    assert.equal(await store.checkFence('exp', 1), false, 'stale epoch rejected');
-    assert.equal(await store.checkFence('exp', 2), true);
+    assert.equal(await store.isCurrentTenure('exp', 1), false, 'stale epoch rejected');
+    assert.equal(await store.isCurrentTenure('exp', 2), true);
     assert.equal(await store.renew('exp', 'old', 1, 10_000), undefined, 'old holder cannot renew');
     assert.equal(await store.release('exp', 'old', 1), false, 'old holder cannot release');
   });
@@ -128,7 +128,7 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
     const grant = await store.acquire('rel', 'w1', 60_000);
     assert.ok(grant);
     assert.equal(await store.release('rel', 'w1', grant.epoch), true);
-    assert.equal(await store.checkFence('rel', grant.epoch), false);
+    assert.equal(await store.isCurrentTenure('rel', grant.epoch), false);
     const next = await store.acquire('rel', 'w2', 60_000);
     assert.equal(next?.epoch, grant.epoch + 1);
     const row = (await store.list()).find((l) => l.shard === 'rel');
@@ -143,7 +143,7 @@ describe('PgLeaseStore (real PostgreSQL)', { skip: pgSkip() }, () => {
     const second = await store.acquire('same', 'w1', 60_000);
     assert.ok(first && second);
     assert.equal(second.epoch, first.epoch + 1);
-    assert.equal(await store.checkFence('same', first.epoch), false);
+    assert.equal(await store.isCurrentTenure('same', first.epoch), false);
   });
 
   it('heartbeat lists live workers; leave() and expiry remove them', async () => {

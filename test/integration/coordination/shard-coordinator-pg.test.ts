@@ -69,8 +69,8 @@ describe('ShardCoordinator on real PostgreSQL', { skip: pgSkip() }, () => {
     for (const [shard, oldEpoch] of orphaned) {
       const newEpoch: number | undefined = a.heldShards().get(shard) ?? b.heldShards().get(shard);
       assert.ok(newEpoch !== undefined && newEpoch > oldEpoch, `${shard}: epoch ${oldEpoch} → ${newEpoch}`);
-      assert.equal(await lease.checkFence(shard, oldEpoch), false, `stale holder of ${shard} is fenced`);
-      assert.equal(await lease.checkFence(shard, newEpoch), true);
+      assert.equal(await lease.isCurrentTenure(shard, oldEpoch), false, `stale holder of ${shard} is fenced`);
+      assert.equal(await lease.isCurrentTenure(shard, newEpoch), true);
     }
 
     // Graceful close releases at once: b takes everything well before a TTL would have passed.

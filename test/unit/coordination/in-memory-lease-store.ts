@@ -82,7 +82,7 @@ export class InMemoryLeaseStore implements LeaseStore {
     });
   }
 
-  checkFence(shard: string, epoch: number): Promise<boolean> {
+  isCurrentTenure(shard: string, epoch: number): Promise<boolean> {
     return this.op(() => {
       const row = this.rows.get(shard);
       return row !== undefined && row.epoch === epoch && this.isLive(row);
@@ -157,8 +157,8 @@ export class WorkerLink implements LeaseStore {
     return this.via(() => this.store.markConnected(shard, owner, epoch));
   }
 
-  checkFence(shard: string, epoch: number): Promise<boolean> {
-    return this.via(() => this.store.checkFence(shard, epoch));
+  isCurrentTenure(shard: string, epoch: number): Promise<boolean> {
+    return this.via(() => this.store.isCurrentTenure(shard, epoch));
   }
 
   heartbeat(workerId: string, ttlMs: number): Promise<string[]> {

@@ -102,8 +102,8 @@ describe('ShardCoordinator', () => {
     for (const [shard, oldEpoch] of orphaned) {
       const newEpoch = a.heldShards().get(shard) ?? b.heldShards().get(shard);
       assert.ok(newEpoch !== undefined && newEpoch > oldEpoch, `${shard} epoch ${oldEpoch} → ${newEpoch}`);
-      assert.equal(await store.checkFence(shard, oldEpoch), false, 'the stale holder is fenced');
-      assert.equal(await store.checkFence(shard, newEpoch), true);
+      assert.equal(await store.isCurrentTenure(shard, oldEpoch), false, 'the stale holder is fenced');
+      assert.equal(await store.isCurrentTenure(shard, newEpoch), true);
     }
     // Exactly one takeover per orphaned shard, naming c and its last renewal (where the unread interval begins).
     const takeovers = workers.flatMap((w) => w.events.takeovers).sort(([x], [y]) => x.localeCompare(y));
