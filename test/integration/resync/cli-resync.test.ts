@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EmulatorHandle } from '../../../src/emulator/index.ts';
 import { readFileSync } from 'node:fs';
-import { emulatorWithEnv, spawnCli, tempDir, waitFor, type CliProcess } from '../cli/helpers.ts';
+import { emulatorWithEnv, metricsBase, sample, spawnCli, tempDir, waitFor, type CliProcess } from '../cli/helpers.ts';
 import { conversationBody, presenceBody, routingBody, userId } from './rig.ts';
 
 const QUEUE = 'queue-0001';
@@ -54,7 +54,7 @@ function writeConfig(dir: string): { config: string; ndjson: string } {
 }
 
 function runRelay(dir: string, config: string, env: Record<string, string>): CliProcess {
-  return spawnCli(['run', '--config', config, '--state-dir', join(dir, 'state')], env);
+  return spawnCli(['run', '--config', config, '--state-dir', join(dir, 'state'), '--metrics-port', '0'], env);
 }
 
 /** Publishes the starting state and waits until the sink holds it. */
@@ -135,6 +135,13 @@ describe('gap healing through the CLI', () => {
       const unhealed = await cli.waitForStderr(/"event":"resync.unhealed"/);
       assert.match(unhealed, new RegExp(OBSERVATIONS.replace(/\./g, '\\.')));
       await cli.waitForStderr(/"event":"resync.gap"/);
+      const metrics = await (await fetch(`${await metricsBase(cli)}/metrics`)).text();
+      assert.equal(sample(metrics, 'genesys_relay_resync_events_total{strategy="presence"}'), 50);
+      assert.equal(sample(metrics, 'genesys_relay_resync_events_total{strategy="conversations"}'), 20);
+      assert.equal(sample(metrics, 'genesys_relay_resync_gaps_total{outcome="unhealed"}'), 1);
+      assert.equal(sample(metrics, 'genesys_relay_resync_unhealed_topics_total'), 1);
+      assert.equal(sample(metrics, 'genesys_relay_resync_pending'), 0);
+      assert.ok((sample(metrics, 'genesys_relay_resync_requests_total{endpoint="presence_bulk"}') ?? 0) >= 2);
       cli.kill('SIGTERM');
       assert.equal((await cli.exited).code, 0);
     } finally {
