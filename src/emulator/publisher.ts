@@ -1,6 +1,6 @@
 import type { ChannelRecord, EmulatorContext } from './context.ts';
 import { makeEventBody } from './event-bodies.ts';
-import { eventFrame } from './frames.ts';
+import { eventFrame, eventFrameFromJson } from './frames.ts';
 import { newCorrelationId } from './ids.ts';
 import { recordPublished } from './resync-store.ts';
 
@@ -26,14 +26,21 @@ export function publishEvents(
 ): PublishResult {
   const result: PublishResult = { published: 0, delivered: 0 };
   const now = ctx.options.clock.now();
+  // A given body is serialised once for all `count` events (generated bodies differ per event).
+  const bodyJson = eventBody === undefined ? undefined : (JSON.stringify(eventBody) as string | undefined);
   for (const topic of topics) {
     const subscribers = subscribersOf(ctx, topic);
+    const topicJson = JSON.stringify(topic);
     let sequence = ctx.publishedByTopic.get(topic) ?? 0;
     for (let i = 0; i < count; i++) {
       sequence++;
       const body = eventBody === undefined ? makeEventBody(topic, now) : eventBody;
       recordPublished(ctx, topic, body, now);
-      const frame = eventFrame(topic, body, correlationId ?? newCorrelationId(), sequence);
+      const id = correlationId ?? newCorrelationId();
+      const frame =
+        bodyJson === undefined
+          ? eventFrame(topic, body, id, sequence)
+          : eventFrameFromJson(topicJson, bodyJson, id, sequence);
       result.published++;
       let reached = 0;
       for (const channel of subscribers) if (deliver(ctx, channel, frame)) reached++;
