@@ -100,12 +100,39 @@ describe('package: the packed tarball in a fresh project', () => {
   });
 });
 
+type Emulator = Awaited<ReturnType<EmulatorModule['startEmulator']>>;
+
 /** Waits for the example's socket, publishes three events, reads them from its stdout, then sends SIGINT. */
-async function runReadmeExample(
-  project: string,
-  emulator: Awaited<ReturnType<EmulatorModule['startEmulator']>>,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
+async function runReadmeExample(project: string, emulator: Emulator, env: NodeJS.ProcessEnv): Promise<void> {
+  const example = spawnExample(project, emulator, env);
+  try {
+    await until(() => emulator.state().channels.some((c) => c.connected && c.topics.length > 0), 'a subscribed socket');
+    // Published until three arrive: on a loaded machine the example may reconnect, and an event published while it
+    // has no socket is gone (as with Genesys), which is not what this test is about.
+    const topics = ['v2.users.u-1.presence', 'v2.users.u-1.routingStatus'];
+    const deadline = Date.now() + 60_000;
+    for (let i = 0; example.lines.length < 3; i++) {
+      if (Date.now() > deadline) assert.fail(`no three events on stdout within 60 s:\n${example.stderr()}`);
+      emulator.publish(topics[i % 2] ?? '');
+      await delay(200);
+    }
+    const [topicsSeen, keys] = [example.lines.map((l) => l.split(' ')[0]), example.lines.map((l) => l.split(' ')[1])];
+    assert.ok(
+      topicsSeen.every((t) => t !== undefined && topics.includes(t)),
+      example.lines.join('\n'),
+    );
+    assert.equal(new Set(keys).size, keys.length, 'one line per event, each with its own relay.key');
+    example.child.kill('SIGINT');
+    // The example's only shutdown is client.close(); a timer or socket left behind would keep it running.
+    const code = await Promise.race([example.exited, delay(30_000).then(() => 'still running' as const)]);
+    assert.equal(code, 0, `the example after close(): ${String(code)}\n${example.stderr()}`);
+  } finally {
+    example.child.kill('SIGKILL');
+  }
+}
+
+/** `node readme-example.mjs` in the project, pointed at the emulator through the environment the example reads. */
+function spawnExample(project: string, emulator: Emulator, env: NodeJS.ProcessEnv) {
   writeFileSync(join(project, 'readme-example.mjs'), readmeLibraryExample());
   const child = spawn(process.execPath, ['readme-example.mjs'], {
     cwd: project,
@@ -124,23 +151,7 @@ async function runReadmeExample(
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
-  try {
-    await until(() => emulator.state().channels.some((c) => c.connected && c.topics.length > 0), 'a subscribed socket');
-    emulator.publish('v2.users.u-1.presence', undefined, 2);
-    emulator.publish('v2.users.u-1.routingStatus');
-    await until(() => lines.length >= 3, 'three events on stdout');
-    assert.deepEqual(lines.map((l) => l.split(' ')[0]).sort(), [
-      'v2.users.u-1.presence',
-      'v2.users.u-1.presence',
-      'v2.users.u-1.routingStatus',
-    ]);
-    child.kill('SIGINT');
-    // The example's only shutdown is client.close(); a timer or socket left behind would keep it running.
-    const code = await Promise.race([exited, delay(15_000).then(() => 'still running' as const)]);
-    assert.equal(code, 0, `the example after close(): ${String(code)}\n${stderr}`);
-  } finally {
-    child.kill('SIGKILL');
-  }
+  return { child, exited, lines, stderr: () => stderr };
 }
 
 async function until(probe: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
