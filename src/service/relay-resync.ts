@@ -28,7 +28,10 @@ export interface RelayResync {
   observe(event: RelayEvent): void;
   /** The client recorded a gap: heal it. */
   onGap(gap: Gap): void;
-  /** Sockets are open: heal what a previous run left (pending gaps, the time since the outbox's last event). */
+  /**
+   * Sockets are open: heal what a previous run left: pending gaps, and the time since the outbox's last event over
+   * `topics` (none in distributed mode).
+   */
   healStartup(topics: readonly string[]): void;
   status(): ResyncStatus;
   close(): Promise<void>;
@@ -82,7 +85,7 @@ export function createRelayResync(
     onGap: (gap) => r.enqueue(fromClientGap(gap)),
     healStartup(topics) {
       for (const gap of leftover) r.enqueue(gap);
-      if (!cfg.onStart || seed.lastEventAt === undefined) return;
+      if (!cfg.onStart || seed.lastEventAt === undefined || topics.length === 0) return;
       const endAt = clock.now();
       const id = gapId(['startup', seed.lastEventAt, endAt]);
       r.enqueue({ id, startAt: seed.lastEventAt, endAt, topics, reason: 'relay start: since the outbox’s last event' });

@@ -152,7 +152,8 @@ class RelayService implements Relay {
       if (resync) this.client.on('gap', (gap) => resync.onGap(gap));
       await this.startHealthServer();
       await this.client.start();
-      this.resync?.healStartup(this.config.topics);
+      // Distributed mode: a worker holds only some shards, and a crashed worker's shards are healed by the takeover gap.
+      this.resync?.healStartup(this.config.coordination ? [] : this.config.topics);
       if (this.phase === 'starting') this.phase = 'running';
     } catch (err) {
       await this.release(1_000);
