@@ -79,7 +79,6 @@ export class EventDelivery {
   accept(
     frame: NotificationFrame,
     correlationId: string | undefined,
-    _raw: string,
     channelId: string,
     receivedAt: number,
     copiesPossible = true,

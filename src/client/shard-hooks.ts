@@ -31,8 +31,8 @@ export function shardHooks(shardId: string, host: ShardHost): SessionHooks {
   // leaves `open` until copiesGraceMs after it is open again. Outside that window nothing is de-duplicated.
   let copiesUntil = Number.NEGATIVE_INFINITY;
   return {
-    onEvent: (parsed, raw, channelId, receivedAt) =>
-      delivery.accept(parsed.frame, parsed.correlationId, raw, channelId, receivedAt, receivedAt <= copiesUntil),
+    onEvent: (parsed, _raw, channelId, receivedAt) =>
+      delivery.accept(parsed.frame, parsed.correlationId, channelId, receivedAt, receivedAt <= copiesUntil),
     onMalformed: (reason, channelId) => {
       counters.malformedFrames++;
       logger.warn({ shardId, channelId, reason }, 'malformed frame skipped');

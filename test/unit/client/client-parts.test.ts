@@ -145,7 +145,7 @@ describe('EventDelivery', () => {
         seen.push(String(e.metadata['CorrelationId']));
       },
     });
-    for (const id of ['a', 'b', 'a', 'c', 'd', 'e']) delivery.accept(frame(id), id, '', 'ch', 0);
+    for (const id of ['a', 'b', 'a', 'c', 'd', 'e']) delivery.accept(frame(id), id, 'ch', 0);
     assert.equal(counters.duplicatesDropped, 1);
     assert.equal(counters.overflowDropped, 2);
     release();
@@ -165,11 +165,11 @@ describe('EventDelivery', () => {
       onDuplicate: (e) => keys.push(e.relay.key),
       onEvent: () => {},
     });
-    delivery.accept(frame('a'), 'a', '', 'ch', 0, false);
-    delivery.accept(frame('a'), 'a', '', 'ch', 0, false);
+    delivery.accept(frame('a'), 'a', 'ch', 0, false);
+    delivery.accept(frame('a'), 'a', 'ch', 0, false);
     assert.equal(counters.eventsDelivered, 2, 'identical events on one steady channel are both delivered');
-    delivery.accept(frame('b'), 'b', '', 'old', 1, true);
-    delivery.accept(frame('b'), 'b', '', 'new', 2, true);
+    delivery.accept(frame('b'), 'b', 'old', 1, true);
+    delivery.accept(frame('b'), 'b', 'new', 2, true);
     assert.equal(counters.duplicatesDropped, 1);
     assert.equal(keys.length, 1);
   });
@@ -189,7 +189,7 @@ describe('EventDelivery', () => {
         return new Promise<void>((resolve) => finish.set(id, resolve));
       },
     });
-    for (const id of ['a', 'b', 'c', 'd']) delivery.accept(frame(id), id, '', 'ch', 0);
+    for (const id of ['a', 'b', 'c', 'd']) delivery.accept(frame(id), id, 'ch', 0);
     assert.deepEqual(started, ['a', 'b'], 'two in flight, the rest wait');
     assert.equal(delivery.backlog, 4);
     finish.get('b')?.();
@@ -220,8 +220,8 @@ describe('EventDelivery', () => {
         return new Promise<void>((resolve) => (release = resolve));
       },
     });
-    delivery.accept(frame('a'), 'a', '', 'ch', 0);
-    delivery.accept(frame('b'), 'b', '', 'ch', 0);
+    delivery.accept(frame('a'), 'a', 'ch', 0);
+    delivery.accept(frame('b'), 'b', 'ch', 0);
     assert.deepEqual(started, ['a']);
     release();
     await flushMicrotasks();
@@ -243,8 +243,8 @@ describe('EventDelivery', () => {
         throw new Error('sink down');
       },
     });
-    delivery.accept(frame('x'), 'x', '', 'ch', 0);
-    delivery.accept(frame('y'), 'y', '', 'ch', 0);
+    delivery.accept(frame('x'), 'x', 'ch', 0);
+    delivery.accept(frame('y'), 'y', 'ch', 0);
     assert.equal(errors.length, 2);
     assert.equal(counters.eventsDelivered, 2);
   });
@@ -263,7 +263,7 @@ describe('EventDelivery backpressure', () => {
       resumeSources: () => signals.push('resume'),
     });
     const it = delivery.iterable()[Symbol.asyncIterator]();
-    for (let i = 0; i < 6; i++) delivery.accept({ topicName: 'v2.a', eventBody: i }, `c${i}`, '', 'ch', 0);
+    for (let i = 0; i < 6; i++) delivery.accept({ topicName: 'v2.a', eventBody: i }, `c${i}`, 'ch', 0);
     assert.deepEqual(signals, ['pause']);
     assert.equal(delivery.backlog, 6, 'nothing dropped while paused');
     await it.next();
