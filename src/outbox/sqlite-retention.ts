@@ -31,7 +31,7 @@ export class SqliteRetention {
       (limit) => [cutoff, limit],
       Number.POSITIVE_INFINITY,
     );
-    const count = this.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+    const count = this.eventCount();
     const excess = count - this.maxRows;
     const evicted =
       excess > 0
@@ -45,7 +45,7 @@ export class SqliteRetention {
   }
 
   stats(): OutboxStats {
-    const totals = this.db.prepare('SELECT count(*) AS events FROM events').get() as { events: number };
+    const totals = { events: this.eventCount() };
     const lastSeq = (this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).pluck().get() ??
       0) as number;
     const sinks = this.db.prepare('SELECT name, active FROM sinks ORDER BY name').all() as {
@@ -56,9 +56,11 @@ export class SqliteRetention {
   }
 
   private sinkStats(sink: string, active: boolean): SinkStats {
-    const counts = this.db
-      .prepare('SELECT state, count(*) AS n FROM deliveries WHERE sink = ? GROUP BY state')
-      .all(sink) as { state: string; n: number }[];
+    // Kept by triggers (migration 2): a few rows, whatever the outbox size.
+    const counts = this.db.prepare('SELECT state, n FROM delivery_counts WHERE sink = ?').all(sink) as {
+      state: string;
+      n: number;
+    }[];
     const n = (state: string): number => counts.find((c) => c.state === state)?.n ?? 0;
     const oldest = this.db
       .prepare(
@@ -77,6 +79,10 @@ export class SqliteRetention {
       dead: n('dead'),
       oldestPendingAt: oldest ?? undefined,
     };
+  }
+
+  private eventCount(): number {
+    return (this.db.prepare('SELECT n FROM event_count WHERE id = 1').pluck().get() ?? 0) as number;
   }
 
   /** Deletes events picked by `select` (and their delivery rows) in chunks, up to `max` in all. */

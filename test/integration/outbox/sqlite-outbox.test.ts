@@ -41,7 +41,7 @@ describe('SqliteOutbox', () => {
     open().close();
     const db = new Database(join(dir, 'outbox.sqlite'));
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
     db.pragma('user_version = 99');
     db.close();
     assert.throws(() => open(), OutboxError);
