@@ -113,6 +113,13 @@ describe('NotificationClient against the emulator', () => {
     assert.equal(e.client.counters.reconnects, 0, 'socket not closed');
     assert.deepEqual(gaps, []);
     assert.equal(warnings.filter((w) => 'code' in w).length, 0, 'no socket close');
+    // A close the server makes is logged at warn with its cause and shard (not at debug).
+    e.emu.fault({ kind: 'close', code: 1001 });
+    await waitFor(() => warnings.some((w) => w['code'] === 1001), 'a warn line for the close');
+    const close = warnings.find((w) => w['code'] === 1001);
+    assert.equal(close?.['shardId'], e.client.status().shards[0]?.shardId);
+    assert.equal(close?.['channelId'], channel);
+    assert.equal(close?.['requested'], false);
   });
 
   it('rollover() on request: new channels for every shard, no gap, nothing lost', async () => {
