@@ -50,8 +50,17 @@ export interface LossContext {
   gaps: readonly Gap[];
   rejectedAt: ReadonlyMap<string, number>;
   inFlightToleranceMs: number;
-  /** Intervals to count losses in separately. */
-  windows: readonly { from: number; to: number }[];
+  /**
+   * Intervals to count losses in separately. A loss inside one of `otherGaps` (a gap another fault caused, e.g. an
+   * expire-channel injected on a different channel while the warning was pending) belongs to that gap, not the window.
+   */
+  windows: readonly LossWindow[];
+}
+
+export interface LossWindow {
+  from: number;
+  to: number;
+  otherGaps?: readonly Gap[];
 }
 
 export function analyseLoss(ledger: Ledger, ctx: LossContext): LossReport {
@@ -84,7 +93,7 @@ export function analyseLoss(ledger: Ledger, ctx: LossContext): LossReport {
     // Windows watch the socket side (rollovers); losses after the client handed an event on are counted above.
     if (entry.received > 0) continue;
     ctx.windows.forEach((w, i) => {
-      if (entry.publishedAt >= w.from && entry.publishedAt <= w.to) {
+      if (entry.publishedAt >= w.from && entry.publishedAt <= w.to && !inGapOf(entry, w.otherGaps ?? [], ctx)) {
         report.lossInWindows[i] = (report.lossInWindows[i] ?? 0) + 1;
       }
     });
@@ -100,6 +109,16 @@ export function classify(entry: LedgerEntry, gaps: readonly Gap[], ctx: LossCont
   const rejectedAt = ctx.rejectedAt.get(entry.topic.toLowerCase());
   if (rejectedAt !== undefined && at >= rejectedAt - ctx.inFlightToleranceMs) return 'topic-rejected';
   return entry.sent ? 'sent-not-received' : 'not-sent-no-gap';
+}
+
+/** The entry was published, within the in-flight tolerance, during one of `gaps` covering its topic. */
+function inGapOf(entry: LedgerEntry, gaps: readonly Gap[], ctx: LossContext): boolean {
+  const topic = entry.topic.toLowerCase();
+  const at = entry.publishedAt;
+  return gaps.some(
+    (g) =>
+      at >= g.startAt - ctx.inFlightToleranceMs && at <= g.endAt && g.topics.some((t) => t.toLowerCase() === topic),
+  );
 }
 
 function indexGaps(gaps: readonly Gap[]): Map<string, Gap[]> {

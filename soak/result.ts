@@ -4,6 +4,7 @@ import type { Counters } from '../src/emulator/index.ts';
 import type { FaultRecord } from './fault-scheduler.ts';
 import type { SoakRun } from './harness.ts';
 import { analyseLoss, type LossReport } from './loss-analysis.ts';
+import type { ObservedGap } from './observer.ts';
 import type { Sample } from './sampler.ts';
 import type { SinkOutage } from './sink-outages.ts';
 import { attributeGaps, type AttributedGap } from './gap-attribution.ts';
@@ -59,8 +60,8 @@ export function buildResult(run: SoakRun): SoakResult {
   const { options, scheduler, pipeline } = run;
   const faults = scheduler.records;
   const warned = faults.filter((f) => f.name === 'socket-closing');
-  const loss = lossOf(run, warned);
   const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
+  const loss = lossOf(run, warned, gaps);
   const partial = {
     parameters: parameters(run),
     startedAt: new Date(run.startedAt).toISOString(),
@@ -110,8 +111,15 @@ function resources(run: SoakRun): Pick<SoakResult, 'memory' | 'outbox' | 'sinkOu
   };
 }
 
-function lossOf(run: SoakRun, warned: readonly FaultRecord[]): LossReport {
+function lossOf(run: SoakRun, warned: readonly FaultRecord[], attributed: readonly AttributedGap[]): LossReport {
   const { options, pipeline, scheduler } = run;
+  const observed = pipeline.observer.gaps;
+  // Gaps another fault caused (same order as `attributed`): a loss inside one is that fault's, not the warning's.
+  const gapsNotOf = (index: number): ObservedGap[] =>
+    observed.filter((_, i) => {
+      const cause = attributed[i]?.faultIndex;
+      return cause !== undefined && cause !== index;
+    });
   return analyseLoss(run.ledger, {
     gaps: pipeline.observer.gaps,
     rejectedAt: pipeline.observer.rejectedAt,
@@ -119,6 +127,7 @@ function lossOf(run: SoakRun, warned: readonly FaultRecord[]): LossReport {
     windows: warned.map((f) => ({
       from: f.at,
       to: warnedWindowEnd(f, scheduler.records, options.socketClosingLeadMs),
+      otherGaps: gapsNotOf(f.index),
     })),
   });
 }

@@ -118,6 +118,23 @@ describe('soak loss classification', () => {
     assert.deepEqual(report.lossInWindows, [1]);
     assert.equal(ledger.unknownDeliveries, 1);
   });
+
+  it("a loss inside another fault's gap counts for that gap, not for the warned window it overlaps", () => {
+    // As in the 2026-11-24 run: a warning on one channel at 1,000, an expire-channel on another shard at 2,424 whose
+    // gap (on that shard's topic) began at 2,416; one event of that topic published at 2,350 (in flight) was lost.
+    const other = 'v2.users.u2.presence';
+    const ledger = new Ledger([TOPIC, other]);
+    ledger.recordPublished(other, 1, 2_350, false);
+    ledger.recordPublished(TOPIC, 1, 2_350, false);
+    const expired = gap(2_416, 2_428, [other]);
+    const window = { from: 1_000, to: 2_424 };
+    const counted = analyseLoss(ledger, ctx([expired], { windows: [{ ...window, otherGaps: [expired] }] }));
+    // The loss on the expired shard's topic is that gap's; the one on the warned channel's topic stays in the window.
+    assert.deepEqual(counted.lossInWindows, [1]);
+    assert.equal(counted.byClass['no-socket'], 1);
+    const unattributed = analyseLoss(ledger, ctx([expired], { windows: [window] }));
+    assert.deepEqual(unattributed.lossInWindows, [2]);
+  });
 });
 
 describe('soak gap attribution', () => {
