@@ -2,13 +2,16 @@
  * Outbox throughput on a real file (WAL, synchronous=FULL), 1 KB events:
  * - durable appends with group commit (the relay's hot path; goal ≥ 20,000/s),
  * - one event per commit, for contrast (what group commit saves),
- * - append → delivered to a no-op sink through the Dispatcher (end to end).
+ * - append → delivered to a no-op sink through the Dispatcher (end to end),
+ * - the cost of one /metrics scrape (`stats()`) on a big outbox (BENCH_SCRAPE_ROWS events, default 1M; goal < 5 ms),
+ *   beside the COUNT(*) it replaced.
  * Run alone: node --import tsx bench/outbox.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
 import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
@@ -82,11 +85,72 @@ async function appendToDelivered(outbox: SqliteOutbox, count: number): Promise<n
   return rate;
 }
 
+/** Fills an outbox with `rows` events for sink noop, half delivered, straight through SQL (the triggers still run). */
+function fillOutbox(path: string, rows: number): void {
+  const db = new Database(path);
+  db.pragma('synchronous = OFF');
+  const chunk = 100_000;
+  for (let from = 0; from < rows; from += chunk) {
+    const to = Math.min(rows, from + chunk);
+    db.transaction(() => {
+      db.prepare(
+        `WITH RECURSIVE n(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM n WHERE x + 1 < ?)
+         INSERT INTO events (key, topic, payload, received_at) SELECT 'k' || x, 't', '{"n":' || x || '}', x FROM n`,
+      ).run(from, to);
+      db.prepare(
+        `INSERT INTO deliveries (seq, sink, state, updated_at)
+         SELECT seq, 'noop', CASE WHEN seq % 2 = 0 THEN 'delivered' ELSE 'pending' END, 0 FROM events WHERE seq > ?`,
+      ).run(from);
+    })();
+  }
+  db.close();
+}
+
+function medianMs(samples: number, work: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    work();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+/** One scrape's outbox statistics on a `rows`-event outbox, and the full counts they replaced, in ms (median). */
+function scrapeCost(rows: number): { statsMs: number; countStarMs: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-'));
+  const path = join(dir, 'outbox.sqlite');
+  try {
+    const created = new SqliteOutbox({ path, pruneIntervalMs: 0 });
+    created.setActiveSinks(['noop']);
+    created.close();
+    fillOutbox(path, rows);
+    const outbox = new SqliteOutbox({ path, pruneIntervalMs: 0, recoverInflight: false });
+    const statsMs = medianMs(21, () => outbox.stats());
+    outbox.close();
+    const db = new Database(path, { readonly: true });
+    const countStarMs = medianMs(3, () => {
+      db.prepare('SELECT count(*) FROM events').get();
+      db.prepare(`SELECT state, count(*) FROM deliveries WHERE sink = 'noop' GROUP BY state`).all();
+    });
+    db.close();
+    return { statsMs, countStarMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<Record<string, number>> {
   const durable = await withOutbox((o) => appendDurable(o, 100_000, 'group'));
   const single = await withOutbox((o) => Promise.resolve(appendOnePerCommit(o, 3_000)));
   const e2e = await withOutbox((o) => appendToDelivered(o, 50_000));
+  const scrapeRows = Number(process.env.BENCH_SCRAPE_ROWS ?? 1_000_000);
+  const scrape = scrapeCost(scrapeRows);
   return {
+    'outbox.scrape_rows': scrapeRows,
+    'outbox.scrape_stats_ms': Math.round(scrape.statsMs * 1000) / 1000,
+    'outbox.scrape_count_star_ms': Math.round(scrape.countStarMs),
     'outbox.append_durable_events_per_s': Math.round(durable),
     'outbox.append_1_per_commit_events_per_s': Math.round(single),
     'outbox.append_to_delivered_events_per_s': Math.round(e2e),
