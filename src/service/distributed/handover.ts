@@ -27,7 +27,7 @@ export type HandoverOutcome = 'connected' | 'not-connected' | 'no-successor';
  * overlap's copies share `relay.key`, and the sinks keep one. Both waits are bounded; store errors count as "not yet".
  */
 export async function awaitSuccessor(wait: SuccessorWait): Promise<HandoverOutcome> {
-  const acquireBy = wait.clock.now() + wait.acquireTimeoutMs;
+  let acquireBy = wait.clock.now() + wait.acquireTimeoutMs;
   let connectBy: number | undefined;
   for (;;) {
     const leases = await wait.store.list().catch(() => []);
@@ -35,11 +35,15 @@ export async function awaitSuccessor(wait: SuccessorWait): Promise<HandoverOutco
       (l) => l.shard === wait.shard && l.live && l.owner !== wait.workerId && l.epoch > wait.epoch,
     );
     if (successor?.connected) return 'connected';
-    if (successor) connectBy ??= wait.clock.now() + wait.connectTimeoutMs;
     const now = wait.clock.now();
-    if (connectBy === undefined ? now >= acquireBy : now >= connectBy) {
-      return connectBy === undefined ? 'no-successor' : 'not-connected';
+    if (successor) {
+      // From the first successor seen: one bound in all, even if the lease moves on before anyone connects.
+      connectBy ??= now + wait.connectTimeoutMs;
+      // A successor that gives the shard up again leaves the next one the usual time to acquire it.
+      acquireBy = now + wait.acquireTimeoutMs;
     }
+    if (connectBy !== undefined && now >= connectBy) return 'not-connected';
+    if (!successor && now >= acquireBy) return connectBy === undefined ? 'no-successor' : 'not-connected';
     await sleepWith(wait.clock, wait.pollMs ?? 100);
   }
 }
