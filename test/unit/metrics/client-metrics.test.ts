@@ -40,11 +40,13 @@ describe('ClientMetricsMirror', () => {
     const metrics = createMetrics({ processMetrics: false });
     const mirror = new ClientMetricsMirror(metrics);
     mirror.sync(counters({ reconnects: 2, malformedFrames: 1 }), status(['open']));
-    mirror.sync(counters({ reconnects: 3, malformedFrames: 1, rollovers: 4, duplicatesDropped: 5 }), status(['open']));
+    const later = { reconnects: 3, malformedFrames: 1, rollovers: 4, duplicatesDropped: 5, oversizedFrames: 2 };
+    mirror.sync(counters(later), status(['open']));
     assert.equal(await value(metrics, 'genesys_relay_reconnects_total'), 3);
     assert.equal(await value(metrics, 'genesys_relay_events_malformed_total'), 1);
     assert.equal(await value(metrics, 'genesys_relay_rollovers_total'), 4);
     assert.equal(await value(metrics, 'genesys_relay_events_duplicate_total'), 5);
+    assert.equal(await value(metrics, 'genesys_relay_events_oversized_total'), 2);
   });
 
   it('keeps exactly one state per shard at 1 and counts open sockets', async () => {
