@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { emulatorWithEnv, metricsBase, sample, spawnCli, tempDir, waitFor, type CliProcess } from '../cli/helpers.ts';
 import { conversationBody, presenceBody, routingBody, userId } from './rig.ts';
 
+/** Waits that a 2-core CI at load average 20 needs (a CLI start alone took 20 s there); not a speed bound. */
+const LOADED_CI_MS = 60_000;
+
 const QUEUE = 'queue-0001';
 const QUEUE_TOPIC = `v2.routing.queues.${QUEUE}.conversations`;
 const OBSERVATIONS = `v2.analytics.queues.${QUEUE}.observations`;
@@ -65,7 +68,11 @@ async function deliverInitialState(emulator: EmulatorHandle, ndjson: string): Pr
     emulator.publish(`v2.users.${u}.routingStatus`, routingBody(u, 'IDLE', at));
   }
   for (const id of CONVERSATIONS) emulator.publish(QUEUE_TOPIC, conversationBody(id, QUEUE, AGENT, 'alerting'));
-  await waitFor(() => (readNdjson(ndjson).length >= INITIAL ? true : undefined), `${INITIAL} live events in the sink`);
+  await waitFor(
+    () => (readNdjson(ndjson).length >= INITIAL ? true : undefined),
+    `${INITIAL} live events in the sink`,
+    LOADED_CI_MS,
+  );
 }
 
 /** 50 users change presence twice and 20 conversations change (10 of them end) while nothing is delivered. */
@@ -84,10 +91,14 @@ function changeWhileNobodyListens(emulator: EmulatorHandle): void {
 
 /** Waits for the 70 resync events and checks each holds the latest state, and that nothing else was re-sent. */
 async function assertHealed(ndjson: string): Promise<Line[]> {
-  const resynced = await waitFor(() => {
-    const lines = readNdjson(ndjson).filter((l) => l.relay.source === 'resync');
-    return lines.length >= 70 ? lines : undefined;
-  }, '70 resync events in the sink');
+  const resynced = await waitFor(
+    () => {
+      const lines = readNdjson(ndjson).filter((l) => l.relay.source === 'resync');
+      return lines.length >= 70 ? lines : undefined;
+    },
+    '70 resync events in the sink',
+    LOADED_CI_MS,
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const all = readNdjson(ndjson).filter((l) => l.relay.source === 'resync');
   assert.equal(all.length, 70, 'one resync event per changed entity, nothing for the others');
@@ -124,7 +135,7 @@ describe('gap healing through the CLI', () => {
     const { config, ndjson } = writeConfig(dir);
     const cli = runRelay(dir, config, env);
     try {
-      await cli.waitForStderr(/"state":"open"/);
+      await cli.waitForStderr(/"state":"open"/, LOADED_CI_MS);
       await deliverInitialState(emulator, ndjson);
       const live = readNdjson(ndjson).every((l) => l.relay.source === 'notification');
       assert.ok(live, 'live events carry relay.source "notification"');
@@ -132,9 +143,9 @@ describe('gap healing through the CLI', () => {
       emulator.fault({ kind: 'drop' });
       changeWhileNobodyListens(emulator);
       await assertHealed(ndjson);
-      const unhealed = await cli.waitForStderr(/"event":"resync.unhealed"/);
+      const unhealed = await cli.waitForStderr(/"event":"resync.unhealed"/, LOADED_CI_MS);
       assert.match(unhealed, new RegExp(OBSERVATIONS.replace(/\./g, '\\.')));
-      await cli.waitForStderr(/"event":"resync.gap"/);
+      await cli.waitForStderr(/"event":"resync.gap"/, LOADED_CI_MS);
       const metrics = await (await fetch(`${await metricsBase(cli)}/metrics`)).text();
       assert.equal(sample(metrics, 'genesys_relay_resync_events_total{strategy="presence"}'), 50);
       assert.equal(sample(metrics, 'genesys_relay_resync_events_total{strategy="conversations"}'), 20);
@@ -157,7 +168,7 @@ describe('gap healing through the CLI', () => {
     const { config, ndjson } = writeConfig(dir);
     let cli = runRelay(dir, config, env);
     try {
-      await cli.waitForStderr(/"state":"open"/);
+      await cli.waitForStderr(/"state":"open"/, LOADED_CI_MS);
       await deliverInitialState(emulator, ndjson);
       cli.kill('SIGKILL');
       await cli.exited;

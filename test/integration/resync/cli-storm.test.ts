@@ -5,6 +5,9 @@ import { describe, it } from 'node:test';
 import { emulatorWithEnv, spawnCli, tempDir, waitFor } from '../cli/helpers.ts';
 import { presenceBody, userId } from './rig.ts';
 
+/** Waits that a 2-core CI at load average 20 needs (a CLI start alone took 20 s there); not a speed bound. */
+const LOADED_CI_MS = 60_000;
+
 const USERS = Array.from({ length: 60 }, (_, i) => userId(i));
 const QUEUE_TOPIC = 'v2.routing.queues.queue-0001.conversations';
 const SHARDS = 16;
@@ -53,24 +56,24 @@ describe('gap storm through the CLI', () => {
     );
     const cli = spawnCli(['run', '--config', config, '--state-dir', join(dir, 'state')], env);
     try {
-      await cli.waitForStderr(/"state":"open"/);
+      await cli.waitForStderr(/"state":"open"/, LOADED_CI_MS);
       const connected = (): number => emulator.state().channels.filter((c) => c.connected).length;
       const startedAt = Date.now();
       const before = emulator.state().counters.apiRequests;
       // Two network blips 16 channels wide: 32 gaps within seconds; 10 users change presence during each.
       for (const round of [0, 1]) {
-        await waitFor(() => (connected() === SHARDS ? true : undefined), `all ${SHARDS} sockets open`);
+        await waitFor(() => (connected() === SHARDS ? true : undefined), `all ${SHARDS} sockets open`, LOADED_CI_MS);
         emulator.fault({ kind: 'drop' });
         for (let i = round * 10; i < round * 10 + 10; i++) {
           emulator.publish(`v2.users.${USERS[i] ?? ''}.presence`, presenceBody(i % 2 ? 'Busy' : 'Away', Date.now()));
         }
       }
       const gapLines = (): number => cli.stderr.filter((l) => l.includes('"event":"gap"')).length;
-      await waitFor(() => (gapLines() >= GAPS ? true : undefined), `${GAPS} gaps recorded`);
+      await waitFor(() => (gapLines() >= GAPS ? true : undefined), `${GAPS} gaps recorded`, LOADED_CI_MS);
       await waitFor(
         () => (cli.stderr.filter((l) => l.includes('"event":"resync.gap"')).length >= GAPS ? true : undefined),
         `a resync.gap audit line for each of the ${GAPS} gaps`,
-        60_000,
+        LOADED_CI_MS,
       ).catch((err: unknown) => {
         const audits = cli.stderr.filter((l) => /"event":"(gap|resync\.[a-z]+)"/.test(l));
         throw new Error(`${String(err)}\n${audits.map((l) => l.slice(0, 300)).join('\n')}`);
