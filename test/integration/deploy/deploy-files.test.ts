@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadConfig, type LoadedConfig } from '../../../src/config/load.ts';
@@ -63,6 +64,13 @@ function loadDeployConfig(text: string, env: Record<string, string>): LoadedConf
     { configFile: CONFIG_PATH },
     { env: { GENESYS_CLIENT_ID: 'id', ...env }, readFile: (path) => (path === CONFIG_PATH ? text : 'secret') },
   );
+}
+
+/** `docker compose` (v2 plugin) or `docker-compose` (v1), whichever validates files here. */
+function composeCommand(): string[] | undefined {
+  if (spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0) return ['docker', 'compose'];
+  if (spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0) return ['docker-compose'];
+  return undefined;
 }
 
 function instruction(all: DockerInstruction[], op: string, stage: number): DockerInstruction {
@@ -181,10 +189,11 @@ describe('deploy/compose/compose.yaml', () => {
     const secretFile = str(env.GENESYS_CLIENT_SECRET_FILE, 'GENESYS_CLIENT_SECRET_FILE');
     const mounted = arr(relay.secrets, 'secrets').map((s) => `/run/secrets/${str(obj(s, 'secret').target, 'target')}`);
     assert.ok(mounted.includes(secretFile), `${secretFile} is a mounted secret`);
-    const configs = arr(relay.configs, 'configs').map((c) => obj(c, 'config'));
-    assert.equal(configs[0]?.target, CONFIG_PATH);
-    const file = str(obj(obj(compose.configs, 'configs')['relay-config'], 'relay-config').file, 'file');
-    const config = loadDeployConfig(repoFile(join('deploy/compose', file)), {
+    const configMount = arr(relay.volumes, 'volumes')
+      .map(String)
+      .find((v) => v.split(':')[1] === CONFIG_PATH);
+    assert.ok(configMount && configMount.endsWith(':ro'), `a read-only mount on ${CONFIG_PATH}`);
+    const config = loadDeployConfig(repoFile(join('deploy/compose', configMount.split(':')[0] ?? '')), {
       GENESYS_RELAY_METRICS_HOST: str(env.GENESYS_RELAY_METRICS_HOST, 'host'),
       GENESYS_RELAY_COORDINATION_URL: 'postgres://relay:pw@postgres:5432/relay',
     });
@@ -198,6 +207,30 @@ describe('deploy/compose/compose.yaml', () => {
     const path = /127\.0\.0\.1:(\d+)(\/\w+)/.exec(healthcheck);
     assert.ok(path && PROBE_PATHS.has(path[2] ?? ''), healthcheck);
     assert.equal(path[1], String(config.metrics.port));
+  });
+
+  it('is accepted by docker compose config (both profiles)', (t) => {
+    const command = composeCommand();
+    if (!command) {
+      t.skip('neither docker compose nor docker-compose is installed');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-compose-'));
+    try {
+      // The secret files a user creates before `up`.
+      cpSync(join(ROOT, 'deploy/compose'), dir, { recursive: true });
+      mkdirSync(join(dir, 'secrets'), { recursive: true });
+      for (const name of ['genesys-client-secret', 'postgres-password']) writeFileSync(join(dir, 'secrets', name), 'x');
+      const env = { ...process.env, GENESYS_CLIENT_ID: 'id', RELAY_DB_PASSWORD: 'pw' };
+      for (const profile of [[], ['--profile', 'emulator']]) {
+        const args = [...command.slice(1), ...profile, 'config'];
+        const result: SpawnSyncReturns<string> = spawnSync(command[0] ?? '', args, { cwd: dir, encoding: 'utf8', env });
+        assert.equal(result.status, 0, result.stderr);
+        assert.doesNotMatch(result.stderr, /ignored|unsupported|deprecated/i);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -330,5 +363,23 @@ describe('deploy/systemd/genesys-relay.service', () => {
     assert.equal(result.status, 0, result.stderr);
     const complaints = result.stderr.split('\n').filter((l) => l.includes('genesys-relay.service'));
     assert.deepEqual(complaints, []);
+  });
+});
+
+describe('README.md and docs/ARCHITECTURE.md', () => {
+  it('link only to files inside the repository, and every linked file exists', () => {
+    for (const doc of ['README.md', 'docs/ARCHITECTURE.md']) {
+      const text = repoFile(doc);
+      assert.doesNotMatch(text, /\.\.\/shared\//, `${doc} refers to a file outside the repository`);
+      const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? '');
+      for (const target of targets) {
+        assert.doesNotMatch(target, /^[a-z][a-z+.-]*:/i, `${doc} links outside the repository: ${target}`);
+        const path = target.split('#')[0] ?? '';
+        if (path === '') continue; // an anchor in the same file
+        const resolved = join(ROOT, dirname(doc), path);
+        assert.ok(resolved.startsWith(`${ROOT}/`), `${doc}: ${target} leaves the repository`);
+        assert.ok(existsSync(resolved), `${doc}: ${target} does not exist`);
+      }
+    }
   });
 });
