@@ -7,7 +7,8 @@
 #     -p 9464:9464 genesys-relay
 # See README.md "Deployment" and deploy/ for compose, Kubernetes and systemd.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 20 reached end of life in April 2026; 24 is the active LTS (the test suite runs on 20, 22 and 24).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: compiles dist/ and the native better-sqlite3 addon, then drops the dev dependencies ---
 FROM ${NODE_IMAGE} AS build
