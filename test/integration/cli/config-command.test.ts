@@ -12,6 +12,8 @@ const SECRETS = {
   'servicenow-client-secret': 'servicenow-Secret-0003',
 };
 const DB_PASSWORD = 'db-Pa55-0004';
+/** Deadline for one CLI run: tsx compiles the sources at each start, seconds on a loaded CI machine. */
+const SLOW_START_MS = 60_000;
 /** Nothing of the caller's environment may leak into what is validated. */
 const CLEAN_ENV = {
   GENESYS_CLIENT_ID: '',
@@ -33,7 +35,7 @@ describe('genesys-relay config validate | print', () => {
   writeFileSync(example, readFileSync(EXAMPLE, 'utf8').replaceAll('/run/secrets', dir));
 
   it('validates the example config: exit 0 and a summary', async () => {
-    const result = await runCli(['config', 'validate', '--config', example], CLEAN_ENV);
+    const result = await runCli(['config', 'validate', '--config', example], CLEAN_ENV, SLOW_START_MS);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /relay\.yaml: valid \(2 topic\(s\); sinks: ndjson, hooks, servicenow; state dir /);
   });
@@ -48,14 +50,14 @@ describe('genesys-relay config validate | print', () => {
         'sinks: [{ type: webhook, url: "ftp://x", colour: blue }]',
       ].join('\n'),
     );
-    const result = await runCli(['config', 'validate', '--config', bad], CLEAN_ENV);
+    const result = await runCli(['config', 'validate', '--config', bad], CLEAN_ENV, SLOW_START_MS);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /invalid configuration: /);
     for (const field of [/session\.heartbeatMs: must be a duration/, /sinks\[0\]\.url: must be an http\(s\) URL/]) {
       assert.match(result.stderr, field);
     }
     assert.match(result.stderr, /sinks\[0\]\.colour: unknown field/);
-    const missing = await runCli(['config', 'validate', '--config', join(dir, 'nope.yaml')], CLEAN_ENV);
+    const missing = await runCli(['config', 'validate', '--config', join(dir, 'nope.yaml')], CLEAN_ENV, SLOW_START_MS);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--config: cannot read .*nope\.yaml/);
   });
@@ -63,7 +65,7 @@ describe('genesys-relay config validate | print', () => {
   it('notes missing credentials without failing (they usually come from the environment at run time)', async () => {
     const bare = join(dir, 'bare.yaml');
     writeFileSync(bare, 'topics: [v2.users.u1.presence]\n');
-    const result = await runCli(['config', 'validate', '--config', bare], CLEAN_ENV);
+    const result = await runCli(['config', 'validate', '--config', bare], CLEAN_ENV, SLOW_START_MS);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /note: genesys\.clientId: missing/);
   });
@@ -74,8 +76,8 @@ describe('genesys-relay config validate | print', () => {
       GENESYS_RELAY_COORDINATION_URL: `postgres://relay:${DB_PASSWORD}@db:5432/relay`,
       GENESYS_RELAY_LOG_LEVEL: 'debug',
     };
-    const yaml = await runCli(['config', 'print', '--config', example, '--metrics-port', '9999'], env);
-    const json = await runCli(['config', 'print', '--json', '--config', example], env);
+    const yaml = await runCli(['config', 'print', '--config', example, '--metrics-port', '9999'], env, SLOW_START_MS);
+    const json = await runCli(['config', 'print', '--json', '--config', example], env, SLOW_START_MS);
     for (const result of [yaml, json]) {
       assert.equal(result.code, 0, result.stderr);
       for (const secret of [...Object.values(SECRETS), DB_PASSWORD]) assert.ok(!result.stdout.includes(secret), secret);
