@@ -66,6 +66,36 @@ describe('outbox storage faults under a running relay', () => {
   });
 });
 
+describe('stopping a relay whose outbox cannot commit', () => {
+  it(
+    'close() ends after the drain timeout and records the uncommitted events as a gap',
+    { timeout: 60_000 },
+    async (t) => {
+      const { dir, cleanup } = tempDir();
+      const mount = mountTmpfs(join(dir, 'fs'), 2);
+      if (typeof mount === 'string') {
+        cleanup();
+        return t.skip(mount);
+      }
+      const under = await startRelay(join(dir, 'fs', 'state'));
+      try {
+        await until(async () => ((await readyz(under.base)).status === 200 ? true : undefined), 'readyz 200');
+        fillDisk(join(dir, 'fs', 'filler'));
+        publish(under.emulator, 50, 'stuck');
+        await until(async () => ((await readyz(under.base)).status === 503 ? true : undefined), 'readyz 503');
+        await under.relay.close({ drainTimeoutMs: 500 });
+        const gap = under.logLines.find((l) => l.includes('"event":"gap"') && l.includes('never committed'));
+        assert.ok(gap, `a gap names the events lost at shutdown:\n${under.logLines.slice(-5).join('\n')}`);
+        assert.match(gap, /outbox closed with \d+ event\(s\) never committed: database or disk is full/);
+      } finally {
+        await under.stop();
+        mount.unmount();
+        cleanup();
+      }
+    },
+  );
+});
+
 const holdLockFixture = fileURLToPath(new URL('./fixtures/hold-write-lock.ts', import.meta.url));
 const HOLD_MS = 8_000;
 /** The old relay waited synchronously up to its busy_timeout (5 s) per commit; any stall near that is the bug. */
