@@ -52,7 +52,9 @@ async function showStatus(flags: StatusFlags): Promise<number> {
     const report = { stateDir: flags.stateDir, outbox: stats, deadLetters: dead, readyz, resyncPending };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(formatStatus(flags.stateDir, stats, readyz, now) + formatResync(resyncPending, now) + formatDead(dead));
+    process.stdout.write(
+      formatStatus(flags.stateDir, stats, readyz, now) + formatResync(resyncPending, now) + formatDead(dead),
+    );
   }
   return readyz && readyz.status !== 200 ? EXIT_FAILURE : 0;
 }

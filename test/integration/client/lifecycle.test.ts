@@ -35,7 +35,7 @@ describe('NotificationClient against the emulator', () => {
     // Real ws sockets. When the replacement socket opens, and before the client hears of it (and closes the old
     // one), a burst is published: both channels are subscribed with open sockets, so every event of the burst
     // reaches both, real copies of the overlap that the client must drop.
-    let emu: EmulatorHandle | undefined;
+    const target: { emu?: EmulatorHandle } = {};
     let burst = 0;
     let opens = 0;
     const real = createWsSocketFactory({ clock: systemClock });
@@ -44,13 +44,13 @@ describe('NotificationClient against the emulator', () => {
         real.open(url, {
           ...handlers,
           onOpen: () => {
-            if (++opens === 2 && emu) burst = emu.publish(topic, undefined, 25).published;
+            if (++opens === 2 && target.emu) burst = target.emu.publish(topic, undefined, 25).published;
             handlers.onOpen();
           },
         }),
     };
     const e = await env([topic], { client: { sockets } });
-    emu = e.emu;
+    target.emu = e.emu;
     const gaps: Gap[] = [];
     e.client.on('gap', (g) => gaps.push(g));
     await e.client.start();
