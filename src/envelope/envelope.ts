@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 
 /**
  * One notification as the relay hands it on: the original Genesys frame's fields at the top level
- * (NDJSON contract, ../shared/CONTRACT.md) plus what the relay adds under `relay`.
+ * (the NDJSON contract in README.md, "Sinks") plus what the relay adds under `relay`.
  */
 export interface RelayEvent {
   topicName: string;

@@ -1,6 +1,6 @@
 /**
  * Wire shapes of the Genesys Cloud Notification API, shared by the client and the emulator.
- * Source for every shape: ../shared/genesys-api.md (§1, §2, §7). Types only, no behaviour.
+ * Source for every shape: Genesys' published Notification API reference and its SDKs' models. Types only, no behaviour.
  */
 
 /** `POST login.<domain>/oauth/token` success body (client-credentials grant). */
