@@ -17,13 +17,20 @@ export interface CheckInput {
   faults: readonly FaultRecord[];
   gaps: readonly AttributedGap[];
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
+  storage: {
+    windows: readonly { kind: string; from: number; to: number; error?: string }[];
+    blockedMs: number;
+    lostInWindows: number;
+    gapsInWindows: number;
+  };
 }
 
 /** The soak's acceptance criteria (issue 5). */
 export function evaluateChecks(input: CheckInput): Check[] {
   const { loss, faults } = input;
   const unrecovered = faults.filter((f) => f.recoveredAt === undefined || f.error !== undefined);
-  const ungapped = faults.filter((f) => isUnplannedLoss(f) && !input.gaps.some((g) => g.faultIndex === f.index));
+  const unplanned = faults.filter((f) => isUnplannedLoss(f) && !input.gaps.some((g) => g.faultIndex === f.index));
+  const [metPause, ungapped] = partition(unplanned, (f) => livenessFaultInStorageWindow(f, input.storage.windows));
   // Dead letters are among the received-but-not-delivered events (they wait in the outbox for `dlq retry`).
   const pipelineLoss = loss.byClass['received-not-delivered'] + input.appends.failed;
   return [
@@ -43,6 +50,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
       ok: input.warnedClosing.lostInWindows === 0 && input.warnedClosing.rolledOver === input.warnedClosing.injected,
       detail: `${input.warnedClosing.rolledOver}/${input.warnedClosing.injected} rolled over, ${input.warnedClosing.lostInWindows} lost`,
     },
+    storageCheck(input.storage),
     {
       name: 'recovery after every fault',
       ok: unrecovered.length === 0,
@@ -51,14 +59,49 @@ export function evaluateChecks(input: CheckInput): Check[] {
     {
       name: 'a gap recorded for each unplanned socket loss',
       ok: ungapped.length === 0,
-      detail: ungapped.length === 0 ? 'all recorded' : `no gap after: ${list(ungapped)}`,
+      detail:
+        (ungapped.length === 0 ? 'all recorded' : `no gap after: ${list(ungapped)}`) +
+        (metPause.length === 0 ? '' : `; socket kept (liveness fault during a storage fault): ${list(metPause)}`),
     },
   ];
+}
+
+/** Disk full and a held write lock are backpressure: no loss, no gap, every window really applied. */
+function storageCheck(storage: CheckInput['storage']): Check {
+  const failed = storage.windows.filter((w) => w.error !== undefined);
+  const kinds = (kind: string): number => storage.windows.filter((w) => w.kind === kind).length;
+  return {
+    name: '0 loss and no gap from storage faults',
+    ok: storage.lostInWindows === 0 && storage.gapsInWindows === 0 && failed.length === 0,
+    detail:
+      `${kinds('disk-full')} disk-full + ${kinds('write-lock')} write-lock windows, commits blocked ` +
+      `${(storage.blockedMs / 1000).toFixed(1)} s, ${storage.lostInWindows} lost, ${storage.gapsInWindows} gaps` +
+      (failed.length > 0 ? `, ${failed.length} not applied: ${failed.map((w) => w.error).join('; ')}` : ''),
+  };
 }
 
 /** A disruptive fault that reached a socket (the last spec is the one that hits sockets or channels). */
 function isUnplannedLoss(fault: FaultRecord): boolean {
   return fault.effect === 'disruptive' && (fault.applied.at(-1) ?? 0) > 0;
+}
+
+/**
+ * Liveness faults (pongs delayed or dropped, a silent socket) end a socket only through the client's own timers, and
+ * the client suspends those while a storage fault makes it stop reading (backpressure, src/session/session.ts): the
+ * socket then survives, nothing is lost (the loss checks still apply) and no gap is due.
+ */
+const LIVENESS_FAULTS = new Set(['pong-delay', 'pong-drop', 'zombie']);
+const STORAGE_MARGIN_MS = 2_000;
+
+function livenessFaultInStorageWindow(f: FaultRecord, windows: CheckInput['storage']['windows']): boolean {
+  return (
+    LIVENESS_FAULTS.has(f.name) &&
+    windows.some((w) => f.at >= w.from - STORAGE_MARGIN_MS && f.at <= w.to + STORAGE_MARGIN_MS)
+  );
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 function list(faults: readonly FaultRecord[]): string {

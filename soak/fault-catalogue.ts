@@ -78,6 +78,13 @@ export const FAULT_VARIANTS: readonly FaultVariant[] = [
   },
   { name: 'revoke-token', effect: 'disruptive', targetable: false, specs: () => [{ kind: 'revoke-token' }] },
   {
+    // A fresh token refused once (a transient auth fault): the client must retry it, not give the shard up.
+    name: 'reject-token+revoke',
+    effect: 'disruptive',
+    targetable: false,
+    specs: () => [{ kind: 'reject-token', count: 1 }, { kind: 'revoke-token' }],
+  },
+  {
     name: 'rate-limit+drop',
     effect: 'disruptive',
     targetable: true,

@@ -5,11 +5,14 @@ import { FaultScheduler } from './fault-scheduler.ts';
 import { PublishingLoad } from './load.ts';
 import { Ledger } from './ledger.ts';
 import type { SoakOptions } from './options.ts';
-import { buildPipeline, canaryTopic, soakTopics, type Pipeline } from './pipeline.ts';
+import { buildPipeline, canaryTopic, outboxFile, soakTopics, type Pipeline } from './pipeline.ts';
 import { forkPrng } from './prng.ts';
 import { buildResult, type SoakResult } from './result.ts';
 import { Sampler } from './sampler.ts';
 import { SinkOutages } from './sink-outages.ts';
+import { outboxStorage, type OutboxStorage } from './storage.ts';
+import { StorageFaults } from './storage-faults.ts';
+import { join } from 'node:path';
 
 /** What the run produced, before analysis. */
 export interface SoakRun {
@@ -22,6 +25,7 @@ export interface SoakRun {
   scheduler: FaultScheduler;
   sampler: Sampler;
   outages: SinkOutages;
+  storage: { faults: StorageFaults; tmpfsMb: number | undefined; unavailable: string | undefined };
   clientCounters: ClientCounters;
   dispatcherCounters: SinkCounters;
   emulatorState: EmulatorState;
@@ -39,10 +43,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     channelTtlMs: options.channelTtlMs,
     tokenTtlS: options.tokenTtlS,
   });
+  const storage = outboxStorage(join(options.stateDir, 'outbox'), options.tmpfsMb);
   try {
-    return buildResult(await exercise(emulator, options));
+    return buildResult(await exercise(emulator, options, storage));
   } finally {
     await emulator.close();
+    storage.release();
   }
 }
 
@@ -53,11 +59,12 @@ interface Parts {
   scheduler: FaultScheduler;
   sampler: Sampler;
   outages: SinkOutages;
+  storageFaults: StorageFaults;
 }
 
-async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise<SoakRun> {
-  const parts = assemble(emulator, options);
-  const { ledger, pipeline, load, scheduler, sampler, outages } = parts;
+async function exercise(emulator: EmulatorHandle, options: SoakOptions, storage: OutboxStorage): Promise<SoakRun> {
+  const parts = assemble(emulator, options, storage);
+  const { ledger, pipeline, load, scheduler, sampler, outages, storageFaults } = parts;
   try {
     pipeline.dispatcher.start();
     await pipeline.client.start();
@@ -69,22 +76,35 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions): Promise
     const clientCounters = { ...pipeline.client.counters };
     const dispatcherCounters = pipeline.dispatcher.counters()['soak'] ?? { delivered: 0, retried: 0, deadLettered: 0 };
     await pipeline.close();
+    const storageRun = { faults: storageFaults, tmpfsMb: storage.tmpfsMb, unavailable: storage.unavailable };
     const run = { options, startedAt, loadStoppedAt, ledger, pipeline, scheduler, sampler, outages, drained };
-    return { ...run, endedAt: Date.now(), clientCounters, dispatcherCounters, emulatorState: emulator.state() };
+    const emulatorState = emulator.state();
+    return { ...run, storage: storageRun, endedAt: Date.now(), clientCounters, dispatcherCounters, emulatorState };
   } finally {
     // On the error path: leave no timer or socket behind (each of these is idempotent).
     load.stop();
     scheduler.stop();
     outages.stop();
+    storageFaults.kill();
+    await storageFaults.stop();
     sampler.stop();
     await pipeline.close();
   }
 }
 
-function assemble(emulator: EmulatorHandle, options: SoakOptions): Parts {
+function assemble(emulator: EmulatorHandle, options: SoakOptions, storage: OutboxStorage): Parts {
   const topics = soakTopics(options);
   const ledger = new Ledger(topics);
-  const pipeline = buildPipeline(emulator, ledger, options, forkPrng(options.seed, 'client'));
+  const storageFaults = new StorageFaults({
+    outboxPath: outboxFile(storage.dir),
+    tmpfsDir: storage.tmpfsMb === undefined ? undefined : storage.dir,
+    random: forkPrng(options.seed, 'storage'),
+    meanIntervalMs: options.meanStorageFaultIntervalMs,
+    holdMs: options.storageFaultHoldMs,
+    log: options.log,
+  });
+  const placement = { dir: storage.dir, writeHooks: storageFaults.hooks() };
+  const pipeline = buildPipeline(emulator, ledger, options, forkPrng(options.seed, 'client'), placement);
   const load = new PublishingLoad(emulator, ledger, topics, options.ratePerSecond, forkPrng(options.seed, 'load'));
   pipeline.client.on('rejectedTopics', (info) => info.rejected.forEach((t) => load.retire(t.id ?? '')));
   const scheduler = new FaultScheduler(emulator, pipeline.observer, forkPrng(options.seed, 'faults'), {
@@ -105,15 +125,16 @@ function assemble(emulator: EmulatorHandle, options: SoakOptions): Parts {
     shardsLive: () => pipeline.observer.liveCount(),
   });
   const outages = new SinkOutages(pipeline.sink, forkPrng(options.seed, 'sink'), options.meanSinkOutageIntervalMs);
-  return { ledger, pipeline, load, scheduler, sampler, outages };
+  return { ledger, pipeline, load, scheduler, sampler, outages, storageFaults };
 }
 
 /** Publishes and injects faults for the run's duration; returns when the load stopped. */
 async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<number> {
-  const { sampler, load, scheduler, outages } = parts;
+  const { sampler, load, scheduler, outages, storageFaults } = parts;
   sampler.start();
   load.start();
   outages.start();
+  storageFaults.start();
   const faults = scheduler.run();
   await sleep(options.durationMs);
   // A short run keeps going until every fault variant has had its turn (bounded).
@@ -121,7 +142,7 @@ async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<n
   for (let waited = 0; options.coverAllKinds && !scheduler.covered && waited < 60_000; waited += 100) await sleep(100);
   scheduler.stop();
   outages.stop();
-  await faults;
+  await Promise.all([faults, storageFaults.stop()]);
   load.stop();
   return Date.now();
 }

@@ -29,8 +29,18 @@ export interface SoakOptions {
   socketClosingLeadMs: number;
   /** Emulator: channel lifetime, extended by each subscribe. Genesys: 24 h. @default 4000 */
   channelTtlMs: number;
-  /** Emulator: token lifetime. Genesys: 24 h. @default 3 */
+  /**
+   * Emulator: token lifetime. Genesys: 24 h. Channels end with their token, and the client rolls each over at
+   * min(5 min, half the token's remaining life) before expiry, one at a time; a rollover takes 0.2-0.8 s under soak
+   * load, so 6 s (3 s lead) lets three shards roll over in turn, as the real 5 min lead does. @default 6
+   */
   tokenTtlS: number;
+  /** Mean time between storage faults (disk full, held write lock), alternating; 0 turns them off. @default 30000 */
+  meanStorageFaultIntervalMs: number;
+  /** How long the disk stays full / another process holds the write lock. @default 3000 */
+  storageFaultHoldMs: number;
+  /** Size of the tmpfs the outbox lives on (root only; 0 = plain dir, no disk-full windows). @default 256 */
+  tmpfsMb: number;
   /** After the load stops, how long to wait for the pipeline to deliver what it received. @default 15000 */
   drainTimeoutMs: number;
   /**
@@ -60,7 +70,10 @@ export function soakDefaults(stateDir: string): SoakOptions {
     heartbeatMs: 100,
     socketClosingLeadMs: 1_500,
     channelTtlMs: 4_000,
-    tokenTtlS: 3,
+    tokenTtlS: 6,
+    meanStorageFaultIntervalMs: 30_000,
+    storageFaultHoldMs: 3_000,
+    tmpfsMb: 256,
     drainTimeoutMs: 15_000,
     inFlightToleranceMs: 250,
     ndjsonPath: undefined,

@@ -5,7 +5,7 @@ import type { EmulatorHandle } from '../src/emulator/index.ts';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
 import { GenesysRestClient } from '../src/genesys/rest-client.ts';
 import { Dispatcher } from '../src/outbox/dispatcher.ts';
-import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import { SqliteOutbox, type OutboxWriteHooks } from '../src/outbox/sqlite-outbox.ts';
 import type { Ledger } from './ledger.ts';
 import { ClientObserver } from './observer.ts';
 import type { SoakOptions } from './options.ts';
@@ -34,7 +34,23 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export function buildPipeline(emulator: EmulatorHandle, ledger: Ledger, options: SoakOptions, random: Prng): Pipeline {
+/** Where the outbox file goes and who hears about its failed commits. */
+export interface OutboxPlacement {
+  dir: string;
+  writeHooks: OutboxWriteHooks;
+}
+
+export function outboxFile(dir: string): string {
+  return join(dir, 'outbox.db');
+}
+
+export function buildPipeline(
+  emulator: EmulatorHandle,
+  ledger: Ledger,
+  options: SoakOptions,
+  random: Prng,
+  placement: OutboxPlacement,
+): Pipeline {
   const tokens = RefreshingTokenProvider.clientCredentials({
     loginBase: emulator.loginBase,
     clientId: 'demo',
@@ -43,9 +59,12 @@ export function buildPipeline(emulator: EmulatorHandle, ledger: Ledger, options:
   });
   const api = new GenesysRestClient({ apiBase: emulator.apiBase, tokens, random: () => random.next() });
   const outbox = new SqliteOutbox({
-    path: join(options.stateDir, 'outbox.db'),
+    path: outboxFile(placement.dir),
     retentionMs: 10_000,
     pruneIntervalMs: 5_000,
+    // As the relay does (src/service/pipeline.ts): never wait synchronously for a lock; a failed commit is retried.
+    writeBusyTimeoutMs: 0,
+    writeHooks: placement.writeHooks,
   });
   const sink = new RecordingSink(ledger, options.ndjsonPath);
   const dispatcher = new Dispatcher({ outbox, sinks: [sink], pollIntervalMs: 200 });

@@ -11,6 +11,7 @@ export function renderMarkdown(r: SoakResult, svgName: string): string {
     lossSection(r),
     faultsSection(r),
     gapsSection(r),
+    storageSection(r),
     memorySection(r),
     `## Chart\n\n![events/s, RSS and outbox depth over time, with fault markers](${svgName})\n`,
   ].join('\n');
@@ -147,6 +148,30 @@ function spontaneousText(r: SoakResult): string {
     return `- ${g.shardId} at ${t.toFixed(1)} s, "${g.reason}", ${g.durationMs} ms; event-loop stall that second: ${ms(stall)}`;
   });
   return `${spontaneous.length} gaps followed no injected fault:\n\n${lines.join('\n')}`;
+}
+
+function storageSection(r: SoakResult): string {
+  const st = r.storage;
+  const rows = st.windows.map(
+    (w) =>
+      `| ${w.kind} | ${new Date(w.from).toISOString().slice(11, 23)} | ${ms(w.to - w.from)} | ${ms(w.blockedMs)} | ${
+        w.ballastBytes === undefined ? '' : `${(w.ballastBytes / 2 ** 20).toFixed(0)} MiB`
+      }${w.error ? ` ${w.error}` : ''} |`,
+  );
+  const longest = Math.max(0, ...st.blocked.map((b) => (b.to ?? 0) - b.from));
+  return `## Storage faults
+
+The outbox ${st.tmpfsMb === undefined ? `is in a plain directory (${st.unavailable ?? ''}: no disk-full windows)` : `is on its own ${st.tmpfsMb} MiB tmpfs`}.
+Disk full = the tmpfs filled by a ballast file, freed after the hold; write lock = another process holding
+BEGIN IMMEDIATE on the outbox file. Commits failed ${st.commitFailures} times in ${st.blocked.length} spans,
+${ms(st.blockedMs)} in all (longest ${ms(longest)}): the events stayed in memory and were retried, and the client
+paused reading (TCP backpressure). Lost in the windows (or ${2} s after): ${st.lostInWindows}; gaps no socket fault
+explains that began in them: ${st.gapsInWindows}.
+
+| Fault | Applied at (UTC) | Held | Commits failing | Ballast |
+|---|---|---|---|---|
+${rows.join('\n')}
+`;
 }
 
 function memorySection(r: SoakResult): string {

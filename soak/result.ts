@@ -6,6 +6,7 @@ import type { SoakRun } from './harness.ts';
 import { analyseLoss, type LossReport } from './loss-analysis.ts';
 import type { ObservedGap } from './observer.ts';
 import type { Sample } from './sampler.ts';
+import type { BlockedSpan, StorageWindow } from './storage-faults.ts';
 import type { SinkOutage } from './sink-outages.ts';
 import { attributeGaps, type AttributedGap } from './gap-attribution.ts';
 import { evaluateChecks, type Check } from './checks.ts';
@@ -44,6 +45,7 @@ export interface SoakResult {
   gapDurations: Summary;
   rolloversByReason: Record<string, number>;
   warnedClosing: { injected: number; rolledOver: number; lostInWindows: number };
+  storage: StorageReport;
   memory: { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number; secondHalfSlopeMbPerMin: number };
   outbox: { maxPending: number; endPending: number };
   sinkOutages: SinkOutage[];
@@ -56,12 +58,32 @@ export interface SoakResult {
   passed: boolean;
 }
 
+/** Storage faults on the outbox (disk full, held write lock) and what they cost. */
+export interface StorageReport {
+  /** Size of the outbox's tmpfs, or why there was none (then no disk-full windows). */
+  tmpfsMb: number | undefined;
+  unavailable: string | undefined;
+  windows: StorageWindow[];
+  /** Spans during which the outbox's commits failed (held in memory, retried; reading paused at the backlog limit). */
+  blocked: BlockedSpan[];
+  blockedMs: number;
+  commitFailures: number;
+  /** Events published in a window (or its settle time) and lost outside any gap an injected socket fault caused. */
+  lostInWindows: number;
+  /** Gaps no socket fault explains that began inside a storage window. */
+  gapsInWindows: number;
+}
+
+/** After a storage fault is lifted, the retried commit and the resumed reading still belong to it. */
+const STORAGE_SETTLE_MS = 2_000;
+
 export function buildResult(run: SoakRun): SoakResult {
   const { options, scheduler, pipeline } = run;
   const faults = scheduler.records;
   const warned = faults.filter((f) => f.name === 'socket-closing');
   const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
   const loss = lossOf(run, warned, gaps);
+  const storageLoss = loss.lossInWindows.slice(warned.length);
   const partial = {
     parameters: parameters(run),
     startedAt: new Date(run.startedAt).toISOString(),
@@ -79,8 +101,13 @@ export function buildResult(run: SoakRun): SoakResult {
     warnedClosing: {
       injected: warned.length,
       rolledOver: warned.filter((f) => f.effectAt !== undefined).length,
-      lostInWindows: loss.lossInWindows.reduce((a, b) => a + b, 0),
+      lostInWindows: loss.lossInWindows.slice(0, warned.length).reduce((a, b) => a + b, 0),
     },
+    storage: storageReport(
+      run,
+      gaps,
+      storageLoss.reduce((a, b) => a + b, 0),
+    ),
     ...resources(run),
     samples: run.sampler.samples,
   };
@@ -124,12 +151,36 @@ function lossOf(run: SoakRun, warned: readonly FaultRecord[], attributed: readon
     gaps: pipeline.observer.gaps,
     rejectedAt: pipeline.observer.rejectedAt,
     inFlightToleranceMs: options.inFlightToleranceMs,
-    windows: warned.map((f) => ({
-      from: f.at,
-      to: warnedWindowEnd(f, scheduler.records, options.socketClosingLeadMs),
-      otherGaps: gapsNotOf(f.index),
-    })),
+    windows: [
+      ...warned.map((f) => ({
+        from: f.at,
+        to: warnedWindowEnd(f, scheduler.records, options.socketClosingLeadMs),
+        otherGaps: gapsNotOf(f.index),
+      })),
+      // Storage windows: a loss in a gap that a socket fault caused is that fault's; any other is the storage's.
+      ...run.storage.faults.windows.map((w) => ({
+        from: w.from,
+        to: w.to + STORAGE_SETTLE_MS,
+        otherGaps: gapsNotOf(-1),
+      })),
+    ],
   });
+}
+
+function storageReport(run: SoakRun, gaps: readonly AttributedGap[], lostInWindows: number): StorageReport {
+  const { faults, tmpfsMb, unavailable } = run.storage;
+  const now = run.endedAt;
+  const inWindow = (at: number): boolean => faults.windows.some((w) => at >= w.from && at <= w.to + STORAGE_SETTLE_MS);
+  return {
+    tmpfsMb,
+    unavailable,
+    windows: faults.windows,
+    blocked: faults.blocked,
+    blockedMs: faults.blocked.reduce((sum, b) => sum + (b.to ?? now) - b.from, 0),
+    commitFailures: faults.commitFailures,
+    lostInWindows,
+    gapsInWindows: gaps.filter((g) => g.faultIndex === undefined && inWindow(g.startAt)).length,
+  };
 }
 
 /** The warned window runs from the warning to the server's close (lead), cut short by the next fault. */
