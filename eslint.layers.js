@@ -27,6 +27,8 @@ const ALLOWED = {
   // The emulator is a stand-in for Genesys: it shares the wire types, nothing of the relay.
   emulator: ['core', 'genesys', 'topics'],
   testing: ['core'],
+  // The browser stream reads committed events through the outbox's read interface; it never delivers or settles.
+  stream: ['core', 'envelope', 'outbox/outbox.ts'],
 };
 
 /** Folders that may import anything in src/ (they wire the stages together). */

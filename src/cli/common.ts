@@ -11,6 +11,7 @@ export interface ConfigFlags {
   stateDir?: string;
   metricsPort?: number;
   metricsHost?: string;
+  streamPort?: number;
   logLevel?: string;
 }
 
@@ -44,6 +45,8 @@ export function addConfigOptions(command: Command, only?: ReadonlyArray<keyof Co
     command.option('--metrics-port <n>', 'serve /metrics, /livez, /readyz on this port', parsePort);
   if (want('metricsHost'))
     command.option('--metrics-host <addr>', 'bind address of that server (default 127.0.0.1; 0.0.0.0 in a container)');
+  if (want('streamPort'))
+    command.option('--stream-port <n>', 'serve the browser event stream (GET /v1/stream, SSE) on this port', parsePort);
   if (want('logLevel')) command.option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent');
   return command;
 }
@@ -56,6 +59,7 @@ export function overridesFrom(flags: ConfigFlags): CliOverrides {
     ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
     ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
     ...(flags.metricsHost !== undefined ? { metricsHost: flags.metricsHost } : {}),
+    ...(flags.streamPort !== undefined ? { streamPort: flags.streamPort } : {}),
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
   };
 }

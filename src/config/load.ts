@@ -21,6 +21,8 @@ export interface CliOverrides {
   metricsPort?: number;
   /** --metrics-host ADDR */
   metricsHost?: string;
+  /** --stream-port N (stream.port) */
+  streamPort?: number;
   /** --log-level L */
   logLevel?: string;
   /** --coordination-url postgres://… (turns on distributed mode) */
@@ -135,6 +137,8 @@ function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<str
     out.metrics = { ...(isRecord(layer.metrics) ? layer.metrics : {}), port: cli.metricsPort };
   if (cli.metricsHost !== undefined)
     out.metrics = { ...(isRecord(out.metrics) ? out.metrics : {}), host: cli.metricsHost };
+  if (cli.streamPort !== undefined)
+    out.stream = { ...(isRecord(layer.stream) ? layer.stream : {}), port: cli.streamPort };
   if (cli.logLevel !== undefined) out.log = { ...(isRecord(layer.log) ? layer.log : {}), level: cli.logLevel };
   if (cli.maxFrameBytes !== undefined) {
     out.session = { ...(isRecord(layer.session) ? layer.session : {}), maxFrameBytes: cli.maxFrameBytes };

@@ -289,6 +289,26 @@ export const relayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The event stream for browsers: Server-Sent Events of committed events (README "Browsers"). */
+    stream: z
+      .object({
+        /** Port of GET /v1/stream; 0 picks a free port; absent = no stream. CLI: --stream-port. */
+        port: z.int().min(0).max(65_535).optional(),
+        /** Bind address. @default '127.0.0.1' */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** File whose first line is the bearer token (env GENESYS_RELAY_STREAM_TOKEN wins). One is required. */
+        tokenFile: z.string().min(1).optional(),
+        /** Origins whose pages may read the stream (CORS), e.g. 'https://wallboard.example.com'; '*' for any. */
+        corsOrigins: z.array(z.string().min(1)).default([]),
+        /** Open streams beyond this are refused with 503. @default 100 */
+        maxClients: z.int().min(1).default(100),
+        /** New connections per client address and minute; beyond, 429. @default 60 */
+        connectionsPerMinute: z.int().min(1).default(60),
+        /** Interval of the heartbeat comment that keeps idle streams open through proxies. @default 15000 */
+        heartbeatMs: durationMs().default(15_000),
+      })
+      .strict()
+      .prefault({}),
     /** Structured JSON logs (pino) on stderr. */
     log: z
       .object({

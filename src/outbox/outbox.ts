@@ -58,6 +58,12 @@ export interface Outbox {
   /** Applies retention now (it also runs on its own every `pruneIntervalMs`). */
   prune(): PruneResult;
   stats(): OutboxStats;
+  /**
+   * Committed events after sequence `afterSeq`, in sequence order, at most `limit` rows scanned; only those whose topic
+   * starts with one of `topicPrefixes` (every event when the list is empty) are returned. For readers that keep their
+   * own cursor (the browser stream): read-only, no delivery state.
+   */
+  readAfter(afterSeq: number, limit: number, topicPrefixes: readonly string[]): EventPage;
   /** Calls `listener` after every commit of new events; returns the unsubscribe function. */
   onCommit(listener: () => void): () => void;
   /** Commits what is buffered and closes the database. Idempotent. */
@@ -134,4 +140,15 @@ export interface PruneResult {
   expired: number;
   /** Finished events removed early to keep the table under `maxRows`. */
   evicted: number;
+}
+
+/** One page of `Outbox.readAfter`. */
+export interface EventPage {
+  events: Array<{ seq: number; event: RelayEvent }>;
+  /** The last sequence scanned (matching or not): the reader's next `afterSeq`; `afterSeq` when nothing was there. */
+  scannedTo: number;
+  /** The oldest sequence still stored; `lastSeq + 1` when the table is empty (everything before it is gone). */
+  oldestSeq: number;
+  /** Highest sequence ever assigned (0 when none). */
+  lastSeq: number;
 }

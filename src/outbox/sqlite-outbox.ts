@@ -10,6 +10,7 @@ import type {
   ClaimedBatch,
   DeadLetter,
   DeadSelector,
+  EventPage,
   Outbox,
   OutboxStats,
   PruneResult,
@@ -103,6 +104,7 @@ export class SqliteOutbox implements Outbox {
   private readonly insertEvent: Database.Statement<[string, string, string, number]>;
   private readonly fanOut: Database.Statement<[number, number, number]>;
   private pruneTimer: TimerHandle | undefined;
+  private reader: EventReader | undefined;
   private closed = false;
 
   constructor(options: SqliteOutboxOptions) {
@@ -212,6 +214,19 @@ export class SqliteOutbox implements Outbox {
     return this.open().retention.stats();
   }
 
+  readAfter(afterSeq: number, limit: number, topicPrefixes: readonly string[]): EventPage {
+    this.open();
+    // Own statements, prepared on first use: the reader touches only the events table, nothing of delivery state.
+    this.reader ??= prepareEventReader(this.db);
+    const rows = this.reader.page.all(afterSeq, Math.max(1, Math.trunc(limit)));
+    const lastSeq = this.reader.lastSeq.get()?.seq ?? 0;
+    const oldest = this.reader.oldest.get()?.seq;
+    const events = rows
+      .filter((row) => topicPrefixes.length === 0 || topicPrefixes.some((prefix) => row.topic.startsWith(prefix)))
+      .map((row) => ({ seq: row.seq, event: JSON.parse(row.payload) as RelayEvent }));
+    return { events, scannedTo: rows.at(-1)?.seq ?? afterSeq, oldestSeq: oldest ?? lastSeq + 1, lastSeq };
+  }
+
   onCommit(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -297,6 +312,21 @@ export class SqliteOutbox implements Outbox {
       this.schedulePrune(intervalMs);
     }, intervalMs);
   }
+}
+
+interface EventReader {
+  page: Database.Statement<[number, number], { seq: number; topic: string; payload: string }>;
+  oldest: Database.Statement<[], { seq: number | null }>;
+  lastSeq: Database.Statement<[], { seq: number }>;
+}
+
+function prepareEventReader(db: Database.Database): EventReader {
+  return {
+    page: db.prepare('SELECT seq, topic, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+    oldest: db.prepare('SELECT MIN(seq) AS seq FROM events'),
+    // AUTOINCREMENT keeps the highest sequence ever given here, even once retention deleted that row.
+    lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+  };
 }
 
 interface PendingAppend {

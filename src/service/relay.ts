@@ -16,10 +16,12 @@ import { evaluateReadiness, type Readiness } from '../metrics/readiness.ts';
 import type { Dispatcher } from '../outbox/dispatcher.ts';
 import type { SqliteOutbox } from '../outbox/sqlite-outbox.ts';
 import type { Sink } from '../sinks/sink.ts';
+import type { StreamServer } from '../stream/index.ts';
 import { createDistributedClient } from './distributed/create-distributed-client.ts';
 import type { EventSource } from './distributed/event-source.ts';
 import { createClient, createDispatcher, createTokenProvider, endpointsOf, openOutbox } from './pipeline.ts';
 import { observeClient } from './relay-observers.ts';
+import { startRelayStream } from './relay-stream.ts';
 import { createRelayResync, type RelayResync } from './relay-resync.ts';
 import { definedOnly, livenessWindowMsOf } from './relay-options.ts';
 import { sinkStatuses, type RelayPhase, type RelayStatus } from './relay-status.ts';
@@ -35,6 +37,8 @@ export interface RelayOptions {
   stdout?: Writable;
   /** @default a fresh registry (createMetrics()) */
   metrics?: RelayMetrics;
+  /** The browser stream's bearer token. @default process.env.GENESYS_RELAY_STREAM_TOKEN */
+  streamToken?: string;
 }
 
 export interface RelayCloseOptions {
@@ -49,6 +53,8 @@ export interface Relay {
   close(options?: RelayCloseOptions): Promise<void>;
   status(): RelayStatus;
   readonly metrics: RelayMetrics;
+  /** URL of the browser event stream (GET /v1/stream) once started with `stream.port`; else undefined. */
+  streamUrl(): string | undefined;
   /** Resolves if the relay stops by itself: every shard closed on a fatal error (e.g. credentials revoked). */
   readonly failed: Promise<RelayError>;
 }
@@ -78,6 +84,7 @@ class RelayService implements Relay {
   private client: EventSource | undefined;
   private resync: RelayResync | undefined;
   private health: HealthServer | undefined;
+  private stream: StreamServer | undefined;
   private lock: StateDirLock | undefined;
   private closing: Promise<void> | undefined;
   private committed = 0;
@@ -151,6 +158,11 @@ class RelayService implements Relay {
       const resync = this.resync;
       if (resync) this.client.on('gap', (gap) => resync.onGap(gap));
       await this.startHealthServer();
+      this.stream = await startRelayStream(
+        ctx,
+        this.outbox,
+        this.options.streamToken ?? process.env.GENESYS_RELAY_STREAM_TOKEN,
+      );
       await this.client.start();
       // Distributed mode: a worker holds only some shards, and a crashed worker's shards are healed by the takeover gap.
       this.resync?.healStartup(this.config.coordination ? [] : this.config.topics);
@@ -170,6 +182,10 @@ class RelayService implements Relay {
       if (this.phase === 'closing') this.phase = 'closed';
     })();
     return this.closing;
+  }
+
+  streamUrl(): string | undefined {
+    return this.stream?.url;
   }
 
   status(): RelayStatus {
@@ -301,6 +317,8 @@ class RelayService implements Relay {
     };
     // The client's close waits for its appends; while outbox commits fail they never resolve, so wait at most the
     // drain timeout and let the outbox's close give them up (recorded below as a gap), which ends the client's wait.
+    // Browsers first: they reconnect with Last-Event-ID to the next relay on this outbox and miss nothing.
+    await step('stream server', () => this.stream?.close());
     const clientClosed = this.client?.close();
     await step('client', () => this.withinDrain(clientClosed, drainTimeoutMs));
     await step('resync', () => this.resync?.close());
