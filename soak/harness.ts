@@ -111,7 +111,9 @@ function assemble(emulator: EmulatorHandle, options: SoakOptions, storage: Outbo
     meanIntervalMs: options.meanFaultIntervalMs,
     minIntervalMs: options.minFaultIntervalMs,
     coverAllKinds: options.coverAllKinds,
-    effectTimeoutMs: Math.max(2_000, pipeline.liveness.watchdogMs * 4),
+    // A storage fault pauses reading (backpressure) for up to its hold plus the commit retry (≤ 500 ms): a close
+    // or a silent socket is noticed only once reading resumes, and must still be charged to its own fault.
+    effectTimeoutMs: Math.max(2_000, pipeline.liveness.watchdogMs * 4) + options.storageFaultHoldMs + 1_000,
     recoveryTimeoutMs: 15_000,
     canaryTopic: canaryTopic(),
     pongTimeoutMs: pipeline.liveness.pongTimeoutMs,
