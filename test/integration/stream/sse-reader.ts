@@ -26,8 +26,13 @@ export class SseReader {
     private readonly req: ClientRequest,
   ) {}
 
-  /** Connects; a non-200 answer resolves with its status and body and no stream. */
-  static open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  private startReading: (() => void) | undefined;
+
+  /**
+   * Connects; a non-200 answer resolves with its status and body and no stream. `paused`: read nothing off the socket
+   * (a browser tab that stopped reading) until `resume()`.
+   */
+  static open(url: string, headers: Record<string, string> = {}, paused = false): Promise<SseReader> {
     return new Promise((resolve, reject) => {
       const req = request(url, { headers }, (res) => {
         res.setEncoding('utf8');
@@ -38,8 +43,14 @@ export class SseReader {
           return;
         }
         const reader = new SseReader(200, res.headers, '', req);
-        res.on('data', (chunk: string) => reader.feed(chunk));
-        res.on('close', () => reader.finish());
+        reader.startReading = () => {
+          res.on('data', (chunk: string) => reader.feed(chunk));
+          res.on('close', () => reader.finish());
+          // A stream paused explicitly stays paused when a 'data' listener is added.
+          res.resume();
+        };
+        if (paused) res.pause();
+        else reader.resume();
         resolve(reader);
       });
       req.on('error', reject);
@@ -66,6 +77,12 @@ export class SseReader {
         });
       });
     }
+  }
+
+  resume(): void {
+    const start = this.startReading;
+    this.startReading = undefined;
+    start?.();
   }
 
   close(): void {
