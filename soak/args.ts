@@ -7,8 +7,13 @@ export interface SoakArgs {
   out: string;
   meanFaultIntervalMs: number | undefined;
   ndjson: string | undefined;
+  scenario: Scenario;
   help: boolean;
 }
+
+/** `main`: the chaos soak; `coordination`: two workers through PostgreSQL outages; `all`: both, one report. */
+export type Scenario = 'all' | 'main' | 'coordination';
+const SCENARIOS: readonly Scenario[] = ['all', 'main', 'coordination'];
 
 export const USAGE = `Usage: node --import tsx soak/run.ts [options]   (npm run soak -- [options])
 
@@ -18,6 +23,8 @@ export const USAGE = `Usage: node --import tsx soak/run.ts [options]   (npm run 
   --out DIR             where latest.{md,svg,json} go (default soak/results)
   --fault-interval-ms N mean time between faults (default 4000)
   --ndjson FILE         also write every delivered event to FILE
+  --scenario NAME       all (default: both, one report), main (chaos soak) or coordination (2 workers, PostgreSQL
+                        stopped and started; prints its checks)
   -h, --help            this text
 
 Exits 0 only if no loss is unexplained and nothing was delivered twice.`;
@@ -33,11 +40,14 @@ export function parseSoakArgs(argv: readonly string[], randomSeed: () => number)
       out: { type: 'string' },
       'fault-interval-ms': { type: 'string' },
       ndjson: { type: 'string' },
+      scenario: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   const interval = values['fault-interval-ms'];
+  const scenario = (values.scenario ?? 'all') as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
   return {
     durationS: positive('--duration-s', values['duration-s'] ?? '300'),
     rate: positive('--rate', values.rate ?? '500'),
@@ -45,6 +55,7 @@ export function parseSoakArgs(argv: readonly string[], randomSeed: () => number)
     out: values.out ?? 'soak/results',
     meanFaultIntervalMs: interval === undefined ? undefined : positive('--fault-interval-ms', interval),
     ndjson: values.ndjson,
+    scenario,
     help: values.help ?? false,
   };
 }

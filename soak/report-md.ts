@@ -12,6 +12,7 @@ export function renderMarkdown(r: SoakResult, svgName: string): string {
     faultsSection(r),
     gapsSection(r),
     storageSection(r),
+    coordinationSection(r),
     memorySection(r),
     `## Chart\n\n![events/s, RSS and outbox depth over time, with fault markers](${svgName})\n`,
   ].join('\n');
@@ -171,6 +172,29 @@ explains that began in them: ${st.gapsInWindows}.
 | Fault | Applied at (UTC) | Held | Commits failing | Ballast |
 |---|---|---|---|---|
 ${rows.join('\n')}
+`;
+}
+
+function coordinationSection(r: SoakResult): string {
+  const c = r.coordination;
+  if (c === undefined) return '## Coordination outage\n\nNot run (`--scenario main`).\n';
+  if (c.skipped !== undefined) return `## Coordination outage\n\nNot run: ${c.skipped}.\n`;
+  const outages = c.outages.map((o) => `${ms(o.to - o.from)}`).join(', ');
+  return `## Coordination outage
+
+Scenario \`coordination\` (soak/coordination.ts): ${c.workers} workers (\`genesys-relay run --coordination-url\`, each
+with its own state dir, outbox and ndjson sink) share ${c.shards} shards of ${c.topics} topics through a real PostgreSQL
+(lease TTL 2 s); the server is stopped (\`pg_ctl stop -m immediate\`) and started again on the same port and data dir
+${c.outages.length} times (${outages}) while one event per topic is published every 20 ms; token-bound channels on.
+
+| | |
+|---|---|
+| published / delivered | ${c.published} / ${c.delivered} |
+| lost | ${c.lost} (${c.lostInGaps} inside a gap a worker recorded) |
+| gaps | ${c.gaps.length} (${c.gapsFromOutages} began during an outage or a lease TTL after it) |
+| shards lost | ${c.shardsLost} |
+| coordination degraded / recovered warn lines | ${c.degradedTransitions} / ${c.recoveredTransitions} |
+| drained | ${c.drained} |
 `;
 }
 

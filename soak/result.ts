@@ -4,6 +4,7 @@ import type { Counters } from '../src/emulator/index.ts';
 import type { FaultRecord } from './fault-scheduler.ts';
 import type { SoakRun } from './harness.ts';
 import { analyseLoss, type LossReport } from './loss-analysis.ts';
+import type { CoordinationResult } from './coordination.ts';
 import type { ObservedGap } from './observer.ts';
 import type { Sample } from './sampler.ts';
 import type { BlockedSpan, StorageWindow } from './storage-faults.ts';
@@ -56,6 +57,8 @@ export interface SoakResult {
   samples: Sample[];
   checks: Check[];
   passed: boolean;
+  /** The coordination scenario, when it ran in the same `npm run soak`. */
+  coordination?: CoordinationResult;
 }
 
 /** Storage faults on the outbox (disk full, held write lock) and what they cost. */

@@ -10,6 +10,7 @@ import { runSoak } from './harness.ts';
 import { soakDefaults, type SoakOptions } from './options.ts';
 import type { SoakResult } from './result.ts';
 import { writeReport } from './write-report.ts';
+import { coordinationDefaults, runCoordinationSoak, type CoordinationResult } from './coordination.ts';
 
 async function main(): Promise<number> {
   let args: SoakArgs;
@@ -23,19 +24,43 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (args.scenario === 'coordination') {
+    const coordination = await runCoordination(args);
+    return coordination.checks.every((c) => c.ok) ? 0 : 1;
+  }
   const stateDir = mkdtempSync(join(tmpdir(), 'genesys-relay-soak-'));
   try {
     const options = toOptions(args, stateDir);
     console.log(`soak: seed ${options.seed}, ${args.durationS} s at ${options.ratePerSecond} events/s`);
     const result = await runSoak(options);
+    if (args.scenario === 'all') {
+      const coordination = await runCoordination(args);
+      result.coordination = coordination;
+      result.checks.push(...coordination.checks);
+      result.passed = result.checks.every((c) => c.ok);
+    }
     const written = writeReport(result, args.out);
     printSummary(result);
     console.log(`report: ${written.markdown}, ${written.svg}, ${written.json}`);
-    const critical = result.checks.filter((c) => c.name.startsWith('unexplained') || c.name.startsWith('duplicates'));
+    const critical = result.checks.filter((c) => /^(unexplained|duplicates|coordination outage: 0)/.test(c.name));
     return critical.every((c) => c.ok) ? 0 : 1;
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** The coordination scenario: a fifth of the main run's duration (at least 60 s), an outage every 15 s. */
+async function runCoordination(args: SoakArgs): Promise<CoordinationResult> {
+  const started = Date.now();
+  const log = (line: string): void =>
+    console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  const options = { ...coordinationDefaults(log), durationMs: Math.max(60_000, args.durationS * 200) };
+  console.log(
+    `coordination: 2 workers, ${options.durationMs / 1000} s, PostgreSQL stopped for ${options.outageMs} ms every ${options.outageEveryMs} ms`,
+  );
+  const result = await runCoordinationSoak(options);
+  for (const c of result.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  return result;
 }
 
 function toOptions(args: SoakArgs, stateDir: string): SoakOptions {
