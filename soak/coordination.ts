@@ -43,7 +43,8 @@ export interface CoordinationResult {
   gapsFromOutages: number;
   degradedTransitions: number;
   recoveredTransitions: number;
-  shardsLost: number;
+  /** `shard.lost` lines: when, why; `duringOutage` if within an outage or a lease TTL after it. */
+  shardsLost: { worker: string; at: number; reason: string; duringOutage: boolean }[];
   drained: boolean;
   checks: Check[];
 }
@@ -170,7 +171,10 @@ function analyse(
     gapsFromOutages,
     degradedTransitions: events('coordination.degraded').length,
     recoveredTransitions: events('coordination.recovered').length,
-    shardsLost: events('shard.lost').length,
+    shardsLost: events('shard.lost').map(({ worker, line }) => {
+      const l = JSON.parse(line) as { time: number; reason: string };
+      return { worker, at: l.time, reason: l.reason, duringOutage: afterOutage(l.time) };
+    }),
     drained,
   };
   return { ...result, checks: coordinationChecks(result) };
@@ -178,11 +182,17 @@ function analyse(
 
 function coordinationChecks(r: Omit<CoordinationResult, 'checks'>): Check[] {
   const unexplained = r.lost - r.lostInGaps;
+  const lostInOutage = r.shardsLost.filter((l) => l.duringOutage).length;
   return [
     {
       name: 'coordination outage: no gap, no shard lost',
-      ok: r.outages.length > 0 && r.gapsFromOutages === 0 && r.shardsLost === 0,
-      detail: `${r.outages.length} PostgreSQL outages; ${r.gapsFromOutages} gaps began in one (or a lease TTL after), ${r.shardsLost} shards lost`,
+      ok: r.outages.length > 0 && r.gapsFromOutages === 0 && lostInOutage === 0,
+      detail:
+        `${r.outages.length} PostgreSQL outages; ${r.gapsFromOutages} gaps began in one (or a lease TTL after), ` +
+        `${lostInOutage} shards lost then` +
+        (r.shardsLost.length > lostInOutage
+          ? ` (${r.shardsLost.length - lostInOutage} lost outside an outage: ${r.shardsLost.map((l) => l.reason).join(', ')})`
+          : ''),
     },
     {
       name: 'coordination outage: 0 unexplained loss',
@@ -212,7 +222,7 @@ function skipped(reason: string): CoordinationResult {
     gapsFromOutages: 0,
     degradedTransitions: 0,
     recoveredTransitions: 0,
-    shardsLost: 0,
+    shardsLost: [],
     drained: true,
   };
   return { ...r, checks: [{ name: 'coordination outage', ok: false, detail: `not run: ${reason}` }] };

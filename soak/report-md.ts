@@ -192,7 +192,7 @@ ${c.outages.length} times (${outages}) while one event per topic is published ev
 | published / delivered | ${c.published} / ${c.delivered} |
 | lost | ${c.lost} (${c.lostInGaps} inside a gap a worker recorded) |
 | gaps | ${c.gaps.length} (${c.gapsFromOutages} began during an outage or a lease TTL after it) |
-| shards lost | ${c.shardsLost} |
+| shards lost | ${c.shardsLost.length}${c.shardsLost.map((l) => `; ${l.worker} ${l.reason}${l.duringOutage ? ' during an outage' : ' outside any outage'}`).join('')} |
 | coordination degraded / recovered warn lines | ${c.degradedTransitions} / ${c.recoveredTransitions} |
 | drained | ${c.drained} |
 `;
