@@ -12,7 +12,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'examples/wallboard/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -63,5 +63,10 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The wallboard example runs in a browser.
+    files: ['examples/wallboard/*.js'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -12,6 +12,7 @@ import { createRelay } from '../../service/relay.ts';
 import { installShutdown } from '../../service/shutdown.ts';
 import { isInteractive, parsePort, runAction } from '../common.ts';
 import { OutageTracker, startDemoReceiver, type DemoReceiver } from '../demo-outage.ts';
+import { demoStreamToken, startWallboardServer, type WallboardServer } from '../demo-web.ts';
 import { renderFrame, renderLine, type DemoSnapshot } from '../demo-view.ts';
 
 interface DemoFlags {
@@ -24,6 +25,8 @@ interface DemoFlags {
   sinkOutageEveryS: number;
   sinkOutageS: number;
   sinkOutageAtS: number;
+  web?: boolean;
+  webPort?: number;
 }
 
 const HEARTBEAT_MS = 1_000;
@@ -55,6 +58,8 @@ export function register(program: Command): void {
     .option('--sink-outage-s <n>', 'how long each receiver outage lasts', positive, 4)
     // 6 s: a short run (`--duration-s 20`) shows the outage and the outbox draining after it.
     .option('--sink-outage-at-s <n>', 'when the first receiver outage starts', positive, 6)
+    .option('--web', 'serve the wallboard example (examples/wallboard) on the relay\'s event stream')
+    .option('--web-port <n>', 'port of the wallboard page (default: any free port)', parsePort)
     .action((flags: DemoFlags) => runAction(() => runDemo(flags)));
 }
 
@@ -72,7 +77,10 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const fake = flags.servicenow ? await startServiceNowFake({ users: { relay: 'relay-demo' } }) : undefined;
   const receiver = await startDemoReceiver();
   const logger = createLogger({ destination: pino.destination({ dest: logPath, sync: true, mkdir: true }) });
-  const relay = createRelay(demoConfig(dir, outputPath, emulator, fake, receiver, flags.metricsPort), { logger });
+  const web = flags.web ? await startWallboardServer(flags.webPort ?? 0) : undefined;
+  const streamToken = demoStreamToken();
+  const config = demoConfig(dir, outputPath, emulator, fake, receiver, flags.metricsPort, web);
+  const relay = createRelay(config, { logger, streamToken });
   const outage = new OutageTracker();
   const startedAt = Date.now();
   const faults: string[] = [];
@@ -83,6 +91,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     await emulator.close();
     await fake?.close();
     await receiver.close();
+    await web?.close();
     process.stdout.write(`${renderLine(snapshot())}\nstopped; events in ${outputPath}, log in ${logPath}\n`);
   };
   const snapshot = (): DemoSnapshot => {
@@ -103,7 +112,11 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   };
   const shutdown = installShutdown({ relay: { close: stopAll }, logger, drainTimeoutMs: 5_000 });
   await relay.start();
-  timers.push(setInterval(() => draw(snapshot()), 1_000));
+  const streamUrl = relay.streamUrl();
+  // One line, before any frame: where to point a browser (the token is in the fragment, never sent in a URL).
+  const banner = web && streamUrl ? `wallboard: ${web.pageUrl(streamUrl, streamToken)}\n` : '';
+  process.stdout.write(banner);
+  timers.push(setInterval(() => draw(snapshot(), banner), 1_000));
   if (flags.faultEveryS > 0)
     timers.push(setInterval(() => injectFault(emulator, fake, faults, startedAt), flags.faultEveryS * 1_000));
   if (flags.sinkOutageEveryS > 0 && flags.sinkOutageS > 0) scheduleOutages(receiver, flags, timers);
@@ -126,8 +139,9 @@ function scheduleOutages(receiver: DemoReceiver, flags: DemoFlags, timers: NodeJ
   );
 }
 
-function draw(snapshot: DemoSnapshot): void {
-  if (isInteractive()) process.stdout.write(`\x1b[H\x1b[2J${renderFrame(snapshot)}`);
+function draw(snapshot: DemoSnapshot, banner: string): void {
+  // The wallboard line stays on top of a redrawn screen; a plain log has it once, first.
+  if (isInteractive()) process.stdout.write(`\x1b[H\x1b[2J${banner}${renderFrame(snapshot)}`);
   else process.stdout.write(`${renderLine(snapshot)}\n`);
 }
 
@@ -156,6 +170,7 @@ function demoConfig(
   fake: ServiceNowFake | undefined,
   receiver: DemoReceiver,
   metricsPort: number | undefined,
+  web: WallboardServer | undefined,
 ): RelayConfig {
   const sinks: unknown[] = [
     { type: 'ndjson', path: outputPath },
@@ -176,6 +191,7 @@ function demoConfig(
     outbox: { retryBaseMs: 200, retryMaxMs: 2_000, maxAttempts: 1_000 },
     sinks,
     ...(metricsPort === undefined ? {} : { metrics: { port: metricsPort } }),
+    ...(web ? { stream: { port: 0, corsOrigins: [web.origin] } } : {}),
   };
   const env = {
     GENESYS_API_BASE: emulator.apiBase,
