@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--sink-outage-s <n>', 'how long each receiver outage lasts', positive, 4)
     // 6 s: a short run (`--duration-s 20`) shows the outage and the outbox draining after it.
     .option('--sink-outage-at-s <n>', 'when the first receiver outage starts', positive, 6)
-    .option('--web', 'serve the wallboard example (examples/wallboard) on the relay\'s event stream')
+    .option('--web', "serve the wallboard example (examples/wallboard) on the relay's event stream")
     .option('--web-port <n>', 'port of the wallboard page (default: any free port)', parsePort)
     .action((flags: DemoFlags) => runAction(() => runDemo(flags)));
 }
