@@ -30,9 +30,11 @@ export function attributeGaps(
     from <= at && (f.recoveredAt === undefined || at <= f.recoveredAt);
   return gaps.map((gap) => {
     // Strictly within a fault's span first, so a gap that began just before the next fault stays with its own.
+    // Then a fault injected just after the gap's (stale) start: the first such injection, not the newest (two faults
+    // can land within the tolerance of one another; the later one has gaps of its own).
     const cause =
       newestFirst.find((f) => during(f, f.at, gap.startAt)) ??
-      newestFirst.find((f) => during(f, f.at - toleranceMs, gap.startAt));
+      faults.find((f) => during(f, f.at - toleranceMs, gap.startAt));
     return {
       shardId: gap.shardId,
       channelId: gap.channelId,

@@ -163,6 +163,14 @@ describe('soak gap attribution', () => {
     assert.equal(beforeSecond?.faultIndex, 2);
     assert.equal(spontaneous?.faultIndex, undefined);
   });
+
+  it('a gap that began just before two quick faults belongs to the first of them (short soak, seed 20261124)', () => {
+    // #14 close-1011 injected at 11,502 ms, recovered at 11,529; #15 revoke-token at 11,729; the 1011 gap's start
+    // (its last frame) was 11,498: within the tolerance of both injections, it is #14's.
+    const faults = [fault(14, 11_502, 11_529), fault(15, 11_729, 11_783)];
+    const [closed] = attributeGaps([{ ...gap(11_498, 11_512), reportedStartAt: 11_498 }], faults, 250);
+    assert.equal(closed?.faultIndex, 14);
+  });
 });
 
 describe('soak chart', () => {
