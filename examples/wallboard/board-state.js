@@ -2,6 +2,7 @@
 // reload resume where it stopped (kept in sessionStorage, so each tab resumes its own stream).
 
 const KEY = 'genesys-relay-wallboard';
+const RECENT = 2000;
 
 export function loadState() {
   try {
@@ -18,6 +19,7 @@ export function loadState() {
     resets: 0,
     resumes: 0,
     loads: 0,
+    recentSeqs: [],
     agents: {},
     queues: {},
   };
@@ -38,6 +40,9 @@ export function applyEvent(state, seq, record) {
   }
   state.lastEventId = String(seq);
   state.received++;
+  // The last sequences seen, across reloads: what a check for "nothing missed" compares with the relay's outbox.
+  state.recentSeqs.push(seq);
+  if (state.recentSeqs.length > RECENT) state.recentSeqs.splice(0, state.recentSeqs.length - RECENT);
   const topic = record.topicName ?? '';
   const body = record.eventBody ?? {};
   const parts = topic.split('.');
