@@ -39,7 +39,7 @@ export interface StorageFaultOptions {
   log: (line: string) => void;
 }
 
-const lockHolder = fileURLToPath(new URL('./hold-write-lock.ts', import.meta.url));
+const lockHolder = fileURLToPath(new URL('../test/integration/outbox/fixtures/hold-write-lock.ts', import.meta.url));
 
 /**
  * Storage faults on the outbox, independent of the socket faults: the tmpfs filled by a ballast file for `holdMs`,
