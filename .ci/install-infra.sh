@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers the integration tests start themselves (they never use system services):
-# PostgreSQL (lease coordination) and nats-server (JetStream sink). Idempotent and quiet; Debian/Ubuntu only.
+# PostgreSQL (lease coordination) and nats-server (JetStream sink), and the tools some tests drive (Chromium,
+# systemd-analyze, docker-compose). Idempotent and quiet; Debian/Ubuntu only.
 # `npm test` runs it by itself when a server is missing and it runs as root (test/helpers/provision-infra.ts).
 set -euo pipefail
 
@@ -10,6 +11,9 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { command -v pg_ctl && co
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 # Headless Chromium for the wallboard browser test (test/browser, driven by playwright-core).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The deployment checks (test/integration/deploy): systemd-analyze verify on the unit, docker-compose config.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

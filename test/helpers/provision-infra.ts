@@ -1,12 +1,12 @@
 /**
  * Test set-up step run by scripts/run-tests.mjs before the suite: makes sure the servers the selected test files
- * start (PostgreSQL, nats-server) can be found, installing them with .ci/install-infra.sh when running as root with
+ * start (PostgreSQL, nats-server) and the tools they drive (Chromium, systemd-analyze, docker-compose) can be found, installing them with .ci/install-infra.sh when running as root with
  * apt. Otherwise it fails with ONE line naming the command to run, instead of a suite of cancelled tests.
  *
  *   node --import tsx test/helpers/provision-infra.ts <test files…>   exit 0 = ready, 1 = missing (one line on stderr)
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { INSTALL_COMMAND, SKIP_INFRA_ENV, findExecutable } from './infra.ts';
 import { findNatsServer } from './nats-server.ts';
@@ -22,9 +22,20 @@ interface Server {
   find: (env: NodeJS.ProcessEnv) => string | undefined;
 }
 
+const onPath = (name: string) => (env: NodeJS.ProcessEnv) => findExecutable(name, (env.PATH ?? '').split(delimiter));
+
 const SERVERS: readonly Server[] = [
   { label: 'PostgreSQL (initdb, pg_ctl)', helper: 'helpers/pg-server', find: findPgBin },
   { label: 'nats-server', helper: 'helpers/nats-server', find: findNatsServer },
+  // The wallboard test drives Debian's Chromium at this fixed path (playwright-core downloads no browser here).
+  {
+    label: 'Chromium (/usr/bin/chromium)',
+    helper: "from 'playwright-core'",
+    find: () => (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined),
+  },
+  // The deployment checks verify the systemd unit and the compose file with the real tools.
+  { label: 'systemd-analyze', helper: "'systemd-analyze'", find: onPath('systemd-analyze') },
+  { label: 'docker-compose', helper: "'docker-compose'", find: onPath('docker-compose') },
 ];
 
 /** The servers that at least one of `files` starts (it imports that server's helper). */
