@@ -31,7 +31,7 @@ import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import { createNdjsonSink } from '../src/sinks/ndjson/ndjson-sink.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
-import { BENCH_TOPIC, median, percentile, round1 } from './lib/figures.ts';
+import { BENCH_TOPIC, median, percentile, pollUntil, round1 } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -355,22 +355,11 @@ async function throughput(fh: Firehose, contender: Contender): Promise<number> {
   try {
     const startedAt = performance.now();
     await fh.run({ kind: 'burst', count: EVENTS });
-    await until(() => run.count >= EVENTS, BURST_TIMEOUT_MS);
+    await pollUntil(() => run.count >= EVENTS, BURST_TIMEOUT_MS, 2);
     return (run.count / (run.lastAt - startedAt)) * 1000;
   } finally {
     await run.close();
   }
-}
-
-function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (!done() && performance.now() < deadline) return;
-      clearInterval(timer);
-      resolve();
-    }, 2);
-  });
 }
 
 // ---------------------------------------------------------------- figures
@@ -426,11 +415,11 @@ async function latencyAt(fh: Firehose, rate: number): Promise<number[]> {
   const run = await relay(fh, 'ndjson');
   try {
     await fh.run({ kind: 'steady', rate, seconds: 1 }); // warm-up
-    await until(() => run.count >= rate, 10_000);
+    await pollUntil(() => run.count >= rate, 10_000, 2);
     run.sink.latencies = [];
     const target = run.count + rate * LATENCY_SECONDS;
     await fh.run({ kind: 'steady', rate, seconds: LATENCY_SECONDS });
-    await until(() => run.count >= target, 30_000);
+    await pollUntil(() => run.count >= target, 30_000, 2);
     return run.sink.latencies;
   } finally {
     await run.close();

@@ -27,7 +27,7 @@ import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
-import { BENCH_BODY, BENCH_TOPIC, median, round1 } from './lib/figures.ts';
+import { BENCH_BODY, BENCH_TOPIC, median, pollUntil, round1 } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -241,7 +241,7 @@ async function throughput(emu: EmulatorProcess, mode: Mode): Promise<number> {
     const startedAt = performance.now();
     const count = EVENTS;
     emu.send({ kind: 'burst', count });
-    await waitFor(() => relay.sink.delivered >= count, BURST_TIMEOUT_MS);
+    await pollUntil(() => relay.sink.delivered >= count, BURST_TIMEOUT_MS, 5);
     const elapsedS = (performance.now() - startedAt) / 1000;
     progress(`${mode}: ${relay.sink.delivered} delivered in ${elapsedS.toFixed(1)} s`);
     // A burst cut short by the timeout still gives a rate: what was delivered in the time allowed.
@@ -249,18 +249,6 @@ async function throughput(emu: EmulatorProcess, mode: Mode): Promise<number> {
   } finally {
     await relay.close();
   }
-}
-
-/** Resolves when `done()` holds (polled every 5 ms) or the timeout passes. */
-function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (!done() && performance.now() < deadline) return;
-      clearInterval(timer);
-      resolve();
-    }, 5);
-  });
 }
 
 async function throughputFigures(): Promise<Figures> {

@@ -23,3 +23,18 @@ export function median(xs: readonly number[]): number {
 export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
+
+/**
+ * Resolves when `done()` holds or the timeout passes (never rejects: a burst cut short still yields a rate), polling
+ * every `everyMs`. Polling keeps the measured consumer free of any hook of the benchmark's own.
+ */
+export function pollUntil(done: () => boolean, timeoutMs: number, everyMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (!done() && performance.now() < deadline) return;
+      clearInterval(timer);
+      resolve();
+    }, everyMs);
+  });
+}
