@@ -14,7 +14,7 @@
  * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down)
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import { createNdjsonSink } from '../src/sinks/ndjson/ndjson-sink.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
-import { BENCH_TOPIC, median, percentile, pollUntil, round1 } from './lib/figures.ts';
+import { BENCH_TOPIC, median, percentile, pollUntil, round1, stopChild } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -104,14 +104,6 @@ async function forkFirehose(): Promise<Firehose> {
       }),
     close: () => stopChild(child),
   };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function firehoseMain(): Promise<void> {

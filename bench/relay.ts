@@ -13,7 +13,7 @@
  *   this part runs in a child `node --expose-gc --import tsx bench/relay.ts --memory-only`.
  * Run alone: node --import tsx bench/relay.ts [--memory-s 120] [--skip-throughput]
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
-import { BENCH_BODY, BENCH_TOPIC, median, pollUntil, round1 } from './lib/figures.ts';
+import { BENCH_BODY, BENCH_TOPIC, median, pollUntil, round1, stopChild } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
 
@@ -85,14 +85,6 @@ async function forkEmulator(options: EmulatorOptions): Promise<EmulatorProcess> 
     },
     close: () => stopChild(child),
   };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** Child side: start the emulator, say 'ready', then obey commands until SIGTERM. */

@@ -1,6 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
+
 /**
  * Shared by the benchmarks (kept in bench/lib/ so bench/run.ts does not take it for a benchmark): the event they
- * publish, and the small statistics their figures are made of.
+ * publish, the small statistics their figures are made of, and their waiting and child-process helpers.
  */
 
 export const BENCH_TOPIC = 'v2.users.00000000-0000-4000-8000-00000000be11.presence';
@@ -36,5 +38,14 @@ export function pollUntil(done: () => boolean, timeoutMs: number, everyMs: numbe
       clearInterval(timer);
       resolve();
     }, everyMs);
+  });
+}
+
+/** Stops a benchmark's child process (the firehose or the emulator) and waits for it to exit. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
   });
 }
