@@ -2,10 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
 import { createRelay, type Relay } from '../../../src/service/relay.ts';
-import { memoryLogger } from '../service/relay-harness.ts';
+import { emulatorRelayConfig, memoryLogger } from '../service/relay-harness.ts';
 
 export const TOPIC = 'v2.users.55555555-5555-5555-5555-555555555555.presence';
 
@@ -29,13 +28,7 @@ export async function startRelay(stateDir: string): Promise<RelayUnderTest> {
     outbox: { pollIntervalMs: 100 },
     sinks: [{ type: 'ndjson', path: '-' }],
   };
-  const env = {
-    GENESYS_API_BASE: emulator.apiBase,
-    GENESYS_LOGIN_BASE: emulator.loginBase,
-    GENESYS_CLIENT_ID: 'demo',
-    GENESYS_CLIENT_SECRET: 'demo',
-  };
-  const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+  const config = emulatorRelayConfig(emulator, file);
   const stdout = new PassThrough();
   const lines: string[] = [];
   let rest = '';

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { startEmulator } from '../../../src/emulator/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { FailingShard } from '../../../src/metrics/readiness.ts';
 import { createRelay } from '../../../src/service/relay.ts';
+import { emulatorRelayConfig } from './relay-harness.ts';
 
 const TOPIC = 'v2.users.44444444-4444-4444-4444-444444444444.presence';
 const HEARTBEAT_MS = 200;
@@ -49,13 +49,7 @@ describe('/readyz follows the last frame of each shard', () => {
       metrics: { port: 0, livenessWindowMs: LIVENESS_WINDOW_MS },
       sinks: [{ type: 'ndjson', path: '-' }],
     };
-    const env = {
-      GENESYS_API_BASE: emulator.apiBase,
-      GENESYS_LOGIN_BASE: emulator.loginBase,
-      GENESYS_CLIENT_ID: 'demo',
-      GENESYS_CLIENT_SECRET: 'demo',
-    };
-    const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+    const config = emulatorRelayConfig(emulator, file);
     const relay = createRelay(config, {
       logger: createLogger({ level: 'silent', destination: { write: () => undefined } }),
       stdout: new PassThrough(),

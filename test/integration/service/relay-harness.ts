@@ -18,6 +18,24 @@ export function memoryLogger(secrets: string[]): { logger: ReturnType<typeof cre
   return { logger, lines };
 }
 
+/**
+ * `file` (a config file's content) loaded through the real loader with the emulator's hosts and an OAuth client it
+ * knows in the environment (file < env), as `genesys-relay run --config` would load it.
+ */
+export function emulatorRelayConfig(
+  emulator: EmulatorHandle,
+  file: Record<string, unknown>,
+  client: { id: string; secret: string } = { id: 'demo', secret: 'demo' },
+): RelayConfig {
+  const env = {
+    GENESYS_API_BASE: emulator.apiBase,
+    GENESYS_LOGIN_BASE: emulator.loginBase,
+    GENESYS_CLIENT_ID: client.id,
+    GENESYS_CLIENT_SECRET: client.secret,
+  };
+  return requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+}
+
 export interface ServiceNowRelayConfig {
   emulator: EmulatorHandle;
   /** OAuth client the emulator knows (`clients: [{ id: 'svc', secret }]`). */
@@ -49,11 +67,5 @@ export function serviceNowRelayConfig(options: ServiceNowRelayConfig): RelayConf
       },
     ],
   };
-  const env = {
-    GENESYS_API_BASE: options.emulator.apiBase,
-    GENESYS_LOGIN_BASE: options.emulator.loginBase,
-    GENESYS_CLIENT_ID: 'svc',
-    GENESYS_CLIENT_SECRET: options.genesysSecret,
-  };
-  return requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+  return emulatorRelayConfig(options.emulator, file, { id: 'svc', secret: options.genesysSecret });
 }

@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { startEmulator } from '../../../src/emulator/index.ts';
 import { createRelay } from '../../../src/service/relay.ts';
-import { memoryLogger, until } from './relay-harness.ts';
+import { emulatorRelayConfig, memoryLogger, until } from './relay-harness.ts';
 
 const TOPIC = 'v2.users.55555555-5555-5555-5555-555555555555.presence';
 const SECRET = 'retry-warn-secret-77';
@@ -51,13 +50,7 @@ describe('retried failures are visible at warn, rate-limited (issue 9)', () => {
       outbox: { retryBaseMs: 20, retryMaxMs: 50, maxAttempts: 1000 },
       sinks: [{ type: 'webhook', url: hook.url }],
     };
-    const env = {
-      GENESYS_API_BASE: emulator.apiBase,
-      GENESYS_LOGIN_BASE: emulator.loginBase,
-      GENESYS_CLIENT_ID: 'svc',
-      GENESYS_CLIENT_SECRET: SECRET,
-    };
-    const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+    const config = emulatorRelayConfig(emulator, file, { id: 'svc', secret: SECRET });
     const relay = createRelay(config, { logger, stdout: new PassThrough() });
     try {
       // The login host answers 503 to the first two token requests.

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig, requireCredentials } from '../../../src/config/load.ts';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { createRelay, type Relay } from '../../../src/service/relay.ts';
 import { SseReader } from './sse-reader.ts';
+import { emulatorRelayConfig } from '../service/relay-harness.ts';
 
 const USER = 'v2.users.55555555-5555-4555-8555-555555555555.presence';
 const QUEUE = 'v2.routing.queues.66666666-6666-4666-8666-666666666666.conversations';
@@ -22,13 +22,7 @@ function relayOn(emulator: EmulatorHandle, dir: string, stream: Record<string, u
     stream,
     sinks: [{ type: 'ndjson', path: '-' }],
   };
-  const env = {
-    GENESYS_API_BASE: emulator.apiBase,
-    GENESYS_LOGIN_BASE: emulator.loginBase,
-    GENESYS_CLIENT_ID: 'demo',
-    GENESYS_CLIENT_SECRET: 'demo',
-  };
-  const config = requireCredentials(loadConfig({ configFile: 'x' }, { env, readFile: () => JSON.stringify(file) }));
+  const config = emulatorRelayConfig(emulator, file);
   return createRelay(config, {
     logger: createLogger({ level: 'silent', destination: { write: () => undefined } }),
     stdout: new PassThrough(),
