@@ -8,6 +8,7 @@ Environment:
   GENESYS_API_BASE               override the API host (the emulator, a proxy), e.g. http://127.0.0.1:4010
   GENESYS_LOGIN_BASE             override the login host
   GENESYS_RELAY_COORDINATION_URL postgres://… shared by several workers (scrubbed from logs)
+                                 or GENESYS_RELAY_COORDINATION_URL_FILE=/run/secrets/… (a file holding it)
   GENESYS_RELAY_METRICS_HOST     bind address of /metrics, /livez, /readyz (default 127.0.0.1; 0.0.0.0 in a container)
   GENESYS_RELAY_LOG_LEVEL        fatal | error | warn | info (default) | debug | trace | silent
   Precedence: defaults < --config file < environment < flags. All options: docs/configuration.md.`;

@@ -42,10 +42,15 @@ export const oauthClientSchema = z
 export const coordinationSchema = z
   .object({
     /**
-     * `postgres://user:pass@host:5432/db`. Env: GENESYS_RELAY_COORDINATION_URL. CLI: --coordination-url.
-     * Never logged (the password is scrubbed).
+     * `postgres://user:pass@host:5432/db`; or give `urlFile`. Env: GENESYS_RELAY_COORDINATION_URL. CLI:
+     * --coordination-url. Never logged (the password is scrubbed).
      */
     url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
+    /**
+     * File whose (trimmed) content is the URL, e.g. a mounted Kubernetes secret; read at load when `url` is not
+     * given. Env: GENESYS_RELAY_COORDINATION_URL_FILE.
+     */
+    urlFile: z.string().min(1).optional(),
     /** Unique per process. CLI: --worker-id. @default `${hostname}-${pid}` */
     workerId: z
       .string()

@@ -60,7 +60,7 @@ export function loadConfig(cli: CliOverrides = {}, options: LoadOptions = {}): L
   const env = options.env ?? process.env;
   const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   const fileLayer = cli.configFile ? readConfigFile(cli.configFile, readFile) : {};
-  const merged = applyCli(applyEnv(fileLayer, env), cli);
+  const merged = resolveCoordinationUrlFile(applyCli(applyEnv(fileLayer, env), cli), readFile);
   const parsed = relayConfigSchema.safeParse(merged);
   if (!parsed.success) throw toConfigError(parsed.error);
   checkRegion(parsed.data.genesys);
@@ -114,11 +114,12 @@ function applyEnv(file: Record<string, unknown>, env: NodeJS.ProcessEnv): Record
   set('apiBase', env.GENESYS_API_BASE);
   set('loginBase', env.GENESYS_LOGIN_BASE);
   const out: Record<string, unknown> = { ...file, genesys };
-  if (nonEmpty(env.GENESYS_RELAY_COORDINATION_URL)) {
-    out.coordination = {
-      ...(isRecord(file.coordination) ? file.coordination : {}),
-      url: env.GENESYS_RELAY_COORDINATION_URL,
-    };
+  if (nonEmpty(env.GENESYS_RELAY_COORDINATION_URL) || nonEmpty(env.GENESYS_RELAY_COORDINATION_URL_FILE)) {
+    // As with the client secret: an environment URL in either form beats the file's, so drop the file's pair.
+    const { url: _url, urlFile: _urlFile, ...rest } = isRecord(file.coordination) ? file.coordination : {};
+    out.coordination = nonEmpty(env.GENESYS_RELAY_COORDINATION_URL)
+      ? { ...rest, url: env.GENESYS_RELAY_COORDINATION_URL }
+      : { ...rest, urlFile: env.GENESYS_RELAY_COORDINATION_URL_FILE };
   }
   if (nonEmpty(env.GENESYS_RELAY_METRICS_HOST)) {
     out.metrics = { ...(isRecord(file.metrics) ? file.metrics : {}), host: env.GENESYS_RELAY_METRICS_HOST };
@@ -159,6 +160,22 @@ function applyCli(layer: Record<string, unknown>, cli: CliOverrides): Record<str
     out.sinks = [{ type: 'ndjson', path: '-' }];
   }
   return out;
+}
+
+/**
+ * Reads `coordination.urlFile` into `url` before validation, so the URL from a file is checked like any other and the
+ * rest of the relay only ever sees `url`. A URL given directly (file, env or flag) wins.
+ */
+function resolveCoordinationUrlFile(
+  layer: Record<string, unknown>,
+  readFile: (path: string) => string,
+): Record<string, unknown> {
+  const coordination = layer.coordination;
+  if (!isRecord(coordination) || coordination.url !== undefined || typeof coordination.urlFile !== 'string') {
+    return layer;
+  }
+  const url = readSecret(coordination.urlFile, 'coordination.urlFile', readFile);
+  return { ...layer, coordination: { ...coordination, url } };
 }
 
 function resolveSecretFiles(config: ParsedConfig, readFile: (path: string) => string): void {

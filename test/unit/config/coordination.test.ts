@@ -32,6 +32,26 @@ describe('coordination config', () => {
     assert.equal(flags.coordination?.leaseTtlMs, 15_000);
   });
 
+  it('reads the URL from coordination.urlFile or GENESYS_RELAY_COORDINATION_URL_FILE; a direct URL wins', () => {
+    const read = (yaml: string, env: NodeJS.ProcessEnv = {}, extra: Parameters<typeof loadConfig>[0] = {}) =>
+      loadConfig(
+        { configFile: 'c.yaml', ...extra },
+        { env, readFile: files({ 'c.yaml': yaml, 'pg.url': `postgres://u:${PG_PASSWORD}@file/db\n` }) },
+      );
+    const fromFile = read('coordination: { urlFile: pg.url }');
+    assert.equal(fromFile.coordination?.url, `postgres://u:${PG_PASSWORD}@file/db`);
+    assert.ok(configSecrets(fromFile).includes(PG_PASSWORD), 'the password read from the file is scrubbed');
+    const fromEnvFile = read('coordination: { url: "postgres://yaml/db" }', {
+      GENESYS_RELAY_COORDINATION_URL_FILE: 'pg.url',
+    });
+    assert.equal(fromEnvFile.coordination?.url, `postgres://u:${PG_PASSWORD}@file/db`, 'env beats the file');
+    const flag = read('coordination: { urlFile: pg.url }', {}, { coordinationUrl: 'postgres://flag/db' });
+    assert.equal(flag.coordination?.url, 'postgres://flag/db');
+    const missing = configError(() => read('coordination: { urlFile: nope.url }'));
+    assert.equal(missing.field, 'coordination.urlFile');
+    assert.match(missing.message, /cannot read nope\.url/);
+  });
+
   it('names the offending field, and never echoes the URL', () => {
     const bad = `mysql://u:${PG_PASSWORD}@h/db`;
     const url = configError(() => fromYaml(`coordination: { url: "${bad}" }`));
