@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
 import { EXIT_FAILURE, addConfigOptions, loadFromFlags, runAction, type ConfigFlags } from '../common.ts';
-import { runDoctorChecks, type CheckResult } from '../doctor-checks.ts';
+import type { CheckResult } from '../doctor-checks.ts';
 
 const MARK: Record<CheckResult['status'], string> = { ok: '✓', warn: '!', fail: '✗' };
 
@@ -12,6 +12,8 @@ export function register(program: Command): void {
     .description('Check credentials, token, API reachability and topic permissions, and say what to fix.');
   addConfigOptions(command, ['topic', 'stateDir']).action((flags: ConfigFlags) =>
     runAction(async () => {
+      // Loaded on use: the checks pull in the HTTP client and the topic planner, which --help does not need.
+      const { runDoctorChecks } = await import('../doctor-checks.ts');
       const results = await runDoctorChecks(loadFromFlags(flags), systemClock);
       process.stdout.write(formatChecklist(results));
       return results.some((r) => r.status === 'fail') ? EXIT_FAILURE : 0;

@@ -1,19 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationMs } from '../../config/duration.ts';
-import { loadConfig, requireCredentials } from '../../config/load.ts';
-import { configSecrets } from '../../config/secrets.ts';
-import { createLogger } from '../../logging/logger.ts';
-import { createRelay } from '../../service/relay.ts';
-import { installShutdown } from '../../service/shutdown.ts';
-import { EXIT_FAILURE, addConfigOptions, overridesFrom, reportFailure, type ConfigFlags } from '../common.ts';
+import { addConfigOptions } from '../common.ts';
 import { ENVIRONMENT_HELP, EXIT_CODES_HELP, RUN_EXAMPLES } from '../help-text.ts';
-
-interface RunFlags extends ConfigFlags {
-  drainTimeout: number;
-  coordinationUrl?: string;
-  workerId?: string;
-  maxFrameBytes?: number;
-}
+import type { RunFlags } from './run-action.ts';
 
 function duration(value: string): number {
   const ms = parseDurationMs(value);
@@ -41,37 +30,7 @@ export function register(program: Command): void {
       positiveInt,
     )
     .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_CODES_HELP}\n${RUN_EXAMPLES}`);
-  addConfigOptions(command).action((flags: RunFlags) => runRelay(flags));
-}
-
-async function runRelay(flags: RunFlags): Promise<void> {
-  let secrets: string[] = [];
-  try {
-    const config = requireCredentials(
-      loadConfig({
-        ...overridesFrom(flags),
-        ...(flags.coordinationUrl === undefined ? {} : { coordinationUrl: flags.coordinationUrl }),
-        ...(flags.workerId === undefined ? {} : { workerId: flags.workerId }),
-        ...(flags.maxFrameBytes === undefined ? {} : { maxFrameBytes: flags.maxFrameBytes }),
-      }),
-    );
-    secrets = configSecrets(config);
-    const logger = createLogger({ level: config.log.level, secrets });
-    const relay = createRelay(config, { logger });
-    // Installed before start(), so a signal during start-up also ends in a clean close.
-    const shutdown = installShutdown({ relay, logger, drainTimeoutMs: flags.drainTimeout });
-    try {
-      await relay.start();
-    } catch (err) {
-      if (shutdown.stopping) return; // The shutdown handler owns the exit now.
-      shutdown.dispose();
-      process.exit(reportFailure(err, secrets));
-    }
-    void relay.failed.then((error) => {
-      reportFailure(error, secrets);
-      shutdown.trigger(`fatal: ${error.message}`, EXIT_FAILURE);
-    });
-  } catch (err) {
-    process.exit(reportFailure(err, secrets));
-  }
+  // The relay (every stage, SQLite, NATS, PostgreSQL) loads only when the command runs, so `--help`, `--version`
+  // and the one-shot commands start quickly.
+  addConfigOptions(command).action(async (flags: RunFlags) => (await import('./run-action.ts')).runRelay(flags));
 }
