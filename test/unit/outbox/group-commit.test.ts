@@ -103,4 +103,91 @@ describe('GroupCommit', () => {
     await assert.rejects(a, /closed/);
     assert.equal(clock.pendingCount, 0, 'abandon clears the retry timer');
   });
+
+  it('with maxIntervalMs the wait follows the rate: steady stream up to the bound, sparse or after a pause intervalMs', () => {
+    const clock = new ManualClock(0);
+    const commitTimes: number[] = [];
+    const gc = new GroupCommit<number, number>({
+      clock,
+      maxItems: 1_000,
+      intervalMs: 5,
+      maxIntervalMs: 12,
+      commit: (items) => (commitTimes.push(clock.now()), [...items]),
+    });
+    void gc.push(0);
+    assert.equal(gc.currentWaitMs, 5, 'no rate known yet');
+    clock.advance(5);
+    assert.deepEqual(commitTimes, [5]);
+    // 500 items/s: one every 2 ms. Once the running gap is known, each group waits the bound (16 x 2 ms > 12 ms).
+    for (let i = 1; i <= 60; i++) {
+      clock.advance(2);
+      void gc.push(i);
+    }
+    assert.equal(gc.currentWaitMs, 12);
+    const before = commitTimes.length;
+    clock.advance(1);
+    gc.flush(); // start the next group on a clean boundary
+    void gc.push(61);
+    const groupStart = clock.now();
+    clock.advance(11);
+    assert.equal(commitTimes.length, before + 1, 'only the explicit flush so far');
+    clock.advance(1);
+    assert.deepEqual(commitTimes.slice(-1), [groupStart + 12], 'a steady 500/s group waits 12 ms, not 5');
+    // After a pause of a second the next lone item is not held back.
+    clock.advance(1_000);
+    void gc.push(62);
+    assert.equal(gc.currentWaitMs, 5);
+    clock.advance(5);
+    assert.deepEqual(commitTimes.slice(-1), [clock.now()]);
+    // Sparse: one item every 10 ms gains nothing from waiting 12 instead of 5, so it does not wait.
+    for (let i = 0; i < 60; i++) {
+      clock.advance(10);
+      void gc.push(100 + i);
+    }
+    assert.equal(gc.currentWaitMs, 5);
+  });
+
+  it('without maxIntervalMs the wait stays intervalMs whatever the rate', () => {
+    const { gc, clock } = setup();
+    for (let i = 0; i < 50; i++) {
+      void gc.push(i);
+      clock.advance(1);
+    }
+    assert.equal(gc.currentWaitMs, 10);
+  });
+
+  it('pushToGroup: one promise per commit for all its items, resolved only after that commit, with items and results', async () => {
+    const clock = new ManualClock(0);
+    let failuresLeft = 1;
+    const commits: number[][] = [];
+    const gc = new GroupCommit<number, string>({
+      clock,
+      maxItems: 3,
+      intervalMs: 5,
+      retryBaseMs: 10,
+      commit: (items) => {
+        if (failuresLeft-- > 0) throw new Error('database is locked');
+        commits.push([...items]);
+        return items.map((i) => `r${i}`);
+      },
+    });
+    const a = gc.pushToGroup(1);
+    const b = gc.pushToGroup(2);
+    assert.equal(a, b, 'the same promise for items of one group');
+    const single = gc.push(3); // maxItems: commit now, and it fails (locked)
+    let settled = false;
+    void a.then(() => (settled = true));
+    await Promise.resolve();
+    assert.equal(settled, false, 'a failed commit resolves nothing');
+    const late = gc.pushToGroup(4); // joins the group being retried
+    assert.equal(late, a);
+    clock.advance(10);
+    assert.deepEqual(commits, [[1, 2, 3, 4]]);
+    assert.deepEqual(await a, { items: [1, 2, 3, 4], results: ['r1', 'r2', 'r3', 'r4'] });
+    assert.equal(await single, 'r3');
+    const next = gc.pushToGroup(5);
+    assert.notEqual(next, a, 'a new group, a new promise');
+    assert.equal(gc.abandon(new Error('closed')), 1);
+    await assert.rejects(next, /closed/);
+  });
 });
