@@ -29,6 +29,8 @@ const ALLOWED = {
   testing: ['core'],
   // The browser stream reads committed events through the outbox's read interface; it never delivers or settles.
   stream: ['core', 'envelope', 'outbox/outbox.ts'],
+  // The browser entry composes the client's shared machine with fetch/WebSocket adapters; nothing Node-only.
+  browser: ['core', 'auth/token-provider.ts', 'genesys', 'topics', 'envelope', 'session', 'client'],
 };
 
 /** Folders that may import anything in src/ (they wire the stages together). */

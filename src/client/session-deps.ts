@@ -4,9 +4,18 @@ import { DEFAULT_MAX_FRAME_BYTES, socketPayloadCeiling } from '../envelope/parse
 import type { NotificationsApi } from '../genesys/notifications-api.ts';
 import { defaultSessionConfig } from '../session/config.ts';
 import type { SessionDeps } from '../session/session.ts';
-import { createWsSocketFactory } from '../session/socket.ts';
+import type { SocketFactory } from '../session/socket.ts';
 import type { NotificationClientOptions } from './options.ts';
 import { RolloverSemaphore } from './rollover-gate.ts';
+
+/** What a platform's socket adapter is built from (deadlines from the session config, the frame ceiling). */
+export interface SocketSettings {
+  clock: Clock;
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+  /** Largest frame worth buffering: frames above maxFrameBytes are skipped by the parser, this much is the ceiling. */
+  maxPayloadBytes: number;
+}
 
 /** Resolves the client options into what every shard's session shares (one defaults table, applied once). */
 export function sessionDepsFrom(
@@ -15,17 +24,16 @@ export function sessionDepsFrom(
   clock: Clock,
   random: Random,
   rolloverHeadroom: number,
+  defaultSockets: (settings: SocketSettings) => SocketFactory,
 ): Omit<SessionDeps, 'shardId' | 'hooks'> {
   const heartbeatMs = options.heartbeatMs ?? 30_000;
   const config = { ...defaultSessionConfig, ...options.session };
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const sockets =
     options.sockets ??
-    createWsSocketFactory({
+    defaultSockets({
       clock,
-      handshakeTimeoutMs: config.connectTimeoutMs,
-      // Frames above maxFrameBytes are skipped and reported by the parser, the socket kept; only frames over the
-      // memory ceiling (which ws refuses to buffer: close 1009, a recorded gap) cost the connection.
+      connectTimeoutMs: config.connectTimeoutMs,
       maxPayloadBytes: socketPayloadCeiling(maxFrameBytes),
       closeTimeoutMs: config.closeTimeoutMs,
     });

@@ -1,7 +1,7 @@
 import { parseRetryAfterMs } from '../core/backoff.ts';
 import { ApiError } from '../core/errors.ts';
 import { isRecord } from '../core/json.ts';
-import type { HttpResponse } from './http-transport.ts';
+import type { HttpResponse } from './http.ts';
 import type { ErrorBody } from './wire.ts';
 
 /** Statuses a later attempt can fix (genesys-api.md §4.2: the SDKs and streaming-client retry these). */

@@ -1,39 +1,21 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
-import { NetworkError, RelayError, TimeoutError, errorMessage } from '../core/errors.ts';
+import { NetworkError, TimeoutError, errorMessage } from '../core/errors.ts';
 import { readCapped } from './bounded-body.ts';
+import {
+  abortReason,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  pathOf,
+  ResponseTooLargeError,
+  tooLarge,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+} from './http.ts';
 
-/** One HTTP exchange, as the REST client and the token fetcher need it. */
-export interface HttpRequest {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
-
-export interface HttpResponse {
-  status: number;
-  /** Header lookup by lower-case name. */
-  header(name: string): string | undefined;
-  /** Whole body as text ('' for HEAD and empty bodies); at most the transport's body cap. */
-  text: string;
-  /** Set when the body exceeded the cap: `text` holds its first `limitBytes` bytes and the rest was never read. */
-  truncated?: { limitBytes: number };
-}
-
-/** Genesys API and login answers are small JSON documents; anything past this is refused (issue 8 item 7). */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
-
-/**
- * The narrow port under every Genesys call. Tests substitute a scripted function; production uses
- * {@link UndiciTransport}. Implementations throw NetworkError / TimeoutError for transport failures and
- * rethrow the caller's abort reason unchanged.
- */
-export interface HttpTransport {
-  send(req: HttpRequest): Promise<HttpResponse>;
-  close?(): Promise<void>;
-}
+// The platform-neutral part of the port lives in http.ts (shared with the browser's fetch transport).
+export { DEFAULT_MAX_RESPONSE_BYTES, pathOf, ResponseTooLargeError } from './http.ts';
+export type { HttpRequest, HttpResponse, HttpTransport } from './http.ts';
 
 export interface UndiciTransportOptions {
   clock: Clock;
@@ -113,36 +95,11 @@ export class UndiciTransport implements HttpTransport {
   }
 }
 
-/** A 2xx answer whose body exceeded the cap (a truncated JSON document is useless). */
-export class ResponseTooLargeError extends RelayError {}
-
-function tooLarge(req: HttpRequest, status: number, limitBytes: number): RelayError {
-  return new ResponseTooLargeError(
-    'GENESYS_RELAY_ERR_PROTOCOL',
-    `${req.method} ${pathOf(req.url)} answered ${status} with a body over ${limitBytes} bytes; read ${limitBytes} bytes, ` +
-      'closed the connection and ignored the response (truncated)',
-  );
-}
-
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The path only: query strings never reach messages (they could carry ids a user considers sensitive). */
-export function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 function describeNetworkError(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? `${code} ${errorMessage(err)}` : errorMessage(err);
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('aborted');
 }
