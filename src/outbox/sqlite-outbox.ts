@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { GroupCommit, type CommittedGroup, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
   AppendResult,
@@ -31,6 +31,13 @@ export interface SqliteOutboxOptions {
   groupCommitMaxEvents?: number;
   /** Commit at the latest this long after the first buffered append. @default 5 */
   flushIntervalMs?: number;
+  /**
+   * Rate-following group commit (GroupCommit's `maxIntervalMs`): while appends come often enough that waiting longer
+   * puts more of them in one commit, wait up to this long instead of `flushIntervalMs`. Fewer fsyncs (and sink
+   * wake-ups) a second at a calm rate, for at most this much latency. The relay sets `outbox.flushIntervalMaxMs`.
+   * @default flushIntervalMs (a fixed interval)
+   */
+  flushIntervalMaxMs?: number;
   /** Finished events (delivered to every sink that had them) are kept this long, for `replay`. @default 86400000 (24 h) */
   retentionMs?: number;
   /** Upper bound on stored events; the oldest finished events go first. Undelivered events are never evicted. @default 1000000 */
@@ -86,7 +93,14 @@ export const sqliteOutboxDefaults = {
   recoverInflight: true,
 } as const satisfies Omit<
   Required<SqliteOutboxOptions>,
-  'path' | 'clock' | 'writeBusyTimeoutMs' | 'commitRetryBaseMs' | 'commitRetryMaxMs' | 'writeHooks' | 'bulkChunkPauseMs'
+  | 'path'
+  | 'clock'
+  | 'flushIntervalMaxMs'
+  | 'writeBusyTimeoutMs'
+  | 'commitRetryBaseMs'
+  | 'commitRetryMaxMs'
+  | 'writeHooks'
+  | 'bulkChunkPauseMs'
 >;
 
 /**
@@ -127,6 +141,7 @@ export class SqliteOutbox implements Outbox {
       clock: this.clock,
       maxItems: o.groupCommitMaxEvents,
       intervalMs: o.flushIntervalMs,
+      ...(o.flushIntervalMaxMs === undefined ? {} : { maxIntervalMs: o.flushIntervalMaxMs }),
       commit: (events) => this.commitEvents(events),
       ...writeRetryOptions(o),
     });
@@ -136,6 +151,19 @@ export class SqliteOutbox implements Outbox {
   append(event: RelayEvent): Promise<AppendResult> {
     try {
       return this.writer.push(this.prepareAppend(event));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Like `append` (same durability: resolves only after the fsynced commit that holds `event`), for a caller that
+   * acts once per commit: the promise is that commit's, the same object for every event of it, and resolves with all
+   * of its events and their results in order. No promise per event, no callback per event.
+   */
+  appendToBatch(event: RelayEvent): Promise<CommittedAppends> {
+    try {
+      return this.writer.pushToGroup(this.prepareAppend(event));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -328,6 +356,9 @@ function prepareEventReader(db: Database.Database): EventReader {
     lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
   };
 }
+
+/** One commit's appends (`appendToBatch`): `items[i].event` was appended with result `results[i]`. */
+export type CommittedAppends = CommittedGroup<{ readonly event: RelayEvent }, AppendResult>;
 
 interface PendingAppend {
   event: RelayEvent;
