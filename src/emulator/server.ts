@@ -6,6 +6,7 @@ import { handleApi } from './api-routes.ts';
 import { findChannel, removeChannel } from './channels.ts';
 import { zeroCounters, type EmulatorContext } from './context.ts';
 import { handleControl } from './control-routes.ts';
+import { applyCors } from './cors.ts';
 import type { FaultResult, FaultSpec } from './fault-spec.ts';
 import { applyFault } from './faults.ts';
 import { resultFrame } from './frames.ts';
@@ -97,7 +98,11 @@ async function route(
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   if (url.pathname === '/oauth/token') return handleToken(ctx, req, res);
-  if (url.pathname.startsWith('/api/')) return handleApi(ctx, req, res, url);
+  if (url.pathname.startsWith('/api/')) {
+    // Browser clients (genesys-relay/browser) call the API cross-origin, as they do the real one.
+    if (applyCors(req, res)) return;
+    return handleApi(ctx, req, res, url);
+  }
   if (url.pathname.startsWith('/control/')) return handleControl(ctx, generator, req, res, url);
   req.resume();
   sendJson(res, 404, errorBody(404, 'not.found', `No resource at ${url.pathname}.`));
