@@ -17,6 +17,8 @@ export interface Migration {
  * - `deliveries`: the per-sink state of each event. Keyed (seq, sink) so retention finds an event's rows by prefix;
  *   the (sink, state, seq) index serves claims, depth counts and dead-letter listings.
  * - `delivery_counts`, `event_count` (v2): row counts kept by triggers, for O(1) statistics.
+ * - v3 replaces `deliveries` and `delivery_counts` with `sink_cursor`, `sink_skip` and `sink_exception` (the model is
+ *   explained in sink-cursor.ts); `event_count` stays.
  */
 export const migrations: readonly Migration[] = [
   {
@@ -82,6 +84,87 @@ export const migrations: readonly Migration[] = [
       CREATE TRIGGER events_counted_delete AFTER DELETE ON events BEGIN
         UPDATE event_count SET n = n - 1 WHERE id = 1;
       END;
+    `,
+  },
+  {
+    // Issue 10: one cursor row per sink instead of one deliveries row per event per sink (see sink-cursor.ts for the
+    // model). An append writes only its event; a claim reads the range above the cursor; a settled batch is one
+    // cursor UPDATE. Rows of schema 2 map onto the cursor like this, per sink:
+    // - cursor = the lowest pending or inflight seq - 1 (none: the newest seq), so every undelivered row is above it;
+    // - a pending/inflight row that carries history (attempts, a due time, an error) becomes a 'pending' exception,
+    //   so its attempt budget and Retry-After survive; inflight rows go back to pending, as the old open did;
+    // - a dead row becomes a 'dead' exception wherever it is;
+    // - above the cursor, every seq that was not owed (delivered, or no row: the sink was inactive or added later)
+    //   becomes part of a skip range; runs of them are found with a window over the owed rows.
+    version: 3,
+    name: 'per-sink cursor',
+    sql: `
+      CREATE TABLE sink_cursor (
+        sink TEXT PRIMARY KEY,
+        acked_to INTEGER NOT NULL,
+        claimed_to INTEGER NOT NULL,
+        horizon INTEGER,
+        since INTEGER NOT NULL DEFAULT 0,
+        delivered INTEGER NOT NULL DEFAULT 0,
+        dead INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE TABLE sink_skip (
+        sink TEXT NOT NULL,
+        lo INTEGER NOT NULL,
+        hi INTEGER NOT NULL,
+        PRIMARY KEY (sink, lo)
+      ) WITHOUT ROWID;
+      CREATE TABLE sink_exception (
+        sink TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'inflight', 'dead', 'purged')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX sink_exception_by_state ON sink_exception (sink, state, seq);
+
+      INSERT INTO sink_cursor (sink, acked_to, claimed_to, horizon, delivered, dead)
+        SELECT s.name, c.acked_to, c.acked_to, CASE WHEN s.active = 1 THEN NULL ELSE c.top END,
+               (SELECT count(*) FROM deliveries d WHERE d.sink = s.name AND d.state = 'delivered'),
+               (SELECT count(*) FROM deliveries d WHERE d.sink = s.name AND d.state = 'dead')
+        FROM sinks s JOIN (
+          SELECT s2.name AS name,
+                 coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS top,
+                 coalesce((SELECT min(seq) - 1 FROM deliveries d
+                           WHERE d.sink = s2.name AND d.state IN ('pending', 'inflight')),
+                          (SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS acked_to
+          FROM sinks s2
+        ) c ON c.name = s.name;
+
+      INSERT INTO sink_exception (sink, seq, state, attempts, next_attempt_at, last_error, updated_at)
+        SELECT sink, seq, CASE WHEN state = 'dead' THEN 'dead' ELSE 'pending' END, attempts, next_attempt_at,
+               last_error, updated_at
+        FROM deliveries
+        WHERE state = 'dead'
+           OR (state IN ('pending', 'inflight') AND (attempts > 0 OR next_attempt_at > 0 OR last_error IS NOT NULL));
+
+      INSERT INTO sink_skip (sink, lo, hi)
+        SELECT sink, prev + 1, seq - 1 FROM (
+          SELECT o.sink, o.seq, lag(o.seq, 1, c.acked_to) OVER (PARTITION BY o.sink ORDER BY o.seq) AS prev
+          FROM deliveries o JOIN sink_cursor c ON c.sink = o.sink
+          WHERE o.state IN ('pending', 'inflight', 'dead') AND o.seq > c.acked_to
+        ) WHERE seq - prev > 1;
+      INSERT INTO sink_skip (sink, lo, hi)
+        SELECT c.sink, coalesce(max(o.seq), c.acked_to) + 1, coalesce(c.horizon, t.top)
+        FROM sink_cursor c
+        JOIN (SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS top) t
+        LEFT JOIN deliveries o ON o.sink = c.sink AND o.seq > c.acked_to AND o.state IN ('pending', 'inflight', 'dead')
+        GROUP BY c.sink
+        HAVING coalesce(max(o.seq), c.acked_to) < coalesce(c.horizon, t.top);
+
+      DROP TRIGGER deliveries_counted_insert;
+      DROP TRIGGER deliveries_counted_delete;
+      DROP TRIGGER deliveries_counted_update;
+      DROP TABLE delivery_counts;
+      DROP TABLE deliveries;
     `,
   },
 ];

@@ -82,7 +82,13 @@ export interface ClaimedEvent {
   seq: number;
   /** Attempts made so far, counting this one (1 on the first delivery). */
   attempts: number;
-  event: RelayEvent;
+  /**
+   * The event exactly as stored: `JSON.stringify` of `event`. A sink that writes that JSON as is (ndjson) uses it
+   * and never pays for a parse and a re-stringify.
+   */
+  payload: string;
+  /** Parsed from `payload` on first use. */
+  readonly event: RelayEvent;
 }
 
 export interface ClaimedBatch {

@@ -19,6 +19,7 @@ import type {
 } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
 import { createPrivateFile, ensurePrivateDir, makePrivate } from './private-files.ts';
+import { SqliteBacklog } from './sqlite-backlog.ts';
 import { SqliteDeliveryQueue } from './sqlite-delivery-queue.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
 
@@ -113,10 +114,10 @@ export class SqliteOutbox implements Outbox {
   private readonly clock: Clock;
   private readonly writer: GroupCommit<PendingAppend, AppendResult>;
   private readonly queue: SqliteDeliveryQueue;
+  private readonly backlog: SqliteBacklog;
   private readonly retention: SqliteRetention;
   private readonly listeners = new Set<() => void>();
   private readonly insertEvent: Database.Statement<[string, string, string, number]>;
-  private readonly fanOut: Database.Statement<[number, number, number]>;
   private pruneTimer: TimerHandle | undefined;
   private reader: EventReader | undefined;
   private closed = false;
@@ -125,17 +126,13 @@ export class SqliteOutbox implements Outbox {
     const o = { ...sqliteOutboxDefaults, ...options };
     this.clock = options.clock ?? systemClock;
     this.db = openDatabase(o.path, o.busyTimeoutMs);
-    this.queue = new SqliteDeliveryQueue(this.db, this.clock, sleeper(o.bulkChunkPauseMs ?? 0));
+    this.queue = new SqliteDeliveryQueue(this.db, this.clock);
+    this.backlog = new SqliteBacklog(this.db, this.clock, this.queue.cursors, sleeper(o.bulkChunkPauseMs ?? 0));
     if (o.recoverInflight) this.queue.recoverInflight();
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(o.writeBusyTimeoutMs ?? o.busyTimeoutMs))}`);
-    this.retention = new SqliteRetention(this.db, this.clock, o.retentionMs, o.maxRows);
+    this.retention = new SqliteRetention(this.db, this.clock, this.queue.cursors, o.retentionMs, o.maxRows);
     this.insertEvent = this.db.prepare(
       'INSERT OR IGNORE INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)',
-    );
-    this.fanOut = this.db.prepare(
-      `INSERT OR IGNORE INTO deliveries (seq, sink, state, attempts, next_attempt_at, updated_at)
-       SELECT e.seq, s.name, 'pending', 0, 0, ? FROM events e JOIN sinks s ON s.active = 1
-       WHERE e.seq BETWEEN ? AND ?`,
     );
     this.writer = new GroupCommit({
       clock: this.clock,
@@ -214,24 +211,24 @@ export class SqliteOutbox implements Outbox {
   }
 
   listDead(sink: string, limit: number): DeadLetter[] {
-    return this.open().queue.listDead(sink, limit);
+    return this.open().backlog.listDead(sink, limit);
   }
 
   requeueDead(sink: string, selector: DeadSelector): number {
-    return this.open().queue.requeueDead(sink, selector);
+    return this.open().backlog.requeueDead(sink, selector);
   }
 
   purgeDead(sink: string, selector: DeadSelector): number {
-    return this.open().queue.purgeDead(sink, selector);
+    return this.open().backlog.purgeDead(sink, selector);
   }
 
   replay(sink: string, from: ReplayFrom): number {
-    return this.open().queue.replay(sink, from);
+    return this.open().backlog.replay(sink, from);
   }
 
   /** Forgets an inactive sink and every row it still had (see Outbox.dropSink). Returns how many rows. */
   dropSink(sink: string): number {
-    return this.open().queue.dropSink(sink);
+    return this.open().backlog.dropSink(sink);
   }
 
   prune(): PruneResult {
@@ -293,19 +290,15 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  /** One transaction for the whole group; a duplicate key inserts nothing and fans out nothing. */
+  /**
+   * One transaction for the whole group; a duplicate key inserts nothing. Only the events are written: each active
+   * sink's cursor (sink-cursor.ts) owes it every seq above it, so there is no per-sink row to fan out.
+   */
   private commitEvents(events: readonly PendingAppend[]): AppendResult[] {
     const now = this.clock.now();
     let results: AppendResult[];
     try {
-      results = this.db.transaction(() => {
-        const inserted = events.map((event) => this.insertOne(event, now));
-        // One fan-out statement per group rather than per event (measured ~30% faster): we hold the write lock and
-        // sequence numbers only grow, so every event between the group's first and last new seq is one of ours.
-        const seqs = inserted.flatMap((r) => (r.seq === undefined ? [] : [r.seq]));
-        if (seqs.length > 0) this.fanOut.run(now, seqs[0]!, seqs[seqs.length - 1]!);
-        return inserted;
-      })();
+      results = this.db.transaction(() => events.map((event) => this.insertOne(event, now)))();
     } catch (err) {
       throw new OutboxError(`could not commit ${events.length} event(s): ${errorMessage(err)}`, {
         cause: err,

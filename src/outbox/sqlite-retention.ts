@@ -1,19 +1,30 @@
-import type { Database } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Clock } from '../core/clock.ts';
-import type { OutboxStats, PruneResult, SinkStats } from './outbox.ts';
+import type { OutboxStats, PruneResult } from './outbox.ts';
+import type { CursorRow, SinkCursors } from './sink-cursor.ts';
+import { sinkStats } from './sink-stats.ts';
 
 /** Rows deleted per transaction, so retention never holds the write lock long enough to stall appends. */
 const chunkRows = 5_000;
 
-/** An event is finished when no sink still has to deliver it (its rows are all delivered or dead, or it has none). */
-const unfinished = `EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = e.seq AND d.state IN ('pending', 'inflight'))`;
-const hasDeadLetter = `EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = e.seq AND d.state = 'dead')`;
+/**
+ * No sink still owes the event: for each, it is at or below the cursor, past the horizon of an inactive sink, or
+ * in a skip range (sink-cursor.ts). Exceptions are checked apart (`openException` / `anyException`).
+ */
+const settledEverywhere = `NOT EXISTS (
+  SELECT 1 FROM sink_cursor c WHERE e.seq > c.acked_to AND (c.horizon IS NULL OR e.seq <= c.horizon)
+    AND NOT EXISTS (SELECT 1 FROM sink_skip k WHERE k.sink = c.sink AND k.lo <= e.seq AND e.seq <= k.hi))`;
+const noOpenException = `NOT EXISTS (SELECT 1 FROM sink_cursor c JOIN sink_exception x ON x.sink = c.sink
+  AND x.seq = e.seq AND x.state IN ('pending', 'inflight'))`;
+const noDeadLetter = `NOT EXISTS (SELECT 1 FROM sink_cursor c JOIN sink_exception x ON x.sink = c.sink
+  AND x.seq = e.seq AND x.state = 'dead')`;
 
 /** Retention and statistics over the outbox tables. */
 export class SqliteRetention {
   constructor(
-    private readonly db: Database,
+    private readonly db: Database.Database,
     private readonly clock: Clock,
+    private readonly cursors: SinkCursors,
     private readonly retentionMs: number,
     private readonly maxRows: number,
   ) {}
@@ -26,17 +37,16 @@ export class SqliteRetention {
   prune(): PruneResult {
     const cutoff = this.clock.now() - this.retentionMs;
     const expired = this.deleteWhile(
-      `SELECT seq FROM events e WHERE received_at < ? AND NOT ${unfinished} AND NOT ${hasDeadLetter}
-       ORDER BY seq LIMIT ?`,
+      `SELECT seq FROM events e WHERE received_at < ? AND ${settledEverywhere} AND ${noOpenException}
+         AND ${noDeadLetter} ORDER BY seq LIMIT ?`,
       (limit) => [cutoff, limit],
       Number.POSITIVE_INFINITY,
     );
-    const count = this.eventCount();
-    const excess = count - this.maxRows;
+    const excess = this.eventCount() - this.maxRows;
     const evicted =
       excess > 0
         ? this.deleteWhile(
-            `SELECT seq FROM events e WHERE NOT ${unfinished} ORDER BY seq LIMIT ?`,
+            `SELECT seq FROM events e WHERE ${settledEverywhere} AND ${noOpenException} ORDER BY seq LIMIT ?`,
             (limit) => [limit],
             excess,
           )
@@ -45,39 +55,15 @@ export class SqliteRetention {
   }
 
   stats(): OutboxStats {
-    const totals = { events: this.eventCount() };
-    const lastSeq = (this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).pluck().get() ??
-      0) as number;
+    const lastSeq = this.cursors.lastSeq();
     const sinks = this.db.prepare('SELECT name, active FROM sinks ORDER BY name').all() as {
       name: string;
       active: number;
     }[];
-    return { events: totals.events, lastSeq, sinks: sinks.map((s) => this.sinkStats(s.name, s.active === 1)) };
-  }
-
-  private sinkStats(sink: string, active: boolean): SinkStats {
-    // Kept by triggers (migration 2): a few rows, whatever the outbox size.
-    const counts = this.db.prepare('SELECT state, n FROM delivery_counts WHERE sink = ?').all(sink) as {
-      state: string;
-      n: number;
-    }[];
-    const n = (state: string): number => counts.find((c) => c.state === state)?.n ?? 0;
-    const oldest = this.db
-      .prepare(
-        `SELECT min(e.received_at) FROM events e WHERE e.seq IN (
-           SELECT min(seq) FROM deliveries WHERE sink = ? AND state = 'pending'
-           UNION ALL SELECT min(seq) FROM deliveries WHERE sink = ? AND state = 'inflight')`,
-      )
-      .pluck()
-      .get(sink, sink) as number | null;
     return {
-      sink,
-      active,
-      pending: n('pending') + n('inflight'),
-      inflight: n('inflight'),
-      delivered: n('delivered'),
-      dead: n('dead'),
-      oldestPendingAt: oldest ?? undefined,
+      events: this.eventCount(),
+      lastSeq,
+      sinks: sinks.map((s) => sinkStats(this.db, this.cursors, s.name, s.active === 1)),
     };
   }
 
@@ -85,22 +71,42 @@ export class SqliteRetention {
     return (this.db.prepare('SELECT n FROM event_count WHERE id = 1').pluck().get() ?? 0) as number;
   }
 
-  /** Deletes events picked by `select` (and their delivery rows) in chunks, up to `max` in all. */
+  /** Deletes events picked by `select` (and their dead letters) in chunks, up to `max` in all. */
   private deleteWhile(select: string, params: (limit: number) => unknown[], max: number): number {
     const pick = this.db.prepare(select).pluck();
-    const dropRows = this.db.prepare('DELETE FROM deliveries WHERE seq IN (SELECT value FROM json_each(?))');
+    const dropSettled = (state: 'dead' | 'purged'): Database.Statement<[string, string]> =>
+      this.db.prepare(
+        `DELETE FROM sink_exception WHERE sink = ? AND state = '${state}' AND seq IN (SELECT value FROM json_each(?))`,
+      );
+    const dropDead = dropSettled('dead');
+    const dropPurged = dropSettled('purged');
     const dropEvents = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?))');
+    const count = this.db.prepare(
+      'UPDATE sink_cursor SET delivered = max(0, delivered - ?), dead = max(0, dead - ?) WHERE sink = ?',
+    );
     let deleted = 0;
     while (deleted < max) {
       const limit = Math.min(chunkRows, max - deleted);
       const n = this.db.transaction(() => {
-        const seqs = JSON.stringify(pick.all(...params(limit)));
-        dropRows.run(seqs);
-        return dropEvents.run(seqs).changes;
+        const seqs = pick.all(...params(limit)) as number[];
+        const json = JSON.stringify(seqs);
+        for (const cursor of this.cursors.all()) {
+          const dead = dropDead.run(cursor.sink, json).changes;
+          const delivered = deliveredAmong(cursor, seqs) - dead - dropPurged.run(cursor.sink, json).changes;
+          if (dead > 0 || delivered > 0) count.run(delivered, dead, cursor.sink);
+        }
+        return dropEvents.run(json).changes;
       })();
       deleted += n;
       if (n < limit) break;
     }
     return deleted;
   }
+}
+
+/** How many of `seqs` the `delivered` counter of `cursor`'s sink counted (owed since it started, settled). */
+function deliveredAmong(cursor: CursorRow, seqs: readonly number[]): number {
+  let n = 0;
+  for (const seq of seqs) if (seq > cursor.since && seq <= cursor.ackedTo) n++;
+  return n;
 }

@@ -29,12 +29,15 @@ describe('Dispatcher with a blocked sink (wrong credentials)', () => {
     cleanup();
   });
 
-  /** Attempts recorded per pending row, read through a second connection (the outbox does not expose them). */
+  /**
+   * Attempts recorded per deferred row (an exception row of the outbox's sink cursor), read through a second
+   * connection (the outbox does not expose them).
+   */
   const attempts = (): number[] => {
     const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
     try {
       return db
-        .prepare(`SELECT attempts FROM deliveries WHERE state = 'pending' ORDER BY seq`)
+        .prepare(`SELECT attempts FROM sink_exception WHERE state = 'pending' ORDER BY seq`)
         .pluck()
         .all() as number[];
     } finally {

@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
 import { makeEvent, tempDir } from './helpers.ts';
 
@@ -19,10 +18,13 @@ async function deliveredOutbox(path: string, rows: number): Promise<void> {
   const appends = [];
   for (let i = 0; i < rows; i++) appends.push(outbox.append(makeEvent(i, 100)));
   await Promise.all(appends);
+  for (let batch = outbox.claim('rec', 5_000).events; batch.length > 0; batch = outbox.claim('rec', 5_000).events) {
+    outbox.settle(
+      'rec',
+      batch.map((c) => ({ seq: c.seq, action: 'ack' as const })),
+    );
+  }
   outbox.close();
-  const db = new Database(path);
-  db.exec(`UPDATE deliveries SET state = 'delivered'`);
-  db.close();
 }
 
 function replayInChild(stateDir: string): Promise<{ count: number; ms: number }> {

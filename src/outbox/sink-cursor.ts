@@ -1,0 +1,151 @@
+import type { Database, Statement } from 'better-sqlite3';
+
+/**
+ * The per-sink delivery state (schema 3): a cursor row, skip ranges and a small exception table, instead of one row
+ * per event per sink. For sink S, the fate of event `seq` is read in this order:
+ *
+ * 1. an exception row (S, seq) is the truth for that seq: `pending` (a retry, a deferral, a requeued dead letter or
+ *    a claim cut short by a crash: attempts, next_attempt_at, last_error), `inflight` (such a row claimed), `dead`,
+ *    `purged` (a dead letter discarded: settled but not delivered, so a replay still counts it; it goes with its
+ *    event);
+ * 2. else a skip range [lo, hi] of S holding seq: settled (acked out of order) or never owed (S was inactive, or was
+ *    added later, or a migrated row was already delivered);
+ * 3. else seq <= `acked_to` (the cursor): settled;
+ * 4. else seq <= `horizon` (the newest seq when S became inactive; NULL while active): owed — inflight if
+ *    seq <= `claimed_to`, pending otherwise.
+ *
+ * So an append writes its event and nothing else; a claim reads the range above `claimed_to`; a settled batch moves
+ * `acked_to` with one UPDATE. Skip ranges and exceptions above the cursor exist only while something before them is
+ * unsettled (a shutdown cut a batch short): settle folds the cursor over them as soon as it can. `delivered` and
+ * `dead` are counters kept in the row by the code that changes them (no triggers); `since` is the seq before the
+ * first one the sink was owed (it only serves the `delivered` counter when retention deletes events).
+ */
+export interface CursorRow {
+  sink: string;
+  ackedTo: number;
+  claimedTo: number;
+  horizon: number | null;
+  since: number;
+  delivered: number;
+  dead: number;
+}
+
+export interface SkipRange {
+  lo: number;
+  hi: number;
+}
+
+export class SinkCursors {
+  private readonly s: {
+    get: Statement<[string], CursorRow>;
+    all: Statement<[], CursorRow>;
+    lastSeq: Statement<[], number>;
+    skips: Statement<[string, number], SkipRange>;
+    exceptionSeqs: Statement<[string, number, number], number>;
+    exceptionAt: Statement<[string, number], { state: string }>;
+    addSkip: Statement<[string, number, number]>;
+    dropSkipsTo: Statement<[string, number]>;
+    move: Statement<[number, number, number, number, string]>;
+  };
+
+  constructor(db: Database) {
+    this.s = {
+      get: db.prepare(`SELECT sink, acked_to AS ackedTo, claimed_to AS claimedTo, horizon, since, delivered, dead
+                       FROM sink_cursor WHERE sink = ?`),
+      all: db.prepare(`SELECT sink, acked_to AS ackedTo, claimed_to AS claimedTo, horizon, since, delivered, dead
+                       FROM sink_cursor ORDER BY sink`),
+      lastSeq: db.prepare<[], number>(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).pluck(),
+      skips: db.prepare('SELECT lo, hi FROM sink_skip WHERE sink = ? AND hi > ? ORDER BY lo'),
+      exceptionSeqs: db
+        .prepare<[string, number, number], number>(
+          'SELECT seq FROM sink_exception WHERE sink = ? AND seq > ? AND seq <= ? ORDER BY seq',
+        )
+        .pluck(),
+      exceptionAt: db.prepare('SELECT state FROM sink_exception WHERE sink = ? AND seq = ?'),
+      addSkip: db.prepare('INSERT OR REPLACE INTO sink_skip (sink, lo, hi) VALUES (?, ?, ?)'),
+      dropSkipsTo: db.prepare('DELETE FROM sink_skip WHERE sink = ? AND hi <= ?'),
+      move: db.prepare(
+        `UPDATE sink_cursor SET acked_to = ?, claimed_to = max(claimed_to, ?), delivered = max(0, delivered + ?),
+                dead = max(0, dead + ?) WHERE sink = ?`,
+      ),
+    };
+  }
+
+  get(sink: string): CursorRow | undefined {
+    return this.s.get.get(sink);
+  }
+
+  all(): CursorRow[] {
+    return this.s.all.all();
+  }
+
+  /** Highest sequence number ever assigned (AUTOINCREMENT keeps it after retention deleted that row). */
+  lastSeq(): number {
+    return this.s.lastSeq.get() ?? 0;
+  }
+
+  /** The newest seq `cursor`'s sink is owed: the newest event, or where it stopped being active. */
+  top(cursor: CursorRow, lastSeq = this.lastSeq()): number {
+    return cursor.horizon === null ? lastSeq : Math.min(cursor.horizon, lastSeq);
+  }
+
+  /** Skip ranges of `sink` that end above `after`, in order. */
+  skipsAbove(sink: string, after: number): SkipRange[] {
+    return this.s.skips.all(sink, after);
+  }
+
+  /** Sequence numbers of `sink`'s exceptions in (after, upTo], in order. */
+  exceptionsIn(sink: string, after: number, upTo: number): number[] {
+    return upTo > after ? this.s.exceptionSeqs.all(sink, after, upTo) : [];
+  }
+
+  addSkip(sink: string, lo: number, hi: number): void {
+    this.s.addSkip.run(sink, lo, hi);
+  }
+
+  /**
+   * Moves `sink`'s cursor to `ackedTo` past every settled seq (`settled`, skips, exceptions) right after it, drops
+   * the skip ranges it passed, and adds the counter deltas. Returns the new cursor. Settled seqs it cannot reach (an
+   * unsettled seq lies before them) become one-seq skip ranges.
+   */
+  advance(cursor: CursorRow, settled: readonly number[], deltas: { delivered: number; dead: number }): number {
+    const acked = new Set(settled.filter((seq) => seq > cursor.ackedTo));
+    let reach = cursor.claimedTo + 1;
+    for (const seq of acked) reach = Math.max(reach, seq + 1);
+    const exceptions = new Set(this.exceptionsIn(cursor.sink, cursor.ackedTo, reach));
+    const skips = this.skipsAbove(cursor.sink, cursor.ackedTo);
+    let to = cursor.ackedTo;
+    for (;;) {
+      const next = to + 1;
+      if (acked.delete(next) || exceptions.has(next)) to = next;
+      else if (skips[0] !== undefined && skips[0].lo <= next) to = Math.max(to, skips.shift()!.hi);
+      else break;
+    }
+    for (const seq of acked) if (seq > to) this.addSkip(cursor.sink, seq, seq);
+    if (to > cursor.ackedTo) this.s.dropSkipsTo.run(cursor.sink, to);
+    this.s.move.run(to, to, deltas.delivered, deltas.dead, cursor.sink);
+    return to;
+  }
+
+  /** `advance` with nothing newly settled: after skips or exceptions were added right above the cursor. */
+  fold(sink: string): void {
+    const cursor = this.get(sink);
+    if (cursor) this.advance(cursor, [], { delivered: 0, dead: 0 });
+  }
+
+  /** What an exception says about `seq`, if there is one. */
+  exceptionState(sink: string, seq: number): string | undefined {
+    return this.s.exceptionAt.get(sink, seq)?.state;
+  }
+}
+
+/** Owed seqs of `cursor`'s sink in (after, upTo]: the count of the range minus skips and exceptions in it. */
+export function owedIn(cursors: SinkCursors, sink: string, after: number, upTo: number): number {
+  if (upTo <= after) return 0;
+  let skipped = 0;
+  for (const r of cursors.skipsAbove(sink, after)) {
+    if (r.lo > upTo) break;
+    skipped += Math.min(r.hi, upTo) - Math.max(r.lo, after + 1) + 1;
+  }
+  return Math.max(0, upTo - after - skipped - cursors.exceptionsIn(sink, after, upTo).length);
+}
