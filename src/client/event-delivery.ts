@@ -41,6 +41,8 @@ export class EventDelivery {
   private lastIsoMs = Number.NaN;
   private lastIso = '';
   private sourcesPaused = false;
+  /** The promise the latest async onEvent call returned, and how many calls returned it (see invoke()). */
+  private sharedResult: { promise: Promise<void>; calls: number } | undefined;
 
   private readonly concurrency: number;
 
@@ -173,18 +175,26 @@ export class EventDelivery {
     }
     if (!(result instanceof Promise)) return;
     this.inFlight++;
+    // A handler that acknowledges per batch (the relay: one promise per group commit) returns the same promise for
+    // consecutive events: one callback counts them all instead of one callback (and promise) per event.
+    const shared = this.sharedResult;
+    if (shared?.promise === result) return void shared.calls++;
+    const entry = { promise: result, calls: 1 };
+    this.sharedResult = entry;
+    const done = (err?: { error: unknown }): void => {
+      if (this.sharedResult === entry) this.sharedResult = undefined;
+      if (err) for (let i = 0; i < entry.calls; i++) this.failed(err.error);
+      this.settled(handler, entry.calls);
+    };
     result.then(
-      () => this.settled(handler),
-      (err: unknown) => {
-        this.failed(err);
-        this.settled(handler);
-      },
+      () => done(),
+      (error: unknown) => done({ error }),
     );
   }
 
-  /** One async call finished: start the next waiting events, then report resumption or idleness. */
-  private settled(handler: (e: RelayEvent) => void | Promise<void>): void {
-    this.inFlight--;
+  /** `calls` async calls finished: start the next waiting events, then report resumption or idleness. */
+  private settled(handler: (e: RelayEvent) => void | Promise<void>, calls: number): void {
+    this.inFlight -= calls;
     while (this.inFlight < this.concurrency && this.waitingHead < this.waiting.length) {
       const next = this.waiting[this.waitingHead++] as RelayEvent;
       this.invoke(handler, next);
