@@ -15,6 +15,12 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
   /** Resolves after `ms`; rejects with the signal's reason if it is aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Milliseconds the event loop has spent idle (waiting for I/O) since it started, when the clock can tell. A frame
+   * read after a busy stretch may have waited in the socket buffer for all of it, so a socket is proven alive only up
+   * to the loop's last idle moment before the read (session/heartbeat-watchdog.ts). Without it, the read time.
+   */
+  loopIdleMs?(): number;
 }
 
 export class SystemClock implements Clock {
@@ -47,6 +53,10 @@ export class SystemClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(this, ms, signal);
+  }
+
+  loopIdleMs(): number {
+    return performance.eventLoopUtilization().idle;
   }
 }
 

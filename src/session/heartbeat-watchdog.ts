@@ -42,6 +42,10 @@ export interface WatchdogPort {
  */
 export class HeartbeatWatchdog {
   private lastFrameAt = 0;
+  /** The last instant the socket is proven to have worked (<= lastFrameAt; see `aliveAtMs`). */
+  private aliveAt = 0;
+  /** `clock.loopIdleMs()` at the last frame, if the clock tells it. */
+  private idleAtLastFrame: number | undefined;
   private frameTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
@@ -58,25 +62,51 @@ export class HeartbeatWatchdog {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lastFrameAt = this.clock.now();
+    this.lastFrameAt = this.aliveAt = this.clock.now();
+    this.idleAtLastFrame = this.clock.loopIdleMs?.();
     this.armFrameTimer(this.options.watchdogMs);
     this.armPingTimer();
   }
 
   frameReceived(): void {
-    this.lastFrameAt = this.clock.now();
+    this.markFrame();
   }
 
   pongReceived(): void {
-    this.lastFrameAt = this.clock.now();
+    this.markFrame();
     this.missedPongs = 0;
     this.clock.clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
   }
 
-  /** Milliseconds since the last frame (for status and gap start estimates). */
+  /** Epoch ms the last frame was read (silence, status). */
   get lastFrameAtMs(): number {
     return this.lastFrameAt;
+  }
+
+  /**
+   * Epoch ms up to which the socket is proven to have worked: where a gap begins. A frame read after the event loop
+   * was busy (a stall, a starved CPU) may have sat in the socket buffer for that whole stretch, sent before the server
+   * dropped the socket; dating the gap at its read time would leave the events published in between outside every
+   * gap. The loop reads a socket as soon as it goes idle, so the frame arrived after the loop's last idle moment,
+   * which is no earlier than the previous read plus the idle time since (and, with no idle time since, the same
+   * moment as for the previous frame). Conservative: with a busy loop and sparse frames the gap may start early.
+   */
+  get aliveAtMs(): number {
+    return this.aliveAt;
+  }
+
+  private markFrame(): void {
+    const now = this.clock.now();
+    const idle = this.clock.loopIdleMs?.();
+    const idleSince =
+      idle === undefined || this.idleAtLastFrame === undefined ? undefined : idle - this.idleAtLastFrame;
+    // No idle time since the previous read: this frame waited out the same busy stretch, proving no more than it did.
+    const provenAt =
+      idleSince === undefined ? now : idleSince > 0 ? Math.min(now, this.lastFrameAt + idleSince) : this.aliveAt;
+    this.aliveAt = Math.max(this.aliveAt, provenAt);
+    this.lastFrameAt = now;
+    this.idleAtLastFrame = idle;
   }
 
   stop(): void {

@@ -23,8 +23,8 @@ interface SocketEntry {
  */
 export class SessionSockets {
   private readonly entries = new Map<number, SocketEntry>();
-  /** Last-frame times of recently retired sockets, so a gap can be dated after the socket has gone. */
-  private readonly retiredLastFrame = new Map<number, number>();
+  /** Proven-alive times of recently retired sockets, so a gap can be dated after the socket has gone. */
+  private readonly retiredAliveAt = new Map<number, number>();
   private paused = false;
 
   constructor(
@@ -122,8 +122,14 @@ export class SessionSockets {
     for (const entry of [...this.entries.values()]) this.retire(entry, true);
   }
 
+  /** When a live socket last read a frame (status). */
   lastFrameAt(generation: number): number | undefined {
-    return this.entries.get(generation)?.watchdog.lastFrameAtMs ?? this.retiredLastFrame.get(generation);
+    return this.entries.get(generation)?.watchdog.lastFrameAtMs;
+  }
+
+  /** Up to when a socket, live or recently retired, is proven to have worked: where its gap begins. */
+  aliveAt(generation: number): number | undefined {
+    return this.entries.get(generation)?.watchdog.aliveAtMs ?? this.retiredAliveAt.get(generation);
   }
 
   /** Runs `fn` once the socket has left the table (at once if it already has). */
@@ -157,8 +163,8 @@ export class SessionSockets {
   private retire(entry: SocketEntry, terminate: boolean): void {
     entry.watchdog.stop();
     if (this.entries.get(entry.generation) === entry) this.entries.delete(entry.generation);
-    this.retiredLastFrame.set(entry.generation, entry.watchdog.lastFrameAtMs);
-    if (this.retiredLastFrame.size > 4) this.retiredLastFrame.delete(this.retiredLastFrame.keys().next().value ?? -1);
+    this.retiredAliveAt.set(entry.generation, entry.watchdog.aliveAtMs);
+    if (this.retiredAliveAt.size > 4) this.retiredAliveAt.delete(this.retiredAliveAt.keys().next().value ?? -1);
     if (terminate) {
       entry.closeRequested = true;
       entry.socket.terminate();

@@ -189,8 +189,9 @@ export class Session {
     const is = liveSocket(state);
     if (was && !is && this.everOpen && state.kind !== 'closing' && state.kind !== 'closed') {
       // The last frame is the last evidence the socket worked: a socket can die silently well before its close
-      // event (a zombie that is then dropped), so the gap conservatively starts there.
-      const startAt = Math.min(now, this.sockets.lastFrameAt(was.generation) ?? now);
+      // event (a zombie that is then dropped), so the gap conservatively starts there (before the read, if the
+      // event loop was busy when it was read: heartbeat-watchdog.ts aliveAtMs).
+      const startAt = Math.min(now, this.sockets.aliveAt(was.generation) ?? now);
       this.openGap = { shardId: this.deps.shardId, startAt, channelId: was.channel.id, reason: lossReason(event) };
       return;
     }
