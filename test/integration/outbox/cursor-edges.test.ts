@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Settlement } from '../../../src/outbox/outbox.ts';
+import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
+import { ManualClock } from '../../../src/testing/manual-clock.ts';
+import { makeEvent, tempDir } from './helpers.ts';
+
+/** The cases where the per-sink cursor needs its skip ranges and exceptions (sink-cursor.ts). */
+describe('per-sink cursor: out-of-order settlements, inactive sinks, replay, retention', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let clock: ManualClock;
+  const opened: SqliteOutbox[] = [];
+  const open = (options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox => {
+    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), clock, pruneIntervalMs: 0, ...options });
+    opened.push(outbox);
+    return outbox;
+  };
+  const append = (outbox: SqliteOutbox, ...ids: number[]): void => {
+    for (const i of ids) outbox.appendSync(makeEvent(i, 0, new Date(clock.now()).toISOString()));
+  };
+  /** Claims everything due for `sink` and acks it; returns the seqs. */
+  const deliverAll = (outbox: SqliteOutbox, sink: string): number[] => {
+    const claimed = outbox.claim(sink, 1_000).events;
+    outbox.settle(
+      sink,
+      claimed.map((c) => ({ seq: c.seq, action: 'ack' as const })),
+    );
+    return claimed.map((c) => c.seq);
+  };
+  const figures = (outbox: SqliteOutbox, sink: string): number[] => {
+    const s = outbox.stats().sinks.find((x) => x.sink === sink);
+    return [s?.pending ?? -1, s?.inflight ?? -1, s?.delivered ?? -1, s?.dead ?? -1];
+  };
+
+  beforeEach(() => {
+    ({ dir, cleanup } = tempDir());
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+  });
+  afterEach(() => {
+    for (const o of opened.splice(0)) o.close();
+    cleanup();
+  });
+
+  it('a batch cut short: later acks and dead letters hold, the released event goes again alone', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    append(outbox, 1, 2, 3, 4, 5);
+    assert.equal(outbox.claim('a', 5).events.length, 5);
+    const settlements: Settlement[] = [
+      { seq: 1, action: 'ack' },
+      { seq: 3, action: 'ack' },
+      { seq: 4, action: 'deadLetter', reason: 'x' },
+      { seq: 5, action: 'ack' },
+    ];
+    outbox.settle('a', settlements);
+    outbox.release('a', [2]);
+    assert.deepEqual(figures(outbox, 'a'), [1, 0, 3, 1]);
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [[2, 1]],
+    );
+    outbox.settle('a', [{ seq: 2, action: 'ack' }]);
+    assert.deepEqual(figures(outbox, 'a'), [0, 0, 4, 1]);
+    append(outbox, 6);
+    assert.deepEqual(deliverAll(outbox, 'a'), [6]);
+  });
+
+  it('a crash after acks behind an unsettled event: only that event goes again, its attempt counted', () => {
+    let outbox = open();
+    outbox.setActiveSinks(['a']);
+    append(outbox, 1, 2, 3);
+    outbox.claim('a', 3);
+    outbox.settle('a', [
+      { seq: 2, action: 'ack' },
+      { seq: 3, action: 'ack' },
+    ]);
+    assert.deepEqual(figures(outbox, 'a'), [1, 1, 2, 0]);
+    outbox.close();
+    outbox = open();
+    assert.deepEqual(
+      outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [[1, 2]],
+    );
+  });
+
+  it('an inactive sink keeps its backlog, is owed nothing appended meanwhile, and new events once back', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a', 'b']);
+    append(outbox, 1, 2, 3);
+    assert.deepEqual(deliverAll(outbox, 'b').slice(0, 1), [1]);
+    outbox.replay('b', { fromSeq: 2 });
+    outbox.setActiveSinks(['a']);
+    append(outbox, 4, 5);
+    assert.deepEqual(figures(outbox, 'b'), [2, 0, 1, 0], 'the backlog 2-3, not 4-5');
+    outbox.setActiveSinks(['a', 'b']);
+    append(outbox, 6);
+    assert.deepEqual(deliverAll(outbox, 'b'), [2, 3, 6]);
+    outbox.setActiveSinks(['a']);
+    append(outbox, 7);
+    outbox.setActiveSinks(['a', 'b']);
+    append(outbox, 8);
+    assert.deepEqual(deliverAll(outbox, 'b'), [8], 'nothing to skip over but the inactive stretch');
+  });
+
+  it('replay reaches what an inactive sink was never owed; later events stay not owed', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a', 'b']);
+    append(outbox, 1);
+    deliverAll(outbox, 'b');
+    outbox.setActiveSinks(['a']);
+    append(outbox, 2, 3);
+    assert.equal(outbox.replay('b', { fromSeq: 2 }), 2);
+    append(outbox, 4);
+    assert.deepEqual(deliverAll(outbox, 'b'), [2, 3]);
+    assert.equal(outbox.replay('b', { fromSeq: 1 }), 4, '1-3 delivered, 4 never owed');
+    append(outbox, 5);
+    assert.deepEqual(deliverAll(outbox, 'b'), [1, 2, 3, 4]);
+  });
+
+  it('replay since an instant leaves an earlier-received event after it alone', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    const t0 = clock.now();
+    for (const [i, at] of [0, 2_000, 1_000, 3_000].entries()) {
+      outbox.appendSync(makeEvent(i, 0, new Date(t0 + at).toISOString()));
+    }
+    deliverAll(outbox, 'a');
+    assert.equal(outbox.replay('a', { sinceAt: t0 + 1_500 }), 2);
+    assert.deepEqual(deliverAll(outbox, 'a'), [2, 4]);
+  });
+
+  it('retention: an inactive sink pins only its backlog, not what was appended while it was inactive', () => {
+    const outbox = open({ retentionMs: 1_000 });
+    outbox.setActiveSinks(['a', 'b']);
+    append(outbox, 1);
+    outbox.setActiveSinks(['a']);
+    append(outbox, 2, 3);
+    deliverAll(outbox, 'a');
+    clock.advance(5_000);
+    assert.deepEqual(outbox.prune(), { expired: 2, evicted: 0 });
+    assert.deepEqual(deliverAll(outbox, 'b'), [1]);
+    assert.deepEqual(outbox.prune(), { expired: 1, evicted: 0 });
+    assert.deepEqual(figures(outbox, 'a'), [0, 0, 0, 0], 'delivered counts go with the events');
+  });
+});
