@@ -11,6 +11,10 @@ export function loadState() {
   } catch {
     // A damaged entry starts a fresh board.
   }
+  return newState();
+}
+
+export function newState() {
   return {
     version: 1,
     lastEventId: undefined,

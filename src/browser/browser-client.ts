@@ -3,6 +3,7 @@ import type { NotificationClientOptions } from '../client/options.ts';
 import { resolveEndpoints } from '../genesys/regions.ts';
 import { GenesysRestApi } from '../genesys/rest-api.ts';
 import { FetchTransport, type FetchFunction } from './fetch-transport.ts';
+import { PageClock } from './page-clock.ts';
 import { SuppliedTokenProvider, type TokenSupplier } from './supplied-token.ts';
 import { createWebSocketFactory, type PlatformWebSocketConstructor } from './web-socket.ts';
 
@@ -27,7 +28,7 @@ export interface BrowserClientOptions extends Omit<NotificationClientOptions, 'a
 /**
  * The NotificationClient for browsers (and any runtime with WHATWG `fetch` and `WebSocket`): the same session
  * state machine, sharding, rollover, de-duplication and gap records as on Node (NotificationClientCore), over
- * `fetch` and the platform's WebSocket, with the token supplied by the page.
+ * `fetch`, the platform's WebSocket and timers (PageClock), with the token supplied by the page.
  */
 export class BrowserNotificationClient extends NotificationClientCore {
   constructor(options: BrowserClientOptions) {
@@ -56,6 +57,8 @@ export class BrowserNotificationClient extends NotificationClientCore {
           ...(WebSocket === undefined ? {} : { WebSocket }),
         }),
     };
-    super({ ...clientOptions, apiBase: endpoints.apiBase, tokens: new SuppliedTokenProvider(getToken) }, platform);
+    const clock = clientOptions.clock ?? new PageClock();
+    const tokens = new SuppliedTokenProvider(getToken);
+    super({ ...clientOptions, clock, apiBase: endpoints.apiBase, tokens }, platform);
   }
 }

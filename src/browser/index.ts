@@ -8,6 +8,7 @@ export {
   type TokenSupplyRequest,
 } from './supplied-token.ts';
 export { FetchTransport, type FetchFunction, type FetchTransportOptions } from './fetch-transport.ts';
+export { PageClock } from './page-clock.ts';
 export {
   createWebSocketFactory,
   type PlatformWebSocket,

@@ -46,7 +46,7 @@ export type ParsedFrame =
 export function parseFrame(raw: string, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): ParsedFrame {
   // String length counts UTF-16 units; a unit is at most 3 UTF-8 bytes, so only measure when it could matter.
   if (raw.length * 3 > maxFrameBytes) {
-    const bytes = Buffer.byteLength(raw, 'utf8');
+    const bytes = utf8ByteLength(raw);
     if (bytes > maxFrameBytes) return oversized(raw, bytes);
   }
   let value: unknown;
@@ -113,4 +113,26 @@ function toResultFrame(value: Record<string, unknown>): ResultFrame {
   const topics = value['topics'];
   if (Array.isArray(topics)) frame.topics = topics.filter((t): t is string => typeof t === 'string');
   return frame;
+}
+
+/**
+ * UTF-8 length of a string without encoding it (Buffer.byteLength's count, also where there is no Buffer: a
+ * browser). A lone surrogate counts 3, as its replacement character is encoded.
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }

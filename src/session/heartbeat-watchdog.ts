@@ -27,7 +27,9 @@ export type YieldToIo = (fn: () => void) => void;
  * stall is not mistaken for a silent server.
  */
 export const afterPendingIo: YieldToIo = (fn) => {
-  setImmediate(fn);
+  // A browser has no setImmediate; there a 0 ms timeout also runs after the socket messages already queued.
+  if (typeof setImmediate === 'function') setImmediate(fn);
+  else setTimeout(fn, 0);
 };
 
 /** The watchdog's only way out: it never touches the socket itself (cf. nats.js `PH`). */

@@ -77,7 +77,10 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const fake = flags.servicenow ? await startServiceNowFake({ users: { relay: 'relay-demo' } }) : undefined;
   const receiver = await startDemoReceiver();
   const logger = createLogger({ destination: pino.destination({ dest: logPath, sync: true, mkdir: true }) });
-  const web = flags.web ? await startWallboardServer(flags.webPort ?? 0) : undefined;
+  const direct = { apiBase: emulator.apiBase, loginBase: emulator.loginBase, clientId: 'demo', clientSecret: 'demo' };
+  const web = flags.web
+    ? await startWallboardServer(flags.webPort ?? 0, { ...direct, topics: demoTopics(), heartbeatMs: HEARTBEAT_MS })
+    : undefined;
   const streamToken = demoStreamToken();
   const config = demoConfig(dir, outputPath, emulator, fake, receiver, flags.metricsPort, web);
   const relay = createRelay(config, { logger, streamToken });
@@ -114,7 +117,11 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   await relay.start();
   const streamUrl = relay.streamUrl();
   // One line, before any frame: where to point a browser (the token is in the fragment, never sent in a URL).
-  const banner = web && streamUrl ? `wallboard: ${web.pageUrl(streamUrl, streamToken)}\n` : '';
+  // The same page straight to Genesys (the emulator) through the browser client, with a demo-only token endpoint.
+  const directUrl = web?.directPageUrl();
+  const banner =
+    (web && streamUrl ? `wallboard: ${web.pageUrl(streamUrl, streamToken)}\n` : '') +
+    (directUrl ? `wallboard (direct to Genesys): ${directUrl}\n` : '');
   process.stdout.write(banner);
   timers.push(setInterval(() => draw(snapshot(), banner), 1_000));
   if (flags.faultEveryS > 0)
@@ -162,6 +169,11 @@ function injectFault(
   }
 }
 
+/** What the demo's relay (and the wallboard in direct mode) subscribe to. */
+function demoTopics(): string[] {
+  return [...USERS.map((u) => `v2.users.${u}?presence&routingStatus`), `v2.routing.queues.${QUEUE}.conversations`];
+}
+
 /** The relay's config for the demo, validated by the same schema as a user's config file. */
 function demoConfig(
   dir: string,
@@ -185,7 +197,7 @@ function demoConfig(
     });
   }
   const file = {
-    topics: [...USERS.map((u) => `v2.users.${u}?presence&routingStatus`), `v2.routing.queues.${QUEUE}.conversations`],
+    topics: demoTopics(),
     stateDir: join(dir, 'state'),
     session: { heartbeatMs: HEARTBEAT_MS },
     outbox: { retryBaseMs: 200, retryMaxMs: 2_000, maxAttempts: 1_000 },
