@@ -7,10 +7,10 @@ import { build, type Plugin } from 'esbuild';
 
 /**
  * The browser entry's size budget, minified + gzip (zlib default level), as a page's bundler would ship it.
- * Measured 21,715 bytes on 2026-11-30 (the shared session machine, sharding, de-duplication, the REST client,
+ * Measured 22,231 bytes on 2026-11-30 (the shared session machine, sharding, de-duplication, the REST client,
  * fetch/WebSocket adapters and @noble/hashes' sha256); the budget is that + 15 %. README "Browsers" states it.
  */
-const BUDGET_GZIP_BYTES = 25_000;
+const BUDGET_GZIP_BYTES = 25_600;
 
 const root = join(import.meta.dirname, '..', '..');
 const NODE_ONLY = /^(node:.*|ws|undici|better-sqlite3|pg|pino|prom-client)(\/.*)?$/;
