@@ -48,6 +48,10 @@ export class HeartbeatWatchdog {
   private aliveAt = 0;
   /** `clock.loopIdleMs()` at the last frame, if the clock tells it. */
   private idleAtLastFrame: number | undefined;
+  /** Frames are being read in one batch (one poll phase); it ends once the pending reads have run. */
+  private inBatch = false;
+  /** What the current batch proves (see `aliveAtMs`). */
+  private batchProvenAt = 0;
   private frameTimer: TimerHandle | undefined;
   private pingTimer: TimerHandle | undefined;
   private pongTimer: TimerHandle | undefined;
@@ -88,11 +92,12 @@ export class HeartbeatWatchdog {
 
   /**
    * Epoch ms up to which the socket is proven to have worked: where a gap begins. A frame read after the event loop
-   * was busy (a stall, a starved CPU) may have sat in the socket buffer for that whole stretch, sent before the server
-   * dropped the socket; dating the gap at its read time would leave the events published in between outside every
-   * gap. The loop reads a socket as soon as it goes idle, so the frame arrived after the loop's last idle moment,
-   * which is no earlier than the previous read plus the idle time since (and, with no idle time since, the same
-   * moment as for the previous frame). Conservative: with a busy loop and sparse frames the gap may start early.
+   * was busy (a stall, a CPU taken by other processes) may have sat in the socket buffer for that whole stretch, sent
+   * before the server dropped the socket; dating the gap at its read time would leave the events published in
+   * between outside every gap. Each poll phase drains the socket, and an idle loop reads it at once: a batch of
+   * frames arrived after the previous batch was read and after the loop's last idle moment, so it proves the socket
+   * alive at the previous batch's read plus the idle time since (the read time itself when the loop was idle until
+   * then). Conservative by up to one loop iteration, or the busy time between two sparse frames.
    */
   get aliveAtMs(): number {
     return this.aliveAt;
@@ -101,12 +106,15 @@ export class HeartbeatWatchdog {
   private markFrame(): void {
     const now = this.clock.now();
     const idle = this.clock.loopIdleMs?.();
-    const idleSince =
-      idle === undefined || this.idleAtLastFrame === undefined ? undefined : idle - this.idleAtLastFrame;
-    // No idle time since the previous read: this frame waited out the same busy stretch, proving no more than it did.
-    const provenAt =
-      idleSince === undefined ? now : idleSince > 0 ? Math.min(now, this.lastFrameAt + idleSince) : this.aliveAt;
-    this.aliveAt = Math.max(this.aliveAt, provenAt);
+    if (!this.inBatch) {
+      this.inBatch = true;
+      const idleSince =
+        idle === undefined || this.idleAtLastFrame === undefined ? undefined : idle - this.idleAtLastFrame;
+      this.batchProvenAt =
+        idleSince === undefined ? now : Math.floor(Math.min(now, this.lastFrameAt + Math.max(0, idleSince)));
+      this.yieldToIo(() => (this.inBatch = false));
+    }
+    this.aliveAt = Math.max(this.aliveAt, this.batchProvenAt);
     this.lastFrameAt = now;
     this.idleAtLastFrame = idle;
   }

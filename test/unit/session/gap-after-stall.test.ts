@@ -26,12 +26,15 @@ class LoopClock extends ManualClock {
   }
 }
 
+const noPort = { sendPing: (): void => {}, onStale: (): void => {} };
+/** Every read is its own poll phase (the batch ends at once). */
+const eachReadOwnBatch = (fn: () => void): void => fn();
 const watchdogOptions = { watchdogMs: 60_000, pingIntervalMs: 30_000, pongTimeoutMs: 10_000, missedPongLimit: 2 };
 
 describe('gap start after a busy event loop (soak: losses before the recorded gap under load)', () => {
   it('a frame read when the loop was idle proves the socket alive at its read time', () => {
     const clock = new LoopClock(1_000_000);
-    const dog = new HeartbeatWatchdog(clock, watchdogOptions, { sendPing: () => {}, onStale: () => {} });
+    const dog = new HeartbeatWatchdog(clock, watchdogOptions, noPort, eachReadOwnBatch);
     dog.start();
     clock.idle(30_000);
     dog.frameReceived();
@@ -41,7 +44,7 @@ describe('gap start after a busy event loop (soak: losses before the recorded ga
 
   it('a frame read after the loop was busy proves it alive only up to the loop’s last idle moment', () => {
     const clock = new LoopClock(1_000_000);
-    const dog = new HeartbeatWatchdog(clock, watchdogOptions, { sendPing: () => {}, onStale: () => {} });
+    const dog = new HeartbeatWatchdog(clock, watchdogOptions, noPort, eachReadOwnBatch);
     dog.start();
     clock.idle(100);
     dog.frameReceived();
@@ -50,11 +53,27 @@ describe('gap start after a busy event loop (soak: losses before the recorded ga
     dog.frameReceived();
     assert.equal(dog.lastFrameAtMs, 1_000_740, 'silence is still measured from the read');
     assert.equal(dog.aliveAtMs, 1_000_140, 'the frame may have waited out the 600 ms the loop was busy');
-    dog.pongReceived();
-    assert.equal(dog.aliveAtMs, 1_000_140, 'the next frame of the same late batch proves no more');
     clock.idle(5);
     dog.frameReceived();
     assert.equal(dog.aliveAtMs, 1_000_745, 'once the loop has idled, a read is recent again');
+  });
+
+  it('a saturated loop (never idle) still advances the proof batch by batch: each poll phase drains the socket', () => {
+    const clock = new LoopClock(1_000_000);
+    const endOfPoll: Array<() => void> = [];
+    const dog = new HeartbeatWatchdog(clock, watchdogOptions, noPort, (fn) => endOfPoll.push(fn));
+    dog.start();
+    const endPhase = (): void => endOfPoll.splice(0).forEach((fn) => fn());
+    for (let batch = 1; batch <= 3; batch++) {
+      clock.busy(5);
+      dog.frameReceived();
+      clock.busy(1);
+      dog.frameReceived();
+      endPhase();
+    }
+    // The third batch arrived after the second was read (at 1_000_012), no later than its own first read.
+    assert.equal(dog.aliveAtMs, 1_000_012);
+    assert.equal(dog.lastFrameAtMs, 1_000_018);
   });
 
   it('the gap of a socket the server dropped during a stall starts before the frames read late', async () => {
