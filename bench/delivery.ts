@@ -12,7 +12,8 @@
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client; latency from
  * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
- * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down)
+ * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
+ * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before)
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 import { RefreshingTokenProvider } from '../src/auth/refreshing-token-provider.ts';
+import { outboxSchema } from '../src/config/schema.ts';
 import { NotificationClient } from '../src/client/index.ts';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
@@ -51,6 +53,8 @@ const ONLY = process.env.BENCH_DELIVERY_ONLY?.split(',').filter((c): c is Conten
   (ALL_CONTENDERS as readonly string[]).includes(c),
 );
 const CONTENDERS: readonly Contender[] = ONLY && ONLY.length > 0 ? ONLY : ALL_CONTENDERS;
+/** BENCH_DELIVERY_PARTS=cpu,latency runs only those parts (of throughput, cpu, latency). @default all three */
+const PARTS = new Set(process.env.BENCH_DELIVERY_PARTS?.split(',') ?? ['throughput', 'cpu', 'latency']);
 
 /** A conversation-like body of ~650 bytes of JSON; `publishedAt` (ms, wall clock) is set for latency runs. */
 function benchBody(publishedAt = 0): Record<string, unknown> {
@@ -271,7 +275,7 @@ const NOOP_SINK: Sink = {
 async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & { sink: CountingSink }> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-delivery-'));
   const { tokens, api } = restParts(fh);
-  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0, ...groupCommitTimings() });
   const base: Run = { count: 0, lastAt: 0, close: () => Promise.resolve() };
   const inner = sinkKind === 'ndjson' ? createNdjsonSink(join(dir, 'events.ndjson')) : NOOP_SINK;
   const sink = new CountingSink(inner, base);
@@ -282,7 +286,7 @@ async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & {
     tokens,
     topics: [TOPIC],
     heartbeatMs: 60_000,
-    onEvent: async (event) => void (await outbox.append(event)),
+    onEvent: acknowledgePerCommit(outbox),
     onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
   });
   const run = Object.assign(base, { sink });
@@ -298,6 +302,26 @@ async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & {
   };
   await client.start();
   return run;
+}
+
+/**
+ * The relay's group-commit timings (config defaults; BENCH_DELIVERY_FLUSH_MAX_MS overrides the rate-following bound,
+ * e.g. 5 for the fixed 5 ms interval of before).
+ */
+function groupCommitTimings(): { flushIntervalMs: number; flushIntervalMaxMs: number } {
+  const { flushIntervalMs, flushIntervalMaxMs } = outboxSchema.parse({});
+  const override = process.env.BENCH_DELIVERY_FLUSH_MAX_MS;
+  return { flushIntervalMs, flushIntervalMaxMs: override === undefined ? flushIntervalMaxMs : Number(override) };
+}
+
+/** The relay's onEvent (service/relay.ts commit()): the events of one group commit share one acknowledgement. */
+function acknowledgePerCommit(outbox: SqliteOutbox): (event: RelayEvent) => Promise<void> {
+  let ack: { batch: Promise<unknown>; done: Promise<void> } | undefined;
+  return (event) => {
+    const batch = outbox.appendToBatch(event);
+    if (ack?.batch !== batch) ack = { batch, done: batch.then(() => undefined) };
+    return ack.done;
+  };
 }
 
 /** The outbox's durable append alone: the same events, OUTBOX_APPENDS_IN_FLIGHT in flight. Events/s. */
@@ -421,14 +445,16 @@ async function latencyAt(fh: Firehose, rate: number): Promise<number[]> {
 export async function run(): Promise<Figures> {
   const fh = await forkFirehose();
   try {
-    const figures = await throughputFigures(fh);
+    const figures: Figures = PARTS.has('throughput') ? await throughputFigures(fh) : {};
     if (ONLY && ONLY.length > 0) return figures;
-    const client = await cpuAt(fh, 'client');
-    const relayCpu = await cpuAt(fh, 'relay_ndjson');
-    figures[`cpu_at_${CPU_RATE}_per_s.client_pct_core`] = client;
-    figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
-    figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
-    for (const rate of LATENCY_RATES) {
+    if (PARTS.has('cpu')) {
+      const client = await cpuAt(fh, 'client');
+      const relayCpu = await cpuAt(fh, 'relay_ndjson');
+      figures[`cpu_at_${CPU_RATE}_per_s.client_pct_core`] = client;
+      figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
+      figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
+    }
+    for (const rate of PARTS.has('latency') ? LATENCY_RATES : []) {
       const ms = await latencyAt(fh, rate);
       figures[`latency_ms_at_${rate}_per_s.p50`] = round1(percentile(ms, 0.5));
       figures[`latency_ms_at_${rate}_per_s.p99`] = round1(percentile(ms, 0.99));

@@ -86,8 +86,13 @@ export const outboxSchema = z
     maxAttempts: positiveInt().default(10),
     /** Finished events are kept this long (for `replay`), then purged. @default 86400000 (1 day) */
     retentionMs: durationMs().default(86_400_000),
-    /** Group commit: appends are fsynced together at most this long after the first one. @default 5 */
+    /** Group commit: appends are fsynced together this long after the first one (up to flushIntervalMaxMs). @default 5 */
     flushIntervalMs: durationMs().default(5),
+    /**
+     * While events come often enough that waiting longer puts more of them in one commit, a group waits up to this
+     * long: fewer fsyncs and sink wake-ups at a calm rate. Equal to flushIntervalMs: a fixed interval. @default 10
+     */
+    flushIntervalMaxMs: durationMs().default(10),
     /** How often an idle sink loop looks for work written by another process (replay, dlq). @default 1000 */
     pollIntervalMs: durationMs().default(1_000),
     /** First retry delay; grows exponentially with full jitter. @default 1000 */

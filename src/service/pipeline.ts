@@ -72,6 +72,7 @@ export function openOutbox(ctx: PipelineContext): SqliteOutbox {
     path: outboxPath(stateDir),
     clock: ctx.clock,
     flushIntervalMs: outbox.flushIntervalMs,
+    flushIntervalMaxMs: outbox.flushIntervalMaxMs,
     retentionMs: outbox.retentionMs,
     maxRows: outbox.maxRows,
     // Never wait synchronously for another process's lock (the event loop reads the sockets): a busy commit fails
