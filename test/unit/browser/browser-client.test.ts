@@ -35,12 +35,15 @@ interface Page {
   asked: TokenSupplyRequest[];
 }
 
-function startPage(emu: EmulatorHandle, topics: string[]): Page {
+function startPage(emu: EmulatorHandle, topics: string[], extra: { tokenRolloverLeadMs?: number } = {}): Page {
   const page: Page = { events: [], gaps: [], errors: [], asked: [] } as unknown as Page;
   page.client = new BrowserNotificationClient({
     apiBase: emu.apiBase,
     topics,
     ...FAST,
+    ...(extra.tokenRolloverLeadMs === undefined
+      ? {}
+      : { session: { ...FAST.session, tokenRolloverLeadMs: extra.tokenRolloverLeadMs } }),
     WebSocket: PlatformWebSocket,
     getToken: (request) => {
       page.asked.push(request);
@@ -133,5 +136,29 @@ describe('BrowserNotificationClient (fetch + WHATWG WebSocket + a supplied token
     await waitFor(() => page.events.length >= published, `${published} events`);
     assert.deepEqual(audit(page.events, topic, published), { missing: [], duplicates: [] });
     assert.deepEqual(page.gaps, []);
+  });
+
+  it('a channel bound to an expiring token rolls over ahead of it with a newer supplied token: no gap, no loss', async () => {
+    // Tokens live 3 s here and channels end with their token (as on Genesys).
+    const shortEmu = await startEmulator({ heartbeatMs: 40, tokenTtlS: 3 });
+    try {
+      const topic = userTopic(5);
+      const page = startPage(shortEmu, [topic], { tokenRolloverLeadMs: 1_500 });
+      pages.push(page);
+      await page.client.start();
+      const first = page.client.status().shards[0]?.channelId;
+      let published = 0;
+      const publisher = setInterval(() => shortEmu.publish(topic, { n: ++published }), 10);
+      await waitFor(() => page.asked.some((r) => r.mustOutlive !== undefined), 'a token that outlives the channel');
+      await waitFor(() => page.client.status().shards[0]?.channelId !== first, 'the replacement channel');
+      await new Promise((r) => setTimeout(r, 100));
+      clearInterval(publisher);
+      await waitFor(() => page.events.length >= published, `${published} events`);
+      assert.deepEqual(audit(page.events, topic, published), { missing: [], duplicates: [] });
+      assert.deepEqual(page.gaps, []);
+      await page.client.close();
+    } finally {
+      await shortEmu.close();
+    }
   });
 });
