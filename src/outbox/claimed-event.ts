@@ -9,6 +9,7 @@ export class StoredClaimedEvent implements ClaimedEvent {
     readonly seq: number,
     readonly attempts: number,
     readonly payload: string,
+    readonly receivedAt: number,
   ) {}
 
   get event(): RelayEvent {

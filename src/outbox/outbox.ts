@@ -89,6 +89,8 @@ export interface ClaimedEvent {
   payload: string;
   /** Parsed from `payload` on first use. */
   readonly event: RelayEvent;
+  /** `event.relay.receivedAt` as epoch ms (the stored column: no parse needed for latency). */
+  receivedAt: number;
 }
 
 export interface ClaimedBatch {

@@ -126,10 +126,14 @@ export class SinkWorker {
     this.controller = controller;
     let outcomes: readonly DeliveryOutcome[];
     try {
-      outcomes = await this.o.sink.deliver(
-        claimed.map((c) => c.event),
-        controller.signal,
-      );
+      const sink = this.o.sink;
+      // Sinks that can use the stored JSON get it as is; the others get the events (parsed here, on first read).
+      outcomes = sink.deliverStored
+        ? await sink.deliverStored(claimed, controller.signal)
+        : await sink.deliver(
+            claimed.map((c) => c.event),
+            controller.signal,
+          );
     } catch (err) {
       // The Sink contract says deliver() classifies rather than throws; a throw is a bug or an outage we did not
       // foresee, and retrying is the safe reading of both.
@@ -166,7 +170,7 @@ export class SinkWorker {
       const decision = decideDelivery(c.attempts, outcome, now, this.o.policy, this.o.random);
       if (decision.action === 'ack') {
         settlements.push({ seq: c.seq, action: 'ack' });
-        tally.latencies.push(now - Date.parse(c.event.relay.receivedAt));
+        tally.latencies.push(now - c.receivedAt);
       } else if (decision.action === 'retry') {
         const error = outcome.kind === 'retryable' ? outcome.error : outcome.kind;
         settlements.push({ seq: c.seq, action: 'retry', at: decision.at, error });

@@ -9,11 +9,13 @@ interface RetryRow {
   attempts: number;
   nextAttemptAt: number;
   payload: string;
+  receivedAt: number;
 }
 
 interface RangeRow {
   seq: number;
   payload: string;
+  receivedAt: number;
 }
 
 /**
@@ -43,11 +45,13 @@ export class SqliteDeliveryQueue {
     this.cursors = new SinkCursors(db);
     this.s = {
       retries: db.prepare(
-        `SELECT x.seq, x.attempts, x.next_attempt_at AS nextAttemptAt, e.payload
+        `SELECT x.seq, x.attempts, x.next_attempt_at AS nextAttemptAt, e.payload, e.received_at AS receivedAt
          FROM sink_exception x JOIN events e ON e.seq = x.seq
          WHERE x.sink = ? AND x.state = 'pending' ORDER BY x.seq LIMIT ?`,
       ),
-      range: db.prepare('SELECT seq, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?'),
+      range: db.prepare(
+        'SELECT seq, payload, received_at AS receivedAt FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+      ),
       claimedExceptions: db.prepare(`SELECT seq, attempts FROM sink_exception WHERE sink = ? AND state = 'inflight'`),
       markInflight: db.prepare(
         `UPDATE sink_exception SET state = 'inflight', attempts = attempts + 1, updated_at = ?
@@ -152,11 +156,11 @@ export class SqliteDeliveryQueue {
             if (events.length === 0) nextDueAt = retry.nextAttemptAt;
             break;
           }
-          events.push(new StoredClaimedEvent(retry.seq, retry.attempts + 1, retry.payload));
+          events.push(new StoredClaimedEvent(retry.seq, retry.attempts + 1, retry.payload, retry.receivedAt));
           retried.push(retry.seq);
           i++;
         } else if (fresh) {
-          events.push(new StoredClaimedEvent(fresh.seq, 1, fresh.payload));
+          events.push(new StoredClaimedEvent(fresh.seq, 1, fresh.payload, fresh.receivedAt));
           claimedTo = fresh.seq;
           j++;
         } else break;

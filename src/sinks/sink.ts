@@ -24,6 +24,15 @@ export type DeliveryOutcome =
  */
 export type BatchOutcome = DeliveryOutcome[];
 
+/**
+ * An event as the outbox stored it: `payload` is `JSON.stringify(event)`, and `event` is parsed from it on first
+ * read. For sinks that write JSON text (see `Sink.deliverStored`).
+ */
+export interface StoredEvent {
+  readonly payload: string;
+  readonly event: RelayEvent;
+}
+
 export interface Sink {
   /** Unique per relay, e.g. `ndjson`, `webhook`, `servicenow`; names the outbox cursor. */
   readonly name: string;
@@ -34,6 +43,11 @@ export interface Sink {
    * Each event's `relay.key` is the idempotency key to pass on (header, coalesce field, Msg-Id).
    */
   deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome>;
+  /**
+   * Optional: like `deliver`, given the events as stored, so a sink that writes JSON can use the stored text
+   * instead of parsing and re-serialising each event (serialise once). The dispatcher calls it when present.
+   */
+  deliverStored?(events: readonly StoredEvent[], signal: AbortSignal): Promise<BatchOutcome>;
   /** Flushes and releases resources. */
   close(): Promise<void>;
 }

@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ConfigError, errorMessage } from '../../core/errors.ts';
 import type { RelayEvent } from '../../envelope/envelope.ts';
-import type { BatchOutcome, DeliveryOutcome, Sink } from '../sink.ts';
+import type { BatchOutcome, DeliveryOutcome, Sink, StoredEvent } from '../sink.ts';
 import { formatNdjsonLine } from './ndjson-format.ts';
+import { storedNdjsonLine } from './ndjson-stored-line.ts';
 
 export interface NdjsonSinkOptions {
   /** The outbox cursor name. @default 'ndjson' */
@@ -36,12 +37,21 @@ export function createNdjsonSink(target: string, options: NdjsonSinkOptions = {}
   return new NdjsonFileSink(name, maxBatch, target, options.fsync ?? defaults.fsync, options.mode ?? defaults.mode);
 }
 
+/** A batch as the outbox hands it: events, or stored events whose JSON text is (nearly) the line already. */
+type Batch = readonly RelayEvent[] | readonly StoredEvent[];
+
+/** The line of one item: the stored text spliced when it has the record's shape, else the event formatted. */
+function lineOf(item: RelayEvent | StoredEvent): string {
+  if ('payload' in item) return storedNdjsonLine(item.payload) ?? formatNdjsonLine(item.event);
+  return formatNdjsonLine(item);
+}
+
 /** Serialises a batch; an event that cannot be serialised is a permanent failure for that event alone. */
-function encode(events: readonly RelayEvent[]): { body: string; failed: (DeliveryOutcome | undefined)[] } {
+function encode(events: Batch): { body: string; failed: (DeliveryOutcome | undefined)[] } {
   let body = '';
-  const failed = events.map((event): DeliveryOutcome | undefined => {
+  const failed = events.map((event: RelayEvent | StoredEvent): DeliveryOutcome | undefined => {
     try {
-      body += formatNdjsonLine(event);
+      body += lineOf(event);
       return undefined;
     } catch (err) {
       return { kind: 'permanent', error: `cannot serialise event: ${errorMessage(err)}` };
@@ -76,7 +86,15 @@ class NdjsonFileSink implements Sink {
     private readonly mode: number,
   ) {}
 
-  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+  deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    return this.write(events, signal);
+  }
+
+  deliverStored(events: readonly StoredEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    return this.write(events, signal);
+  }
+
+  private async write(events: Batch, signal: AbortSignal): Promise<BatchOutcome> {
     const { body, failed } = encode(events);
     if (signal.aborted) return fill(failed, { kind: 'retryable', error: 'aborted before writing' });
     try {
@@ -139,7 +157,15 @@ class NdjsonStreamSink implements Sink {
     stream.on('error', this.onError);
   }
 
-  async deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+  deliver(events: readonly RelayEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    return this.send(events, signal);
+  }
+
+  deliverStored(events: readonly StoredEvent[], signal: AbortSignal): Promise<BatchOutcome> {
+    return this.send(events, signal);
+  }
+
+  private async send(events: Batch, signal: AbortSignal): Promise<BatchOutcome> {
     const { body, failed } = encode(events);
     if (this.failure !== undefined) return fill(failed, retryable('stdout', this.failure));
     if (this.stream.destroyed || !this.stream.writable) {
