@@ -85,7 +85,7 @@ async function appendToDelivered(outbox: SqliteOutbox, count: number): Promise<n
   return rate;
 }
 
-/** Fills an outbox with `rows` events for sink noop, half delivered, straight through SQL (the triggers still run). */
+/** Fills an outbox with `rows` events for sink noop, the first half delivered (its cursor), straight through SQL. */
 function fillOutbox(path: string, rows: number): void {
   const db = new Database(path);
   db.pragma('synchronous = OFF');
@@ -97,12 +97,14 @@ function fillOutbox(path: string, rows: number): void {
         `WITH RECURSIVE n(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM n WHERE x + 1 < ?)
          INSERT INTO events (key, topic, payload, received_at) SELECT 'k' || x, 't', '{"n":' || x || '}', x FROM n`,
       ).run(from, to);
-      db.prepare(
-        `INSERT INTO deliveries (seq, sink, state, updated_at)
-         SELECT seq, 'noop', CASE WHEN seq % 2 = 0 THEN 'delivered' ELSE 'pending' END, 0 FROM events WHERE seq > ?`,
-      ).run(from);
     })();
   }
+  const half = Math.floor(rows / 2);
+  db.prepare(`UPDATE sink_cursor SET acked_to = ?, claimed_to = ?, delivered = ? WHERE sink = 'noop'`).run(
+    half,
+    half,
+    half,
+  );
   db.close();
 }
 
@@ -132,7 +134,9 @@ function scrapeCost(rows: number): { statsMs: number; countStarMs: number } {
     const db = new Database(path, { readonly: true });
     const countStarMs = medianMs(3, () => {
       db.prepare('SELECT count(*) FROM events').get();
-      db.prepare(`SELECT state, count(*) FROM deliveries WHERE sink = 'noop' GROUP BY state`).all();
+      db.prepare(
+        `SELECT count(*) FROM events WHERE seq > (SELECT acked_to FROM sink_cursor WHERE sink = 'noop')`,
+      ).get();
     });
     db.close();
     return { statsMs, countStarMs };
