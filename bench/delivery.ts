@@ -10,10 +10,12 @@
  * - `relay_noop`: the same with a sink that does nothing;
  * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
- * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client; latency from
- * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
+ * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
+ * outbox commits/s there; latency from publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at
+ * 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
- * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before)
+ * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
+ * BENCH_DELIVERY_ACK=event one promise per event as before)
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -163,6 +165,8 @@ interface Run {
   /** Events seen by the contender so far, and when the last one was. */
   count: number;
   lastAt: number;
+  /** Outbox commits so far (relay contenders only). */
+  commits?: number;
   close(): Promise<void>;
 }
 
@@ -281,12 +285,13 @@ async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & {
   const sink = new CountingSink(inner, base);
   const dispatcher = new Dispatcher({ outbox, sinks: [sink] });
   dispatcher.start();
+  outbox.onCommit(() => (base.commits = (base.commits ?? 0) + 1));
   const client = new NotificationClient({
     api,
     tokens,
     topics: [TOPIC],
     heartbeatMs: 60_000,
-    onEvent: acknowledgePerCommit(outbox),
+    onEvent: process.env.BENCH_DELIVERY_ACK === 'event' ? acknowledgePerEvent(outbox) : acknowledgePerCommit(outbox),
     onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
   });
   const run = Object.assign(base, { sink });
@@ -312,6 +317,11 @@ function groupCommitTimings(): { flushIntervalMs: number; flushIntervalMaxMs: nu
   const { flushIntervalMs, flushIntervalMaxMs } = outboxSchema.parse({});
   const override = process.env.BENCH_DELIVERY_FLUSH_MAX_MS;
   return { flushIntervalMs, flushIntervalMaxMs: override === undefined ? flushIntervalMaxMs : Number(override) };
+}
+
+/** BENCH_DELIVERY_ACK=event: one promise per event (outbox.append), the relay's acknowledgement before issue 10. */
+function acknowledgePerEvent(outbox: SqliteOutbox): (event: RelayEvent) => Promise<void> {
+  return async (event) => void (await outbox.append(event));
 }
 
 /** The relay's onEvent (service/relay.ts commit()): the events of one group commit share one acknowledgement. */
@@ -412,16 +422,24 @@ function ratioText(xs: readonly number[], ys: readonly number[]): string {
   return `${f(median(ratios))} (${f(Math.min(...ratios))}-${f(Math.max(...ratios))})`;
 }
 
-/** % of one core this process used while `rate` events/s went through the contender. */
-async function cpuAt(fh: Firehose, contender: 'client' | 'relay_ndjson'): Promise<number> {
+/** % of one core this process used while `rate` events/s went through the contender, and its outbox commits/s. */
+async function cpuAt(
+  fh: Firehose,
+  contender: 'client' | 'relay_ndjson',
+): Promise<{ pct: number; commitsPerS: number }> {
   const run = await start(fh, contender);
   try {
     await fh.run({ kind: 'steady', rate: CPU_RATE, seconds: 1 }); // warm-up
     const before = process.cpuUsage();
+    const commitsBefore = run.commits ?? 0;
     const startedAt = performance.now();
     await fh.run({ kind: 'steady', rate: CPU_RATE, seconds: CPU_SECONDS });
     const used = process.cpuUsage(before);
-    return round1(((used.user + used.system) / 1000 / (performance.now() - startedAt)) * 100);
+    const ms = performance.now() - startedAt;
+    return {
+      pct: round1(((used.user + used.system) / 1000 / ms) * 100),
+      commitsPerS: Math.round((((run.commits ?? 0) - commitsBefore) / ms) * 1000),
+    };
   } finally {
     await run.close();
   }
@@ -448,11 +466,12 @@ export async function run(): Promise<Figures> {
     const figures: Figures = PARTS.has('throughput') ? await throughputFigures(fh) : {};
     if (ONLY && ONLY.length > 0) return figures;
     if (PARTS.has('cpu')) {
-      const client = await cpuAt(fh, 'client');
-      const relayCpu = await cpuAt(fh, 'relay_ndjson');
+      const client = (await cpuAt(fh, 'client')).pct;
+      const { pct: relayCpu, commitsPerS } = await cpuAt(fh, 'relay_ndjson');
       figures[`cpu_at_${CPU_RATE}_per_s.client_pct_core`] = client;
       figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
       figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
+      figures[`cpu_at_${CPU_RATE}_per_s.relay_commits_per_s`] = commitsPerS;
     }
     for (const rate of PARTS.has('latency') ? LATENCY_RATES : []) {
       const ms = await latencyAt(fh, rate);
