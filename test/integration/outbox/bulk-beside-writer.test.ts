@@ -11,8 +11,11 @@ const ROWS = 60_000;
 /** The relay's retry pause is capped at this; a commit waits about one chunk plus one pause, not the whole replay. */
 const RETRY_MAX_MS = 50;
 
-/** An outbox whose `rows` events were all delivered to sink `rec` (what `replay --all` re-queues). */
-async function deliveredOutbox(path: string, rows: number): Promise<void> {
+/**
+ * An outbox whose `rows` events were all delivered to sink `rec` (what `replay --all` re-queues), or all
+ * dead-lettered (what `dlq retry --all` re-queues).
+ */
+async function settledOutbox(path: string, rows: number, fate: 'ack' | 'deadLetter'): Promise<void> {
   const outbox = new SqliteOutbox({ path, pruneIntervalMs: 0, groupCommitMaxEvents: 5_000 });
   outbox.setActiveSinks(['rec']);
   const appends = [];
@@ -21,14 +24,14 @@ async function deliveredOutbox(path: string, rows: number): Promise<void> {
   for (let batch = outbox.claim('rec', 5_000).events; batch.length > 0; batch = outbox.claim('rec', 5_000).events) {
     outbox.settle(
       'rec',
-      batch.map((c) => ({ seq: c.seq, action: 'ack' as const })),
+      batch.map((c) => (fate === 'ack' ? { seq: c.seq, action: fate } : { seq: c.seq, action: fate, reason: 'x' })),
     );
   }
   outbox.close();
 }
 
-function replayInChild(stateDir: string): Promise<{ count: number; ms: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, 'rec'], {
+function bulkInChild(stateDir: string, op: 'replay' | 'requeue'): Promise<{ count: number; ms: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, stateDir, 'rec', op], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -44,45 +47,52 @@ function replayInChild(stateDir: string): Promise<{ count: number; ms: number }>
 }
 
 describe('bulk CLI operations beside a running writer', () => {
-  it('replay --all over 60k rows runs in short transactions: the writer keeps committing meanwhile', async (t) => {
-    const { dir, cleanup } = tempDir();
-    const path = join(dir, 'outbox.sqlite');
-    await deliveredOutbox(path, ROWS);
-    // The relay's writer: no synchronous busy wait, retries a busy commit after at most RETRY_MAX_MS.
-    const writer = new SqliteOutbox({
-      path,
-      pruneIntervalMs: 0,
-      writeBusyTimeoutMs: 0,
-      commitRetryMaxMs: RETRY_MAX_MS,
-    });
-    try {
-      const replay = replayInChild(dir);
-      let done = false;
-      void replay.finally(() => (done = true)).catch(() => undefined);
-      const latencies: number[] = [];
-      for (let i = 0; !done; i++) {
-        const started = performance.now();
-        await writer.append(makeEvent(ROWS + i));
-        latencies.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      const { count, ms } = await replay;
-      const worst = Math.max(...latencies);
-      t.diagnostic(
-        `replay of ${count} rows took ${ms} ms; ${latencies.length} commits beside it, worst ${Math.round(worst)} ms`,
-      );
-      assert.equal(count, ROWS);
-      assert.ok(latencies.length >= 5, `the writer committed only ${latencies.length} times during the replay`);
-      // One transaction for the whole replay would hold every commit for about its whole duration.
-      assert.ok(worst < ms / 2, `a commit waited ${Math.round(worst)} ms of a ${ms} ms replay`);
-      assert.equal(
-        writer.stats().sinks[0]?.pending,
-        ROWS + latencies.length,
-        'every replayed row and new event pending',
-      );
-    } finally {
-      writer.close();
-      cleanup();
-    }
-  });
+  for (const [op, fate, what] of [
+    ['replay', 'ack', 'replay --all over 60k delivered events'],
+    ['requeue', 'deadLetter', 'dlq retry --all over 60k dead letters'],
+  ] as const) {
+    it(`${what} runs in short transactions: the writer keeps committing meanwhile`, (t) => besideWriter(t, op, fate));
+  }
 });
+
+async function besideWriter(
+  t: { diagnostic(message: string): void },
+  op: 'replay' | 'requeue',
+  fate: 'ack' | 'deadLetter',
+): Promise<void> {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, 'outbox.sqlite');
+  await settledOutbox(path, ROWS, fate);
+  // The relay's writer: no synchronous busy wait, retries a busy commit after at most RETRY_MAX_MS.
+  const writer = new SqliteOutbox({
+    path,
+    pruneIntervalMs: 0,
+    writeBusyTimeoutMs: 0,
+    commitRetryMaxMs: RETRY_MAX_MS,
+  });
+  try {
+    const replay = bulkInChild(dir, op);
+    let done = false;
+    void replay.finally(() => (done = true)).catch(() => undefined);
+    const latencies: number[] = [];
+    for (let i = 0; !done; i++) {
+      const started = performance.now();
+      await writer.append(makeEvent(ROWS + i));
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const { count, ms } = await replay;
+    const worst = Math.max(...latencies);
+    t.diagnostic(
+      `${op} of ${count} rows took ${ms} ms; ${latencies.length} commits beside it, worst ${Math.round(worst)} ms`,
+    );
+    assert.equal(count, ROWS);
+    assert.ok(latencies.length >= 5, `the writer committed only ${latencies.length} times during the replay`);
+    // One transaction for the whole replay would hold every commit for about its whole duration.
+    assert.ok(worst < ms / 2, `a commit waited ${Math.round(worst)} ms of a ${ms} ms replay`);
+    assert.equal(writer.stats().sinks[0]?.pending, ROWS + latencies.length, 'every replayed row and new event pending');
+  } finally {
+    writer.close();
+    cleanup();
+  }
+}
