@@ -118,6 +118,8 @@ export class SqliteOutbox implements Outbox {
   private readonly retention: SqliteRetention;
   private readonly listeners = new Set<() => void>();
   private readonly insertEvent: Database.Statement<[string, string, string, number]>;
+  /** Built once: better-sqlite3 wraps a transaction function anew on every `db.transaction` call. */
+  private readonly insertGroup: (events: readonly PendingAppend[], now: number) => AppendResult[];
   private pruneTimer: TimerHandle | undefined;
   private reader: EventReader | undefined;
   private closed = false;
@@ -133,6 +135,9 @@ export class SqliteOutbox implements Outbox {
     this.retention = new SqliteRetention(this.db, this.clock, this.queue.cursors, o.retentionMs, o.maxRows);
     this.insertEvent = this.db.prepare(
       'INSERT OR IGNORE INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)',
+    );
+    this.insertGroup = this.db.transaction((events: readonly PendingAppend[], now: number) =>
+      events.map((event) => this.insertOne(event, now)),
     );
     this.writer = new GroupCommit({
       clock: this.clock,
@@ -298,7 +303,7 @@ export class SqliteOutbox implements Outbox {
     const now = this.clock.now();
     let results: AppendResult[];
     try {
-      results = this.db.transaction(() => events.map((event) => this.insertOne(event, now)))();
+      results = this.insertGroup(events, now);
     } catch (err) {
       throw new OutboxError(`could not commit ${events.length} event(s): ${errorMessage(err)}`, {
         cause: err,
