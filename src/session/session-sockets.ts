@@ -14,7 +14,21 @@ interface SocketEntry {
   opened: boolean;
   /** We closed (or terminated) it: rollover, shutdown, stale. */
   closeRequested: boolean;
+  /** The close frame we sent, to tell its echo from a close the server sent on its own before it got ours. */
+  sentClose?: { code: number; reason: string };
 }
+
+/**
+ * A socket we were closing was closed by the server on its own (a close frame that is not the echo of ours): it may
+ * have stopped delivering before we asked, e.g. its channel expired while the rollover that retired it was late.
+ */
+export type CrossedClose = (
+  generation: number,
+  channelId: string,
+  aliveAt: number,
+  code: number,
+  reason: string,
+) => void;
 
 /**
  * A session's sockets by generation (two during a rollover). Every callback of a socket first checks that its
@@ -30,6 +44,7 @@ export class SessionSockets {
   constructor(
     private readonly deps: SessionDeps,
     private readonly dispatch: (event: SessionEvent) => void,
+    private readonly onCrossedClose: CrossedClose = () => {},
   ) {}
 
   open(url: string, channelId: string, generation: number): void {
@@ -67,6 +82,8 @@ export class SessionSockets {
           // frame), also when it was requested: a close nobody asked for must never hide behind a debug line.
           const data = { channelId, generation, code, reason, requested: entry.closeRequested, httpStatus };
           hooks.onDiagnostic('warn', `socket closed ${code}${reason ? ` (${reason})` : ''}`, data);
+          if (live() && isCrossedClose(entry.sentClose, code, reason))
+            this.onCrossedClose(generation, channelId, entry.watchdog.aliveAtMs, code, reason);
           if (!live()) return;
           this.retire(entry, false);
           const event: SessionEvent = { type: 'socketClosed', generation, code, reason, jitter: random() };
@@ -84,7 +101,10 @@ export class SessionSockets {
   /** Graceful close; the socket stays in the table (still delivering) until its close event. */
   close(generation: number, code: number, reason: string): void {
     const entry = this.entries.get(generation);
-    if (entry) entry.closeRequested = true;
+    if (entry) {
+      entry.closeRequested = true;
+      entry.sentClose = { code, reason };
+    }
     entry?.watchdog.stop();
     entry?.socket.close(code, reason);
   }
@@ -173,4 +193,10 @@ export class SessionSockets {
     entry.onRetired = undefined;
     onRetired?.();
   }
+}
+
+/** 1005/1006 say nothing about the server's intent; an echo repeats our code, and our reason or none. */
+function isCrossedClose(sent: SocketEntry['sentClose'], code: number, reason: string): boolean {
+  if (!sent || code === 1005 || code === 1006) return false;
+  return code !== sent.code || (reason !== '' && reason !== sent.reason);
 }

@@ -62,6 +62,8 @@ export class Session {
   private dispatching = false;
   private everOpen = false;
   private openGap: Omit<Gap, 'endAt' | 'topics'> | undefined;
+  /** When each recent rollover completed, by the old socket's generation. */
+  private readonly rolledOverAt = new Map<number, number>();
   private releaseGate: (() => void) | undefined;
   private readonly requests: SessionRequests;
   private readonly closeWaiters: Array<() => void> = [];
@@ -74,7 +76,32 @@ export class Session {
   ) {
     this.topics = new TopicSync(topics);
     this.requests = new SessionRequests(deps, (event) => this.dispatch(event));
-    this.sockets = new SessionSockets(deps, (event) => this.dispatch(event));
+    this.sockets = new SessionSockets(
+      deps,
+      (event) => this.dispatch(event),
+      (...args) => this.onCrossedClose(...args),
+    );
+  }
+
+  /**
+   * The server closed a rolled-over socket on its own, not in answer to our close: it may have stopped delivering
+   * before the replacement was open (a late rollover on a busy event loop, whose channel expired meanwhile). The
+   * order is unknowable from here, so the time from its last proof of life to the rollover is a gap.
+   */
+  private onCrossedClose(generation: number, channelId: string, aliveAt: number, code: number, reason: string): void {
+    const rolledOverAt = this.rolledOverAt.get(generation);
+    if (rolledOverAt === undefined || !this.everOpen) return;
+    this.rolledOverAt.delete(generation);
+    const why = `rolled over after the server closed the old socket: ${code}${reason ? ` (${reason})` : ''}`;
+    const startAt = Math.min(aliveAt, rolledOverAt);
+    this.deps.hooks.onGap({
+      shardId: this.deps.shardId,
+      startAt,
+      endAt: rolledOverAt,
+      channelId,
+      topics: this.topics.list,
+      reason: why,
+    });
   }
 
   get state(): SessionState {
@@ -234,6 +261,8 @@ export class Session {
       case 'invalidateToken':
         return this.deps.hooks.onInvalidateToken();
       case 'rolledOver':
+        this.rolledOverAt.set(effect.from.generation, this.deps.clock.now());
+        if (this.rolledOverAt.size > 4) this.rolledOverAt.delete(this.rolledOverAt.keys().next().value ?? -1);
         this.holdGateUntilRetired(effect.from.generation);
         return this.deps.hooks.onRollover({ shardId: this.deps.shardId, ...effect, at: this.deps.clock.now() });
       case 'reportError':

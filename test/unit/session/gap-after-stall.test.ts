@@ -5,7 +5,7 @@ import type { Gap } from '../../../src/session/gap.ts';
 import { HeartbeatWatchdog } from '../../../src/session/heartbeat-watchdog.ts';
 import { Session, type SessionHooks } from '../../../src/session/session.ts';
 import { flushMicrotasks, ManualClock } from '../../../src/testing/index.ts';
-import { event, FakeApi, FakeSockets, heartbeat } from './fakes.ts';
+import { event, FakeApi, FakeSockets, heartbeat, socketClosing } from './fakes.ts';
 
 /**
  * A ManualClock that also keeps the event loop's idle time (SystemClock reads it from
@@ -78,23 +78,7 @@ describe('gap start after a busy event loop (soak: losses before the recorded ga
 
   it('the gap of a socket the server dropped during a stall starts before the frames read late', async () => {
     const clock = new LoopClock(1_000_000);
-    const sockets = new FakeSockets();
-    const gaps: Gap[] = [];
-    const session = new Session(
-      {
-        shardId: 'shard-0',
-        api: new FakeApi(() => clock.now()),
-        clock,
-        random: () => 0.5,
-        sockets,
-        config: defaultSessionConfig,
-        watchdog: watchdogOptions,
-        maxFrameBytes: 1 << 20,
-        ignoreErrors: true,
-        hooks: hooksCollecting(gaps),
-      },
-      ['v2.a'],
-    );
+    const { sockets, gaps, session } = sessionOn(clock);
     const started = session.start();
     await flushMicrotasks();
     sockets.last().handlers.onOpen();
@@ -121,6 +105,37 @@ describe('gap start after a busy event loop (soak: losses before the recorded ga
     assert.equal(gaps[0]?.startAt, lastIdleRead);
     assert.match(gaps[0]?.reason ?? '', /1006/);
   });
+
+  it('a rollover completed after the server had closed the old socket on its own is a gap', async () => {
+    const { clock, sockets, gaps, session, old } = await rollingOver();
+    old.handlers.onMessage(event('v2.a', 'e1'));
+    const oldAliveAt = clock.now();
+    // Busy loop: the server closes the old channel (its token expired) before the replacement is up; the client
+    // reads the replacement's open first, then the old socket's own close, which crossed our 'rolled over'.
+    clock.busy(400);
+    sockets.last().handlers.onOpen();
+    const rolledOverAt = clock.now();
+    assert.equal(session.state.kind, 'open');
+    assert.equal(gaps.length, 0, 'a rollover, as far as the client can tell');
+    old.handlers.onClose(1000, 'channel expired', undefined);
+    assert.equal(gaps.length, 1);
+    assert.equal(gaps[0]?.startAt, oldAliveAt);
+    assert.equal(gaps[0]?.endAt, rolledOverAt);
+    assert.match(gaps[0]?.reason ?? '', /server closed the old socket: 1000 \(channel expired\)/);
+  });
+
+  it('the echo of our close (our reason, or none) or a 1006 after a rollover is no gap', async () => {
+    for (const [code, reason] of [
+      [1000, 'rolled over'],
+      [1000, ''],
+      [1006, ''],
+    ] as const) {
+      const { sockets, gaps, old } = await rollingOver();
+      sockets.last().handlers.onOpen();
+      old.handlers.onClose(code, reason, undefined);
+      assert.deepEqual(gaps, [], `${code} ${reason}`);
+    }
+  });
 });
 
 function hooksCollecting(gaps: Gap[]): SessionHooks {
@@ -135,4 +150,44 @@ function hooksCollecting(gaps: Gap[]): SessionHooks {
     onInvalidateToken: () => {},
     onDiagnostic: () => {},
   };
+}
+
+/** An open session whose old socket got socket_closing: the replacement is created, subscribed and connecting. */
+async function rollingOver(): Promise<
+  ReturnType<typeof sessionOn> & { clock: LoopClock; old: ReturnType<FakeSockets['last']> }
+> {
+  const clock = new LoopClock(1_000_000);
+  const parts = sessionOn(clock);
+  const started = parts.session.start();
+  await flushMicrotasks();
+  const old = parts.sockets.last();
+  old.handlers.onOpen();
+  await started;
+  clock.idle(1_000);
+  old.handlers.onMessage(socketClosing);
+  await flushMicrotasks();
+  assert.equal(parts.session.state.kind, 'rollingOver');
+  assert.notEqual(parts.sockets.last(), old);
+  return { ...parts, clock, old };
+}
+
+function sessionOn(clock: LoopClock): { sockets: FakeSockets; gaps: Gap[]; session: Session } {
+  const sockets = new FakeSockets();
+  const gaps: Gap[] = [];
+  const session = new Session(
+    {
+      shardId: 'shard-0',
+      api: new FakeApi(() => clock.now()),
+      clock,
+      random: () => 0.5,
+      sockets,
+      config: defaultSessionConfig,
+      watchdog: watchdogOptions,
+      maxFrameBytes: 1 << 20,
+      ignoreErrors: true,
+      hooks: hooksCollecting(gaps),
+    },
+    ['v2.a'],
+  );
+  return { sockets, gaps, session };
 }
