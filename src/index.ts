@@ -68,7 +68,7 @@ export {
 } from './resync/index.ts';
 
 // ④ outbox
-export { SqliteOutbox, type SqliteOutboxOptions } from './outbox/sqlite-outbox.ts';
+export { SqliteOutbox, type CommittedAppends, type SqliteOutboxOptions } from './outbox/sqlite-outbox.ts';
 export { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.ts';
 export type { Outbox } from './outbox/outbox.ts';
 
