@@ -54,8 +54,11 @@ interface Blocked {
   timer: TimerHandle | undefined;
 }
 
-/** A stretched group aims at this many items; past that rate the plain `intervalMs` already gathers them. */
-const targetItemsPerCommit = 16;
+/**
+ * A stretched group aims at this many items: a commit's fixed cost is then an eighth of each event's share, and a
+ * faster stream reaches it sooner, so its latency grows less (1,000 events/s waits 8 ms, 500/s up to the bound).
+ */
+const targetItemsPerCommit = 8;
 /** Weight of the newest gap in the running mean gap between items. */
 const gapWeight = 0.1;
 
