@@ -1,6 +1,7 @@
 import type { FaultRecord } from './fault-scheduler.ts';
 import type { AttributedGap } from './gap-attribution.ts';
 import type { LossReport } from './loss-analysis.ts';
+import { healingLine, type HealingReport } from './healing.ts';
 
 /** One pass/fail criterion of the soak. */
 export interface Check {
@@ -12,6 +13,7 @@ export interface Check {
 export interface CheckInput {
   drained: boolean;
   loss: LossReport;
+  healing: HealingReport;
   appends: { failed: number };
   sink: { deadLettered: number };
   faults: readonly FaultRecord[];
@@ -51,6 +53,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
       detail: `${input.warnedClosing.rolledOver}/${input.warnedClosing.injected} rolled over, ${input.warnedClosing.lostInWindows} lost`,
     },
     storageCheck(input.storage),
+    healingCheck(input.healing),
     {
       name: 'recovery after every fault',
       ok: unrecovered.length === 0,
@@ -77,6 +80,18 @@ function storageCheck(storage: CheckInput['storage']): Check {
       `${kinds('disk-full')} disk-full + ${kinds('write-lock')} write-lock windows, commits blocked ` +
       `${(storage.blockedMs / 1000).toFixed(1)} s, ${storage.lostInWindows} lost, ${storage.gapsInWindows} gaps` +
       (failed.length > 0 ? `, ${failed.length} not applied: ${failed.map((w) => w.error).join('; ')}` : ''),
+  };
+}
+
+/** Issue 11: every entity that lost events in a gap ends with its final state, unless resync could not heal it. */
+function healingCheck(h: HealingReport): Check {
+  const explained = h.notHealed['no-strategy'] + h.notHealed['resync-failed'];
+  return {
+    name: 'gap losses healed by resync (or explained)',
+    ok: h.notHealed.unexplained === 0,
+    detail:
+      `${healingLine(h)}; not healed: ${explained} explained (no strategy ${h.notHealed['no-strategy']}, ` +
+      `resync gave up ${h.notHealed['resync-failed']}), ${h.notHealed.unexplained} unexplained`,
   };
 }
 

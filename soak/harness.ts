@@ -30,6 +30,8 @@ export interface SoakRun {
   dispatcherCounters: SinkCounters;
   emulatorState: EmulatorState;
   drained: boolean;
+  /** Gaps the resyncer still had queued or in hand after the drain. */
+  resyncPendingAtEnd: number;
 }
 
 /**
@@ -42,6 +44,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     socketClosingLeadMs: options.socketClosingLeadMs,
     channelTtlMs: options.channelTtlMs,
     tokenTtlS: options.tokenTtlS,
+    // Per token and 60 s window. A soak token lives 6 s, and the resync reads here heal a load of 1,000 changes a
+    // second at 10x the relay's pace (pipeline.ts): at the real 300 its bursts would take the whole window of a
+    // 6 s token and starve the channel calls (429s, failed rollovers). Injected 429 faults still apply.
+    rateLimitPerMinute: 3_000,
   });
   const storage = outboxStorage(join(options.stateDir, 'outbox'), options.tmpfsMb);
   try {
@@ -72,6 +78,7 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions, storage:
     const loadStoppedAt = await applyLoadAndFaults(parts, options);
     options.log(`load stopped after ${Math.round((loadStoppedAt - startedAt) / 1000)} s; draining`);
     const drained = await drain(emulator, pipeline, options.drainTimeoutMs);
+    const resyncPendingAtEnd = pipeline.resyncer.status().pending;
     sampler.stop();
     const clientCounters = { ...pipeline.client.counters };
     const dispatcherCounters = pipeline.dispatcher.counters()['soak'] ?? { delivered: 0, retried: 0, deadLettered: 0 };
@@ -79,7 +86,8 @@ async function exercise(emulator: EmulatorHandle, options: SoakOptions, storage:
     const storageRun = { faults: storageFaults, tmpfsMb: storage.tmpfsMb, unavailable: storage.unavailable };
     const run = { options, startedAt, loadStoppedAt, ledger, pipeline, scheduler, sampler, outages, drained };
     const emulatorState = emulator.state();
-    return { ...run, storage: storageRun, endedAt: Date.now(), clientCounters, dispatcherCounters, emulatorState };
+    const counters = { clientCounters, dispatcherCounters, emulatorState, resyncPendingAtEnd };
+    return { ...run, storage: storageRun, endedAt: Date.now(), ...counters };
   } finally {
     // On the error path: leave no timer or socket behind (each of these is idempotent).
     load.stop();
@@ -105,7 +113,14 @@ function assemble(emulator: EmulatorHandle, options: SoakOptions, storage: Outbo
   });
   const placement = { dir: storage.dir, writeHooks: storageFaults.hooks() };
   const pipeline = buildPipeline(emulator, ledger, options, forkPrng(options.seed, 'client'), placement);
-  const load = new PublishingLoad(emulator, ledger, topics, options.ratePerSecond, forkPrng(options.seed, 'load'));
+  const load = new PublishingLoad(
+    emulator,
+    ledger,
+    topics,
+    options.ratePerSecond,
+    forkPrng(options.seed, 'load'),
+    pipeline.entities,
+  );
   pipeline.client.on('rejectedTopics', (info) => info.rejected.forEach((t) => load.retire(t.id ?? '')));
   const scheduler = new FaultScheduler(emulator, pipeline.observer, forkPrng(options.seed, 'faults'), {
     meanIntervalMs: options.meanFaultIntervalMs,
@@ -150,14 +165,16 @@ async function applyLoadAndFaults(parts: Parts, options: SoakOptions): Promise<n
 }
 
 /**
- * Heals every lingering fault, lets the shards come back and the last frames arrive, then waits until the sink has
- * everything the outbox accepted. False if that did not happen within `timeoutMs`.
+ * Heals every lingering fault, lets the shards come back, the last frames arrive and the last gaps' resync finish,
+ * then waits until the sink has everything the outbox accepted. False if that did not happen within `timeoutMs`.
  */
 async function drain(emulator: EmulatorHandle, pipeline: Pipeline, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   emulator.fault({ kind: 'clear' });
   await pipeline.observer.until(() => pipeline.observer.allLive(), timeoutMs);
   await quiet(() => pipeline.client.counters.eventsReceived, 300, deadline);
+  // The last gaps' resync (coalescing delay, then paced REST reads) commits its events before the final flush.
+  await Promise.race([pipeline.resyncer.idle(), sleep(Math.max(0, deadline - Date.now()))]);
   pipeline.outbox.flush();
   while (Date.now() < deadline) {
     const { appends, sink } = pipeline;

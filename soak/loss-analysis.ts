@@ -55,7 +55,12 @@ export interface LossContext {
    * expire-channel injected on a different channel while the warning was pending) belongs to that gap, not the window.
    */
   windows: readonly LossWindow[];
+  /** Called for every lost event with its class (gap healing counts the entities that lost events in gaps). */
+  onLost?: (entry: LedgerEntry, cls: LossClass) => void;
 }
+
+/** Losses a gap explains: the events Genesys never replays, which resync heals. */
+export const LOST_IN_GAP: ReadonlySet<LossClass> = new Set(['no-socket', 'dying-socket']);
 
 export interface LossWindow {
   from: number;
@@ -78,6 +83,7 @@ export function analyseLoss(ledger: Ledger, ctx: LossContext): LossReport {
     const cls = classify(entry, gapsByTopic.get(entry.topic.toLowerCase()) ?? [], ctx);
     report.lost++;
     report.byClass[cls]++;
+    ctx.onLost?.(entry, cls);
     if (EXPLAINED.has(cls)) report.explained++;
     else {
       report.unexplained++;

@@ -12,6 +12,10 @@ import type { SoakOptions } from './options.ts';
 import type { Prng } from './prng.ts';
 import { RecordingSink } from './recording-sink.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { gapId, PacedReader, Resyncer, resyncStrategies, type ResyncStrategy } from '../src/resync/index.ts';
+import { EntityStates } from './entity-states.ts';
+import { ResyncLog } from './resync-log.ts';
 
 /** Outcomes of the client → outbox hand-off. */
 export interface AppendCounters {
@@ -29,6 +33,11 @@ export interface Pipeline {
   dispatcher: Dispatcher;
   sink: RecordingSink;
   appends: AppendCounters;
+  /** Gap healing, wired as the relay wires it (src/service/relay-resync.ts). */
+  resyncer: Resyncer;
+  resyncLog: ResyncLog;
+  /** Per entity: the emulator's final state and the last state delivered (the load and the sink feed it). */
+  entities: EntityStates;
   /** Liveness settings the client was given (scaled to the emulator's heartbeat). */
   liveness: { watchdogMs: number; pingIntervalMs: number; pongTimeoutMs: number; missedPongLimit: number };
   close(): Promise<void>;
@@ -66,9 +75,13 @@ export function buildPipeline(
     writeBusyTimeoutMs: 0,
     writeHooks: placement.writeHooks,
   });
-  const sink = new RecordingSink(ledger, options.ndjsonPath);
+  const strategies = resyncStrategies({ presence: true, conversations: true });
+  const entities = new EntityStates(strategies);
+  const sink = new RecordingSink(ledger, entities, options.ndjsonPath);
   const dispatcher = new Dispatcher({ outbox, sinks: [sink], pollIntervalMs: 200 });
   const appends: AppendCounters = { ok: 0, duplicate: 0, failed: 0, pending: 0 };
+  const resyncLog = new ResyncLog();
+  const resyncer = buildResyncer(api, outbox, appends, strategies, resyncLog);
   const liveness = scaledLiveness(options.heartbeatMs);
   const observer = new ClientObserver();
   const client = new NotificationClient({
@@ -80,15 +93,20 @@ export function buildPipeline(
     ...liveness,
     maxTopicsPerChannel: options.maxTopicsPerChannel,
     session: scaledSession(options),
-    onEvent: handOn(observer, ledger, outbox, appends),
+    onEvent: handOn(observer, ledger, outbox, appends, resyncer),
     onEventConcurrency: OUTBOX_APPENDS_IN_FLIGHT,
   });
   observer.attach(client);
+  client.on('gap', (gap) => {
+    const id = gapId([gap.shardId, gap.channelId, gap.startAt, gap.endAt]);
+    resyncer.enqueue({ id, startAt: gap.startAt, endAt: gap.endAt, topics: gap.topics, reason: gap.reason });
+  });
   const close = closeOnce(client, outbox, dispatcher, sink, async () => {
+    await resyncer.close();
     await api.close();
     tokens.close();
   });
-  return { client, observer, outbox, dispatcher, sink, appends, liveness, close };
+  return { client, observer, outbox, dispatcher, sink, appends, resyncer, resyncLog, entities, liveness, close };
 }
 
 /** Closes downstream in order (client, outbox commit, dispatcher, outbox, sink, then REST); once. */
@@ -120,25 +138,63 @@ function handOn(
   ledger: Ledger,
   outbox: SqliteOutbox,
   appends: AppendCounters,
+  resyncer: Resyncer,
 ): (event: RelayEvent) => Promise<void> {
-  return (event) => {
+  return async (event) => {
     observer.onEvent(Date.now(), event.relay.channelId);
     ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
-    return append(outbox, event, appends);
+    // As the relay does: the entity's last delivered state is remembered once the event is committed.
+    if (await append(outbox, event, appends).catch(() => false)) resyncer.observe(event);
   };
 }
 
-async function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): Promise<void> {
+/** Commits one event; counts the outcome and rethrows a failure (the resyncer retries its run). */
+async function append(outbox: SqliteOutbox, event: RelayEvent, counters: AppendCounters): Promise<boolean> {
   counters.pending++;
   try {
     const result = await outbox.append(event);
     if (result.duplicate) counters.duplicate++;
     else counters.ok++;
-  } catch {
+    return true;
+  } catch (err) {
     counters.failed++;
+    throw err;
   } finally {
     counters.pending--;
   }
+}
+
+/**
+ * The relay's resync (src/service/relay-resync.ts) on the soak's REST client and outbox, with its waits scaled like
+ * the emulator's lifetimes: 500 ms coalescing delay (2 s), retries from 500 ms (5 s). Its pace: 1,200 reads a minute
+ * (the relay's 120), 4 at once: a soak token lives 6 s, so that is about 120 of the 300 requests its window allows,
+ * as the relay's 120 of 300 a minute; the soak's 1,000 events/s changes state far faster than a contact centre.
+ */
+function buildResyncer(
+  api: GenesysRestClient,
+  outbox: SqliteOutbox,
+  appends: AppendCounters,
+  strategies: readonly ResyncStrategy[],
+  log: ResyncLog,
+): Resyncer {
+  const reader = new PacedReader({
+    read: (method, path, opts) => api.readState(method, path, opts),
+    clock: systemClock,
+    concurrency: 4,
+    maxRequestsPerMinute: 1_200,
+    onRequest: () => log.requests++,
+  });
+  return new Resyncer({
+    strategies,
+    reader,
+    append: async (event) => void (await append(outbox, event, appends)),
+    clock: systemClock,
+    hooks: log.hooks(),
+    delayMs: 500,
+    maxAttempts: 5,
+    retryBaseMs: 500,
+    retryMaxMs: 5_000,
+  });
 }
 
 /** Genesys's ratios (watchdog 2× the heartbeat), with some slack for event-loop stalls at a few ms of scale. */

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
 import type { BatchOutcome, Sink } from '../src/sinks/sink.ts';
+import type { EntityStates } from './entity-states.ts';
 import type { Ledger } from './ledger.ts';
 
 /** The sink's Retry-After during an outage: HTTP gives it in whole seconds, so 1 s is the shortest a server sends. */
@@ -15,6 +16,8 @@ export class RecordingSink implements Sink {
   readonly name = 'soak';
   readonly maxBatch = 500;
   delivered = 0;
+  /** Of `delivered`, resync events (`relay.source: "resync"`: read over REST, not in the ledger). */
+  resyncDelivered = 0;
   /** Batches refused during outages. */
   refusedBatches = 0;
   private outageUntil = 0;
@@ -22,6 +25,7 @@ export class RecordingSink implements Sink {
 
   constructor(
     private readonly ledger: Ledger,
+    private readonly entities: EntityStates,
     ndjsonPath?: string,
   ) {
     this.file = ndjsonPath === undefined ? undefined : createWriteStream(ndjsonPath, { flags: 'w' });
@@ -39,7 +43,9 @@ export class RecordingSink implements Sink {
       return Promise.resolve(events.map(() => outcome));
     }
     for (const event of events) {
-      this.ledger.recordDelivered(event.topicName, event.metadata['emulatorSequence']);
+      if (event.relay.source === 'resync') this.resyncDelivered++;
+      else this.ledger.recordDelivered(event.topicName, event.metadata['emulatorSequence']);
+      this.entities.delivered(event);
       this.file?.write(`${JSON.stringify(event)}\n`);
     }
     this.delivered += events.length;

@@ -1,6 +1,7 @@
 import { EXPLAINED, type LossClass } from './loss-analysis.ts';
 import type { SoakResult } from './result.ts';
 import type { Summary } from './stats.ts';
+import { healingSection } from './report-healing.ts';
 
 /** The human report (latest.md): parameters, verdict, counts, loss, faults, gaps, memory, and the chart. */
 export function renderMarkdown(r: SoakResult, svgName: string): string {
@@ -9,6 +10,7 @@ export function renderMarkdown(r: SoakResult, svgName: string): string {
     checksSection(r),
     countsSection(r),
     lossSection(r),
+    healingSection(r),
     faultsSection(r),
     gapsSection(r),
     storageSection(r),
@@ -57,7 +59,7 @@ function countsSection(r: SoakResult): string {
 | frames read by the client | ${client.eventsReceived} |
 | duplicates removed by the client (rollover overlap) | ${client.duplicatesDropped} |
 | handed on by the client | ${client.eventsDelivered} |
-| committed to the outbox | ${r.appends.ok} (outbox duplicates ${r.appends.duplicate}, failures ${r.appends.failed}) |
+| committed to the outbox | ${r.appends.ok}, of which ${r.resync.eventsDelivered} resync events (outbox duplicates ${r.appends.duplicate}, failures ${r.appends.failed}) |
 | delivered by the sink | ${loss.delivered} distinct events |
 | lost | ${loss.lost} (explained ${loss.explained}, **unexplained ${loss.unexplained}**) |
 | delivered twice | ${loss.duplicatesDelivered} |

@@ -3,7 +3,9 @@ import type { ClientCounters } from '../src/client/index.ts';
 import type { Counters } from '../src/emulator/index.ts';
 import type { FaultRecord } from './fault-scheduler.ts';
 import type { SoakRun } from './harness.ts';
-import { analyseLoss, type LossReport } from './loss-analysis.ts';
+import { analyseLoss, LOST_IN_GAP, type LossReport } from './loss-analysis.ts';
+import { analyseHealing, type HealingReport } from './healing.ts';
+import type { ResyncSummary } from './resync-log.ts';
 import type { CoordinationResult } from './coordination.ts';
 import type { ObservedGap } from './observer.ts';
 import type { Sample } from './sampler.ts';
@@ -37,6 +39,9 @@ export interface SoakResult {
   loadS: number;
   drained: boolean;
   loss: LossReport;
+  /** Gap healing: entities that lost events in gaps and whether the sink ended with their final state. */
+  healing: HealingReport;
+  resync: ResyncSummary & { eventsDelivered: number };
   appends: { ok: number; duplicate: number; failed: number };
   client: ClientCounters;
   emulator: Counters & { channelsAtEnd: number };
@@ -85,7 +90,11 @@ export function buildResult(run: SoakRun): SoakResult {
   const faults = scheduler.records;
   const warned = faults.filter((f) => f.name === 'socket-closing');
   const gaps = attributeGaps(pipeline.observer.gaps, faults, options.inFlightToleranceMs);
-  const loss = lossOf(run, warned, gaps);
+  const lostInGap = new Map<string, number>();
+  const loss = lossOf(run, warned, gaps, (topic, sequence) => {
+    const entity = pipeline.entities.entityAt(topic, sequence);
+    if (entity !== undefined) lostInGap.set(entity, (lostInGap.get(entity) ?? 0) + 1);
+  });
   const storageLoss = loss.lossInWindows.slice(warned.length);
   const partial = {
     parameters: parameters(run),
@@ -93,6 +102,11 @@ export function buildResult(run: SoakRun): SoakResult {
     loadS: (run.loadStoppedAt - run.startedAt) / 1000,
     drained: run.drained,
     loss,
+    healing: analyseHealing(pipeline.entities.fates(lostInGap), {
+      hasStrategy: (topic) => pipeline.entities.hasStrategy(topic),
+      failedTopics: pipeline.resyncLog.failedTopics(),
+    }),
+    resync: { ...pipeline.resyncLog.summary(run.resyncPendingAtEnd), eventsDelivered: pipeline.sink.resyncDelivered },
     appends: { ok: pipeline.appends.ok, duplicate: pipeline.appends.duplicate, failed: pipeline.appends.failed },
     client: run.clientCounters,
     emulator: { ...run.emulatorState.counters, channelsAtEnd: run.emulatorState.channels.length },
@@ -141,7 +155,12 @@ function resources(run: SoakRun): Pick<SoakResult, 'memory' | 'outbox' | 'sinkOu
   };
 }
 
-function lossOf(run: SoakRun, warned: readonly FaultRecord[], attributed: readonly AttributedGap[]): LossReport {
+function lossOf(
+  run: SoakRun,
+  warned: readonly FaultRecord[],
+  attributed: readonly AttributedGap[],
+  onLostInGap: (topic: string, sequence: number) => void,
+): LossReport {
   const { options, pipeline, scheduler } = run;
   const observed = pipeline.observer.gaps;
   // Gaps another fault caused (same order as `attributed`): a loss inside one is that fault's, not the warning's.
@@ -154,6 +173,7 @@ function lossOf(run: SoakRun, warned: readonly FaultRecord[], attributed: readon
     gaps: pipeline.observer.gaps,
     rejectedAt: pipeline.observer.rejectedAt,
     inFlightToleranceMs: options.inFlightToleranceMs,
+    onLost: (entry, cls) => LOST_IN_GAP.has(cls) && onLostInGap(entry.topic, entry.sequence),
     windows: [
       ...warned.map((f) => ({
         from: f.at,
