@@ -87,7 +87,7 @@ export interface NotificationClientOptions {
   resync?: (gap: Gap) => Promise<void>;
   /** @default a no-op logger */
   logger?: ClientLogger;
-  /** Socket implementation. @default the `ws` adapter */
+  /** Socket implementation. @default the platform's: the `ws` adapter on Node, the page's `WebSocket` in the browser entry */
   sockets?: SocketFactory;
 }
 

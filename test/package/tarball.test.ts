@@ -35,14 +35,20 @@ describe('package: the packed tarball in a fresh project', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ships dist/, the docs, README, LICENSE and CHANGELOG, and nothing of the repository besides', (t) => {
+  it('ships dist/, the docs, the examples, README, LICENSE and CHANGELOG, and nothing of the repository besides', (t) => {
     const paths = pack.files.map((f) => f.path);
     t.diagnostic(`tarball ${pack.size} bytes, unpacked ${pack.unpackedSize} bytes, ${pack.entryCount} files`);
     for (const path of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']) {
       assert.ok(paths.includes(path), `${path} is in the tarball`);
     }
     assert.ok(paths.includes('dist/cli/main-entry.js'));
-    const stray = paths.filter((p) => !/^(dist|docs)\/|^(LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(p));
+    // demo --web serves the page and the browser bundle from the installed package.
+    for (const path of ['examples/wallboard/index.html', 'dist/browser/genesys-relay.browser.js']) {
+      assert.ok(paths.includes(path), `${path} is in the tarball`);
+    }
+    const stray = paths.filter(
+      (p) => !/^(dist|docs|examples)\/|^(LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(p),
+    );
     assert.deepEqual(stray, []);
     assert.deepEqual(
       paths.filter((p) => /\.test\.|\.ts$/.test(p) && !p.endsWith('.d.ts')),
@@ -60,17 +66,18 @@ describe('package: the packed tarball in a fresh project', () => {
       import * as emulator from 'genesys-relay/emulator';
       import * as testing from 'genesys-relay/testing';
       import * as nats from 'genesys-relay/nats';
+      import * as browser from 'genesys-relay/browser';
       const outbox = new relay.SqliteOutbox({ path: process.argv[1] });
       outbox.close();
-      console.log(JSON.stringify([relay, emulator, testing, nats].map((m) => Object.keys(m).length)));
-      console.log(typeof relay.NotificationClient.clientCredentials, typeof emulator.startEmulator);`;
+      console.log(JSON.stringify([relay, emulator, testing, nats, browser].map((m) => Object.keys(m).length)));
+      console.log(typeof relay.NotificationClient.clientCredentials, typeof emulator.startEmulator, typeof browser.BrowserNotificationClient);`;
     const out = run(process.execPath, ['--input-type=module', '-e', script, join(dir, 'outbox.sqlite')], project, env);
     const [counts, kinds] = out.trim().split('\n');
     assert.ok(
       (JSON.parse(counts ?? '[]') as number[]).every((n) => n > 0),
       out,
     );
-    assert.equal(kinds, 'function function');
+    assert.equal(kinds, 'function function function');
   });
 
   it("runs the installed bin: --version prints package.json's version", () => {
