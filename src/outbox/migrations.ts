@@ -12,8 +12,8 @@ export interface Migration {
  * Versioned schema. Append new steps; never edit a released one.
  *
  * - `events`: one row per distinct event key. AUTOINCREMENT so a sequence number is never reused after retention
- *   deleted the newest rows (delivery rows and `replay --from-seq` refer to it).
- * - `sinks`: every sink the outbox has known; `active` ones get a delivery row for each new event.
+ *   deleted the newest rows (cursors, exceptions and `replay --from-seq` refer to it).
+ * - `sinks`: every sink the outbox has known; `active` ones are owed each new event (v1-v2: a delivery row each).
  * - `deliveries`: the per-sink state of each event. Keyed (seq, sink) so retention finds an event's rows by prefix;
  *   the (sink, state, seq) index serves claims, depth counts and dead-letter listings.
  * - `delivery_counts`, `event_count` (v2): row counts kept by triggers, for O(1) statistics.

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../core/clock.ts';
 import type { DeadLetter, DeadSelector, ReplayFrom } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
-import type { SinkCursors } from './sink-cursor.ts';
+import type { CursorRow, SinkCursors } from './sink-cursor.ts';
 import { sinkStats } from './sink-stats.ts';
 
 interface SeqRange {
@@ -121,7 +121,7 @@ export class SqliteBacklog {
 
   /** The replay's plan: its first event, how many become owed (and were counted delivered), what must stay settled. */
   private scanReplay(
-    cursor: ReturnType<SinkCursors['get']> & object,
+    cursor: CursorRow,
     fromSeq: number,
     top: number,
     sinceAt: number,
