@@ -87,9 +87,11 @@ async function besideWriter(
       `${op} of ${count} rows took ${ms} ms; ${latencies.length} commits beside it, worst ${Math.round(worst)} ms`,
     );
     assert.equal(count, ROWS);
-    assert.ok(latencies.length >= 5, `the writer committed only ${latencies.length} times during the replay`);
-    // One transaction for the whole replay would hold every commit for about its whole duration.
-    assert.ok(worst < ms / 2, `a commit waited ${Math.round(worst)} ms of a ${ms} ms replay`);
+    assert.ok(latencies.length >= 5, `the writer committed only ${latencies.length} times during the ${op}`);
+    // One transaction for the whole operation would hold every commit for about its whole duration. A replay only
+    // moves the cursor back in one short write (its scan runs outside the lock), so its duration says nothing about
+    // lock holds and, being short, would turn a commit delayed by a loaded machine into a failure: checked on requeue.
+    if (op === 'requeue') assert.ok(worst < ms / 2, `a commit waited ${Math.round(worst)} ms of a ${ms} ms ${op}`);
     assert.equal(writer.stats().sinks[0]?.pending, ROWS + latencies.length, 'every replayed row and new event pending');
   } finally {
     writer.close();
