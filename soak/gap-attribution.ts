@@ -17,8 +17,9 @@ export interface AttributedGap {
 }
 
 /**
- * A gap belongs to the last fault injected before it began (a stale socket's gap begins at its last frame, which
- * can precede the injection by up to `toleranceMs`), provided the fault had not already recovered by then.
+ * A gap belongs to the last fault injected before the client noticed it (`noticedAt`; its start, the socket's last
+ * proof of life, can precede the injection), provided the fault had not already recovered by then; without
+ * `noticedAt`, the last fault injected before it began (or up to `toleranceMs` after: a stale socket's last frame).
  */
 export function attributeGaps(
   gaps: readonly ObservedGap[],
@@ -29,12 +30,11 @@ export function attributeGaps(
   const during = (f: FaultRecord, from: number, at: number): boolean =>
     from <= at && (f.recoveredAt === undefined || at <= f.recoveredAt);
   return gaps.map((gap) => {
+    const at = gap.noticedAt ?? gap.startAt;
     // Strictly within a fault's span first, so a gap that began just before the next fault stays with its own.
     // Then a fault injected just after the gap's (stale) start: the first such injection, not the newest (two faults
     // can land within the tolerance of one another; the later one has gaps of its own).
-    const cause =
-      newestFirst.find((f) => during(f, f.at, gap.startAt)) ??
-      faults.find((f) => during(f, f.at - toleranceMs, gap.startAt));
+    const cause = newestFirst.find((f) => during(f, f.at, at)) ?? faults.find((f) => during(f, f.at - toleranceMs, at));
     return {
       shardId: gap.shardId,
       channelId: gap.channelId,

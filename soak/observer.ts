@@ -13,6 +13,12 @@ export interface RecordedRollover {
 export interface ObservedGap extends Gap {
   /** The client's own `startAt`, before the correction below. */
   reportedStartAt: number;
+  /**
+   * When the client noticed the loss (its shard left the live state; for a gap found at a rollover, when it was
+   * reported). A fault's gap is noticed after the fault, while its `startAt`, the socket's last proof of life, may
+   * come before it on a busy event loop (session/heartbeat-watchdog.ts).
+   */
+  noticedAt?: number;
 }
 
 export interface RecordedError {
@@ -117,7 +123,10 @@ export class ClientObserver {
     const lastEventAt = gap.channelId === undefined ? undefined : this.lastEventAtByChannel.get(gap.channelId);
     const stale = gap.reason.startsWith('stale');
     const startAt = stale && lastEventAt !== undefined ? Math.min(gap.startAt, lastEventAt) : gap.startAt;
-    return { ...gap, startAt, reportedStartAt: gap.startAt };
+    const left = this.disruptions.findLast(
+      (d) => d.shardId === gap.shardId && d.at >= gap.startAt && d.at <= gap.endAt,
+    );
+    return { ...gap, startAt, reportedStartAt: gap.startAt, noticedAt: left?.at ?? Date.now() };
   }
 
   private wake(): void {

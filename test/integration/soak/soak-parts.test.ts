@@ -171,6 +171,15 @@ describe('soak gap attribution', () => {
     const [closed] = attributeGaps([{ ...gap(11_498, 11_512), reportedStartAt: 11_498 }], faults, 250);
     assert.equal(closed?.faultIndex, 14);
   });
+
+  it('a gap dated well before its fault (last proof of life on a busy loop) belongs to the fault the client noticed', () => {
+    // 300 s soak, 2026-12-01: #40 reject-token+revoke injected at 72,531, noticed (tokenRevoked) at 72,723; the
+    // shards' reading had been paused by a held write lock, so their last proof of life was 71,159.
+    const faults = [fault(39, 59_084, 65_086), fault(40, 72_531, 72_818)];
+    const revoked = { ...gap(71_159, 72_805), reportedStartAt: 71_159 };
+    assert.equal(attributeGaps([{ ...revoked, noticedAt: 72_723 }], faults, 250)[0]?.faultIndex, 40);
+    assert.equal(attributeGaps([revoked], faults, 250)[0]?.faultIndex, undefined, 'by its start: none');
+  });
 });
 
 describe('soak chart', () => {

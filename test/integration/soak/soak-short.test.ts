@@ -59,6 +59,18 @@ describe('chaos soak (short)', () => {
     assert.equal(loss.explained, loss.lost);
   });
 
+  it('heals gaps by resync: entities that lost events end with their final state, or are explained', async () => {
+    const { healing, resync } = await soak();
+    assert.ok(healing.entities > 0, 'events of watched entities were lost in gaps');
+    assert.equal(healing.notHealed.unexplained, 0, JSON.stringify(healing.unexplainedSamples.slice(0, 5)));
+    assert.equal(
+      healing.healed + healing.notHealed['no-strategy'] + healing.notHealed['resync-failed'],
+      healing.entities,
+    );
+    assert.ok(resync.requests > 0 && resync.healed > 0, JSON.stringify(resync));
+    assert.equal(resync.pendingAtEnd, 0, 'the drain waited for the last resync');
+  });
+
   it('rolls over on a warned socket_closing without losing anything', async () => {
     const { warnedClosing, rolloversByReason } = await soak();
     assert.ok(warnedClosing.injected >= 1);
