@@ -40,11 +40,14 @@ export class SinkCursors {
     get: Statement<[string], CursorRow>;
     all: Statement<[], CursorRow>;
     lastSeq: Statement<[], number>;
-    skips: Statement<[string, number], SkipRange>;
+    skipAt: Statement<[string, number], SkipRange>;
+    skipsAfter: Statement<[string, number, number], SkipRange>;
+    skipped: Statement<{ sink: string; after: number; upTo: number }, number>;
+    exceptionCount: Statement<[string, number, number], number>;
     exceptionSeqs: Statement<[string, number, number], number>;
     exceptionAt: Statement<[string, number], { state: string }>;
     addSkip: Statement<[string, number, number]>;
-    dropSkipsTo: Statement<[string, number]>;
+    dropSkipsTo: Statement<[{ sink: string; to: number }]>;
     move: Statement<[number, number, number, number, string]>;
   };
 
@@ -55,7 +58,20 @@ export class SinkCursors {
       all: db.prepare(`SELECT sink, acked_to AS ackedTo, claimed_to AS claimedTo, horizon, since, delivered, dead
                        FROM sink_cursor ORDER BY sink`),
       lastSeq: db.prepare<[], number>(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).pluck(),
-      skips: db.prepare('SELECT lo, hi FROM sink_skip WHERE sink = ? AND hi > ? ORDER BY lo'),
+      // Two index range reads, never a scan of all of a sink's ranges (a sparse migrated sink has one per seq).
+      skipAt: db.prepare('SELECT lo, hi FROM sink_skip WHERE sink = ? AND lo <= ? ORDER BY lo DESC LIMIT 1'),
+      skipsAfter: db.prepare('SELECT lo, hi FROM sink_skip WHERE sink = ? AND lo > ? ORDER BY lo LIMIT ?'),
+      skipped: db
+        .prepare<{ sink: string; after: number; upTo: number }, number>(
+          `SELECT coalesce(sum(min(hi, @upTo) - max(lo, @after + 1) + 1), 0) FROM sink_skip
+           WHERE sink = @sink AND lo <= @upTo AND hi > @after`,
+        )
+        .pluck(),
+      exceptionCount: db
+        .prepare<[string, number, number], number>(
+          'SELECT count(*) FROM sink_exception WHERE sink = ? AND seq > ? AND seq <= ?',
+        )
+        .pluck(),
       exceptionSeqs: db
         .prepare<[string, number, number], number>(
           'SELECT seq FROM sink_exception WHERE sink = ? AND seq > ? AND seq <= ? ORDER BY seq',
@@ -63,7 +79,7 @@ export class SinkCursors {
         .pluck(),
       exceptionAt: db.prepare('SELECT state FROM sink_exception WHERE sink = ? AND seq = ?'),
       addSkip: db.prepare('INSERT OR REPLACE INTO sink_skip (sink, lo, hi) VALUES (?, ?, ?)'),
-      dropSkipsTo: db.prepare('DELETE FROM sink_skip WHERE sink = ? AND hi <= ?'),
+      dropSkipsTo: db.prepare('DELETE FROM sink_skip WHERE sink = @sink AND lo <= @to AND hi <= @to'),
       move: db.prepare(
         `UPDATE sink_cursor SET acked_to = ?, claimed_to = max(claimed_to, ?), delivered = max(0, delivered + ?),
                 dead = max(0, dead + ?) WHERE sink = ?`,
@@ -89,9 +105,22 @@ export class SinkCursors {
     return cursor.horizon === null ? lastSeq : Math.min(cursor.horizon, lastSeq);
   }
 
-  /** Skip ranges of `sink` that end above `after`, in order. */
-  skipsAbove(sink: string, after: number): SkipRange[] {
-    return this.s.skips.all(sink, after);
+  /** Skip ranges of `sink` that end above `after`, in order, read a page at a time as the walk needs them. */
+  skipsAbove(sink: string, after: number): SkipWalk {
+    const first = this.s.skipAt.get(sink, after);
+    return new SkipWalk(first && first.hi > after ? [first] : [], after, (lo) =>
+      this.s.skipsAfter.all(sink, lo, SkipWalk.pageSize),
+    );
+  }
+
+  /** How many seqs in (after, upTo] lie in `sink`'s skip ranges. */
+  skippedIn(sink: string, after: number, upTo: number): number {
+    return upTo > after ? (this.s.skipped.get({ sink, after, upTo }) ?? 0) : 0;
+  }
+
+  /** How many of `sink`'s exceptions lie in (after, upTo]. */
+  exceptionCountIn(sink: string, after: number, upTo: number): number {
+    return upTo > after ? (this.s.exceptionCount.get(sink, after, upTo) ?? 0) : 0;
   }
 
   /** Sequence numbers of `sink`'s exceptions in (after, upTo], in order. */
@@ -117,12 +146,13 @@ export class SinkCursors {
     let to = cursor.ackedTo;
     for (;;) {
       const next = to + 1;
+      const skip = skips.peek();
       if (acked.delete(next) || exceptions.has(next)) to = next;
-      else if (skips[0] !== undefined && skips[0].lo <= next) to = Math.max(to, skips.shift()!.hi);
+      else if (skip !== undefined && skip.lo <= next) to = Math.max(to, skips.shift().hi);
       else break;
     }
     for (const seq of acked) if (seq > to) this.addSkip(cursor.sink, seq, seq);
-    if (to > cursor.ackedTo) this.s.dropSkipsTo.run(cursor.sink, to);
+    if (to > cursor.ackedTo) this.s.dropSkipsTo.run({ sink: cursor.sink, to });
     this.s.move.run(to, to, deltas.delivered, deltas.dead, cursor.sink);
     return to;
   }
@@ -142,10 +172,39 @@ export class SinkCursors {
 /** Owed seqs of `cursor`'s sink in (after, upTo]: the count of the range minus skips and exceptions in it. */
 export function owedIn(cursors: SinkCursors, sink: string, after: number, upTo: number): number {
   if (upTo <= after) return 0;
-  let skipped = 0;
-  for (const r of cursors.skipsAbove(sink, after)) {
-    if (r.lo > upTo) break;
-    skipped += Math.min(r.hi, upTo) - Math.max(r.lo, after + 1) + 1;
+  const skipped = cursors.skippedIn(sink, after, upTo);
+  return Math.max(0, upTo - after - skipped - cursors.exceptionCountIn(sink, after, upTo));
+}
+
+/** Skip ranges in `lo` order, fetched a page at a time (a claim or a fold rarely looks past the first few). */
+export class SkipWalk {
+  static readonly pageSize = 64;
+  private last: number;
+  private exhausted = false;
+
+  constructor(
+    private page: SkipRange[],
+    after: number,
+    private readonly fetch: (afterLo: number) => SkipRange[],
+  ) {
+    this.last = page[0]?.lo ?? after;
   }
-  return Math.max(0, upTo - after - skipped - cursors.exceptionsIn(sink, after, upTo).length);
+
+  peek(): SkipRange | undefined {
+    if (this.page.length === 0 && !this.exhausted) {
+      this.page = this.fetch(this.last);
+      this.exhausted = this.page.length < SkipWalk.pageSize;
+      const end = this.page.at(-1);
+      if (end) this.last = end.lo;
+    }
+    return this.page[0];
+  }
+
+  /** Takes the range `peek` returned. */
+  shift(): SkipRange {
+    const range = this.peek();
+    if (!range) throw new Error('SkipWalk.shift past the end');
+    this.page.shift();
+    return range;
+  }
 }

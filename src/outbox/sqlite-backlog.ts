@@ -135,7 +135,12 @@ export class SqliteBacklog {
       ).map((x) => [x.seq, x.state]),
     );
     const skips = this.cursors.skipsAbove(cursor.sink, cursor.ackedTo);
-    const skipped = (seq: number): boolean => skips.some((r) => r.lo <= seq && seq <= r.hi);
+    // Rows come in seq order: walk the skip ranges alongside them.
+    const skipped = (seq: number): boolean => {
+      for (let r = skips.peek(); r && r.hi < seq; r = skips.peek()) skips.shift();
+      const r = skips.peek();
+      return r !== undefined && r.lo <= seq;
+    };
     const page = this.db.prepare('SELECT seq, received_at AS at FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq');
     const plan = { first: undefined as number | undefined, count: 0, delivered: 0, keep: [] as number[] };
     const oldest = (this.db.prepare('SELECT min(seq) FROM events').pluck().get() ?? top + 1) as number;

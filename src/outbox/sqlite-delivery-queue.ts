@@ -178,10 +178,9 @@ export class SqliteDeliveryQueue {
     const out: RangeRow[] = [];
     let after = cursor.claimedTo;
     while (out.length < max && after < top) {
-      const skip = skips[0];
+      const skip = skips.peek();
       if (skip && skip.lo <= after + 1) {
-        after = Math.max(after, skip.hi);
-        skips.shift();
+        after = Math.max(after, skips.shift().hi);
         continue;
       }
       const hi = skip ? Math.min(top, skip.lo - 1) : top;
