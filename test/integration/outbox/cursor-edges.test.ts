@@ -67,6 +67,32 @@ describe('per-sink cursor: out-of-order settlements, inactive sinks, replay, ret
     assert.deepEqual(deliverAll(outbox, 'a'), [6]);
   });
 
+  it('many skip ranges (read a page at a time): the released events come back in order, then the cursor folds', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    const ids = Array.from({ length: 300 }, (_, i) => i + 1);
+    append(outbox, ...ids);
+    assert.equal(outbox.claim('a', 300).events.length, 300);
+    const odd = ids.filter((seq) => seq % 2 === 1);
+    outbox.settle(
+      'a',
+      ids.filter((seq) => seq % 2 === 0).map((seq) => ({ seq, action: 'ack' as const })),
+    );
+    outbox.release('a', odd);
+    assert.deepEqual(figures(outbox, 'a'), [150, 0, 150, 0]);
+    assert.deepEqual(
+      outbox.claim('a', 1_000).events.map((c) => c.seq),
+      odd,
+    );
+    outbox.settle(
+      'a',
+      odd.map((seq) => ({ seq, action: 'ack' as const })),
+    );
+    assert.deepEqual(figures(outbox, 'a'), [0, 0, 300, 0]);
+    append(outbox, 301);
+    assert.deepEqual(deliverAll(outbox, 'a'), [301]);
+  });
+
   it('a crash after acks behind an unsettled event: only that event goes again, its attempt counted', () => {
     let outbox = open();
     outbox.setActiveSinks(['a']);
