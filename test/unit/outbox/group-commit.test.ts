@@ -118,9 +118,9 @@ describe('GroupCommit', () => {
     assert.equal(gc.currentWaitMs, 5, 'no rate known yet');
     clock.advance(5);
     assert.deepEqual(commitTimes, [5]);
-    // 500 items/s: one every 2 ms. Once the running gap is known, each group waits the bound (8 x 2 ms > 12 ms).
+    // 333 items/s: one every 3 ms. Once the running gap is known, each group waits the bound (5 x 3 ms > 12 ms).
     for (let i = 1; i <= 60; i++) {
-      clock.advance(2);
+      clock.advance(3);
       void gc.push(i);
     }
     assert.equal(gc.currentWaitMs, 12);
@@ -132,13 +132,19 @@ describe('GroupCommit', () => {
     clock.advance(11);
     assert.equal(commitTimes.length, before + 1, 'only the explicit flush so far');
     clock.advance(1);
-    assert.deepEqual(commitTimes.slice(-1), [groupStart + 12], 'a steady 500/s group waits 12 ms, not 5');
-    // 1,000 items/s: 8 items' worth of the gap (8 ms) already fills a group; it need not wait the whole bound.
+    assert.deepEqual(commitTimes.slice(-1), [groupStart + 12], 'a steady 333/s group waits 12 ms, not 5');
+    // 500 items/s: 5 items' worth of the gap (10 ms) already fills a group; it need not wait the whole bound.
+    for (let i = 0; i < 60; i++) {
+      clock.advance(2);
+      void gc.push(i);
+    }
+    assert.equal(Math.round(gc.currentWaitMs), 10);
+    // 1,000 items/s: 5 items' worth is 5 ms, the unstretched interval.
     for (let i = 0; i < 60; i++) {
       clock.advance(1);
       void gc.push(i);
     }
-    assert.equal(Math.round(gc.currentWaitMs), 8);
+    assert.equal(Math.round(gc.currentWaitMs), 5);
     gc.flush();
     // After a pause of a second the next lone item is not held back.
     clock.advance(1_000);
