@@ -49,6 +49,7 @@ export class SinkCursors {
     addSkip: Statement<[string, number, number]>;
     dropSkipsTo: Statement<[{ sink: string; to: number }]>;
     move: Statement<[number, number, number, number, string]>;
+    nextEvent: Statement<[number], number | null>;
   };
 
   constructor(db: Database) {
@@ -84,6 +85,7 @@ export class SinkCursors {
         `UPDATE sink_cursor SET acked_to = ?, claimed_to = max(claimed_to, ?), delivered = max(0, delivered + ?),
                 dead = max(0, dead + ?) WHERE sink = ?`,
       ),
+      nextEvent: db.prepare<[number], number | null>('SELECT min(seq) FROM events WHERE seq >= ?').pluck(),
     };
   }
 
@@ -143,18 +145,33 @@ export class SinkCursors {
     for (const seq of acked) reach = Math.max(reach, seq + 1);
     const exceptions = new Set(this.exceptionsIn(cursor.sink, cursor.ackedTo, reach));
     const skips = this.skipsAbove(cursor.sink, cursor.ackedTo);
+    const top = this.top(cursor);
     let to = cursor.ackedTo;
     for (;;) {
       const next = to + 1;
       const skip = skips.peek();
       if (acked.delete(next) || exceptions.has(next)) to = next;
       else if (skip !== undefined && skip.lo <= next) to = Math.max(to, skips.shift().hi);
-      else break;
+      else {
+        // A seq whose event is gone (deleted before a replay moved the cursor back over it) can never be claimed.
+        const stored = next <= top ? this.nextStored(next, top) : next;
+        if (stored === next) break;
+        to = stored - 1;
+      }
     }
     for (const seq of acked) if (seq > to) this.addSkip(cursor.sink, seq, seq);
     if (to > cursor.ackedTo) this.s.dropSkipsTo.run({ sink: cursor.sink, to });
     this.s.move.run(to, to, deltas.delivered, deltas.dead, cursor.sink);
     return to;
+  }
+
+  /**
+   * The first seq from `seq` on whose event still exists (`top + 1` if none up to `top`). A seq at or below the
+   * newest one without its event was deleted by retention when every sink was done with it; a replay that moved a
+   * cursor back over it must not leave it owed: it can never be claimed, and the cursor would stop there for good.
+   */
+  private nextStored(seq: number, top: number): number {
+    return Math.min(this.s.nextEvent.get(seq) ?? top + 1, top + 1);
   }
 
   /** `advance` with nothing newly settled: after skips or exceptions were added right above the cursor. */

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../core/clock.ts';
 import type { DeadLetter, DeadSelector, ReplayFrom } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
-import type { CursorRow, SinkCursors } from './sink-cursor.ts';
+import type { CursorRow, SinkCursors, SkipRange } from './sink-cursor.ts';
 import { sinkStats } from './sink-stats.ts';
 
 interface SeqRange {
@@ -107,6 +107,7 @@ export class SqliteBacklog {
           .prepare('UPDATE sink_skip SET hi = ? WHERE sink = ? AND lo < ? AND hi >= ?')
           .run(first - 1, sink, first, first);
         for (const seq of scan.keep) this.cursors.addSkip(sink, seq, seq);
+        for (const gap of scan.gone) this.cursors.addSkip(sink, gap.lo, gap.hi);
         this.db
           .prepare(
             `UPDATE sink_cursor SET acked_to = ?, claimed_to = max(?, min(claimed_to, ?)), since = min(since, ?),
@@ -125,7 +126,7 @@ export class SqliteBacklog {
     fromSeq: number,
     top: number,
     sinceAt: number,
-  ): { first: number | undefined; count: number; delivered: number; keep: number[] } {
+  ): { first: number | undefined; count: number; delivered: number; keep: number[]; gone: SkipRange[] } {
     const exceptions = new Map(
       (
         this.db.prepare('SELECT seq, state FROM sink_exception WHERE sink = ?').all(cursor.sink) as {
@@ -143,9 +144,16 @@ export class SqliteBacklog {
     };
     const page = this.db.prepare('SELECT seq, received_at AS at FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq');
     const plan = { first: undefined as number | undefined, count: 0, delivered: 0, keep: [] as number[] };
+    // Seqs after the first whose events retention deleted stay settled (skip ranges): never claimable, not owed.
+    const gone: SkipRange[] = [];
+    let previous: number | undefined;
     const oldest = (this.db.prepare('SELECT min(seq) FROM events').pluck().get() ?? top + 1) as number;
     for (let lo = Math.max(oldest, fromSeq); lo <= top; lo += chunkSeqs) {
       for (const row of page.all(lo, Math.min(top, lo + chunkSeqs - 1)) as { seq: number; at: number }[]) {
+        if (previous !== undefined && plan.first !== undefined && row.seq > previous + 1) {
+          gone.push({ lo: previous + 1, hi: row.seq - 1 });
+        }
+        previous = row.seq;
         const notOwed = cursor.horizon !== null && row.seq > cursor.horizon;
         const state = exceptions.get(row.seq);
         const plain = state === undefined && (row.seq <= cursor.ackedTo || notOwed || skipped(row.seq));
@@ -160,7 +168,8 @@ export class SqliteBacklog {
         if (plain && row.seq <= cursor.ackedTo && row.seq > cursor.since) plan.delivered++;
       }
     }
-    return plan;
+    if (previous !== undefined && plan.first !== undefined && previous < top) gone.push({ lo: previous + 1, hi: top });
+    return { ...plan, gone };
   }
 
   /**
