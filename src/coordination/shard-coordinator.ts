@@ -38,9 +38,11 @@ export type {
  * `relay.key`, which the sinks de-duplicate. The outage is reported once per transition (`degraded` / `recovered`
  * events, `health()`); nothing is acquired or shed meanwhile. When the store answers again, each held lease is
  * reconciled: renewed if it is still ours (an expired but untaken lease renews with the same epoch), else `lost`
- * with reason `fenced` (someone acquired it first: whoever acquires first wins). For one renew interval plus a store
- * timeout after its own outage, a worker does not take over OTHER workers' expired leases, so holders that read
- * through the same outage renew theirs first (no handover, no false gap).
+ * with reason `fenced` (someone acquired it first: whoever acquires first wins). While its own rounds still fail
+ * (degraded), and for one lease TTL after its own outage ended, a worker does not take over OTHER workers' expired
+ * leases: their holders most likely read through the same outage, and are given the same TTL to renew that a lease
+ * gets after any renewal (no handover, no false gap). A holder that died meanwhile loses its shards about
+ * leaseTtlMs + renewEveryMs after the store answers again: the usual bound, counted from the store's return.
  *
  * The epoch is a tenure number, not a fence: it strictly increases with every acquisition, a renew or release
  * succeeds only for the current one, and every event carries it; nothing rejects what a superseded holder still
@@ -93,7 +95,8 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
     this.health = new StoreHealth(this.clock, {
       degraded: (err) => this.safeEmit('degraded', err),
       recovered: (outageMs) => {
-        this.reconcileUntil = this.clock.now() + this.renewEveryMs + this.storeTimeoutMs;
+        // As if every holder had renewed the moment the store came back (soak: a slower peer was fenced after 1 s).
+        this.reconcileUntil = this.clock.now() + Math.max(this.ttlMs, this.renewEveryMs + this.storeTimeoutMs);
         this.safeEmit('recovered', outageMs);
       },
     });
@@ -268,7 +271,8 @@ export class ShardCoordinator extends EventEmitter<ShardCoordinatorEvents> {
       leases,
       workerId: this.workerId,
       liveWorkers: this.live,
-      takeOverExpired: this.clock.now() >= this.reconcileUntil,
+      // A round with a failed call is no proof the store is back for everyone (soak: w1 fenced by such a round).
+      takeOverExpired: !this.health.degraded && this.clock.now() >= this.reconcileUntil,
     });
     try {
       for (const shard of candidates) {
