@@ -95,6 +95,16 @@ export class SqliteBacklog {
         const cursor = this.cursors.get(sink);
         if (!cursor) return;
         const to = Math.min(cursor.ackedTo, first - 1);
+        // A batch the sink holds now stays inflight (its range rows become inflight exceptions), so a crash before
+        // it settles still counts its attempt and stats still show it, once claimed_to moves back below it.
+        this.db
+          .prepare(
+            `INSERT INTO sink_exception (sink, seq, state, attempts, next_attempt_at, last_error, updated_at)
+             SELECT @sink, e.seq, 'inflight', 1, 0, NULL, @now FROM events e WHERE e.seq > @after AND e.seq <= @upTo
+               AND NOT EXISTS (SELECT 1 FROM sink_exception x WHERE x.sink = @sink AND x.seq = e.seq)
+               AND NOT EXISTS (SELECT 1 FROM sink_skip k WHERE k.sink = @sink AND e.seq BETWEEN k.lo AND k.hi)`,
+          )
+          .run({ sink, now: this.clock.now(), after: Math.max(cursor.ackedTo, first - 1), upTo: cursor.claimedTo });
         if (cursor.horizon !== null && cursor.horizon < top) {
           // What lies between the old horizon and the replay's first event stays not owed.
           const lo = Math.max(cursor.horizon, to) + 1;

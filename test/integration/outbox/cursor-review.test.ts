@@ -66,4 +66,27 @@ describe('per-sink cursor review: replay over deleted events, replay beside an i
     assert.deepEqual(deliverAll(reopened, 'a'), []);
     assert.deepEqual(figures(reopened, 'a'), [0, 0, undefined]);
   });
+
+  it('replay beside an inflight batch: it stays inflight, and a crash then counts its attempt', () => {
+    const outbox = open();
+    outbox.setActiveSinks(['a']);
+    append(outbox, 1, 2, 3);
+    assert.deepEqual(deliverAll(outbox, 'a'), [1, 2, 3]);
+    append(outbox, 4, 5);
+    assert.equal(outbox.claim('a', 10).events.length, 2);
+    assert.equal(outbox.replay('a', { fromSeq: 1 }), 3);
+    assert.deepEqual(figures(outbox, 'a').slice(0, 2), [5, 2], '4 and 5 still inflight');
+    outbox.close();
+    const reopened = open();
+    assert.deepEqual(
+      reopened.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [4, 2],
+        [5, 2],
+      ],
+    );
+  });
 });
