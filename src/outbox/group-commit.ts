@@ -26,6 +26,8 @@ export interface GroupCommitOptions<T, R> {
   onRecovered?(failures: number): void;
   /** Every failed commit (for a counter). */
   onFailure?(error: unknown): void;
+  /** After each successful commit, once its callers' promises are resolved (e.g. to wake readers of what it wrote). */
+  onCommitted?(committed: CommittedGroup<T, R>): void;
 }
 
 /** One successful commit: its items and their results, in the order they were pushed. */
@@ -155,10 +157,11 @@ export class GroupCommit<T, R> {
       return undefined;
     }
     this.group = emptyGroup();
-    this.recovered();
     const committed: CommittedGroup<T, R> = { items: group.items, results };
     group.waiters.forEach((waiter, i) => waiter?.resolve(results[i] as R));
     group.shared?.waiter.resolve(committed);
+    this.recovered();
+    callHook(() => this.options.onCommitted?.(committed));
     return committed;
   }
 
@@ -203,9 +206,9 @@ export class GroupCommit<T, R> {
     const blocked = this.blocked ?? { error, failures: 0, timer: undefined };
     if (!this.blocked) {
       this.blocked = blocked;
-      this.options.onBlocked?.(error);
+      callHook(() => this.options.onBlocked?.(error));
     }
-    this.options.onFailure?.(error);
+    callHook(() => this.options.onFailure?.(error));
     blocked.failures++;
     const base = this.options.retryBaseMs ?? 10;
     const pauseMs = Math.min(this.options.retryMaxMs ?? 500, base * 2 ** Math.min(blocked.failures - 1, 20));
@@ -218,7 +221,20 @@ export class GroupCommit<T, R> {
     if (!blocked) return;
     this.blocked = undefined;
     this.options.clock.clearTimeout(blocked.timer);
-    this.options.onRecovered?.(blocked.failures);
+    callHook(() => this.options.onRecovered?.(blocked.failures));
+  }
+}
+
+/**
+ * Runs an observer hook (metrics, logs, wake-ups) after the group's fate is settled, so a throwing hook can neither
+ * make a written group look failed (it would be written again and every item reported a duplicate) nor leave its
+ * callers' promises unresolved. The error is a bug in the hook: it is reported as a process warning, not swallowed.
+ */
+export function callHook(hook: () => void): void {
+  try {
+    hook();
+  } catch (err) {
+    process.emitWarning(err instanceof Error ? err : new Error(String(err)), { code: 'GENESYS_RELAY_HOOK_FAILED' });
   }
 }
 

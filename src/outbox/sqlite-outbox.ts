@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
-import { GroupCommit, type CommittedGroup, type GroupCommitOptions } from './group-commit.ts';
+import { callHook, GroupCommit, type CommittedGroup, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
   AppendResult,
@@ -145,6 +145,10 @@ export class SqliteOutbox implements Outbox {
       intervalMs: o.flushIntervalMs,
       ...(o.flushIntervalMaxMs === undefined ? {} : { maxIntervalMs: o.flushIntervalMaxMs }),
       commit: (events) => this.commitEvents(events),
+      // After the commit, not inside it: a throwing listener must not make a written group look failed.
+      onCommitted: ({ results }) => {
+        if (results.some((r) => !r.duplicate)) this.notify();
+      },
       ...writeRetryOptions(o),
     });
     this.schedulePrune(o.pruneIntervalMs);
@@ -300,18 +304,14 @@ export class SqliteOutbox implements Outbox {
    * sink's cursor (sink-cursor.ts) owes it every seq above it, so there is no per-sink row to fan out.
    */
   private commitEvents(events: readonly PendingAppend[]): AppendResult[] {
-    const now = this.clock.now();
-    let results: AppendResult[];
     try {
-      results = this.insertGroup(events, now);
+      return this.insertGroup(events, this.clock.now());
     } catch (err) {
       throw new OutboxError(`could not commit ${events.length} event(s): ${errorMessage(err)}`, {
         cause: err,
         retryable: true,
       });
     }
-    if (results.some((r) => !r.duplicate)) this.notify();
-    return results;
   }
 
   private insertOne({ event, payload }: PendingAppend, now: number): AppendResult {
@@ -322,8 +322,9 @@ export class SqliteOutbox implements Outbox {
     return { key, seq: Number(info.lastInsertRowid), duplicate: false };
   }
 
+  /** Each listener on its own: one that throws must not keep the others (a sink's wake-up) from hearing of it. */
   private notify(): void {
-    for (const listener of this.listeners) listener();
+    for (const listener of this.listeners) callHook(listener);
   }
 
   private schedulePrune(intervalMs: number): void {

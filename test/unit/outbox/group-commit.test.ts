@@ -203,4 +203,48 @@ describe('GroupCommit', () => {
     assert.equal(gc.abandon(new Error('closed')), 1);
     await assert.rejects(next, /closed/);
   });
+  it('a throwing hook neither fails a written group nor leaves its promises unresolved; it becomes a process warning', async () => {
+    const clock = new ManualClock(0);
+    let failuresLeft = 1;
+    const commits: number[][] = [];
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const gc = new GroupCommit<number, string>({
+        clock,
+        maxItems: 2,
+        intervalMs: 5,
+        retryBaseMs: 10,
+        commit: (items) => {
+          if (failuresLeft-- > 0) throw new Error('database is locked');
+          commits.push([...items]);
+          return items.map((i) => `r${i}`);
+        },
+        onBlocked: () => {
+          throw new Error('onBlocked hook bug');
+        },
+        onRecovered: () => {
+          throw new Error('onRecovered hook bug');
+        },
+        onCommitted: () => {
+          throw new Error('onCommitted hook bug');
+        },
+      });
+      const first = [gc.push(1), gc.push(2)]; // fails once (locked), then is retried
+      clock.advance(10);
+      assert.deepEqual(await Promise.all(first), ['r1', 'r2'], 'resolved despite onRecovered/onCommitted throwing');
+      assert.deepEqual(commits, [[1, 2]], 'written once: a hook error after the commit is not a failed commit');
+      assert.equal(gc.blockedBy, undefined);
+      assert.equal(gc.pushSync(3), 'r3', 'the synchronous path too');
+      assert.deepEqual(commits, [[1, 2], [3]]);
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+      assert.deepEqual(
+        warnings.map((w) => w.message),
+        ['onBlocked hook bug', 'onRecovered hook bug', 'onCommitted hook bug', 'onCommitted hook bug'],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
