@@ -103,6 +103,7 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
   const { logger } = ctx;
   // Exported as 0 from the start, so an alert on `== 1` has a series to watch before the first block.
   for (const sink of sinks) ctx.metrics.sinkBlocked.set({ sink: sink.name }, 0);
+  const warnings = new RetryWarnings(logger, ctx.clock);
   const dispatcher = new Dispatcher({
     outbox,
     sinks,
@@ -110,13 +111,20 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
     policy: deliveryPolicy(ctx.config.outbox),
     pollIntervalMs: ctx.config.outbox.pollIntervalMs,
     hooks: deliveryMetricsHooks(ctx.metrics, {
-      ...retryWarningHooks(new RetryWarnings(logger, ctx.clock)),
+      ...retryWarningHooks(warnings),
       onDeadLettered: (sink, count, reason) => audit(logger, 'delivery.dead-letter', { sink, count, reason }),
       // The reason names the options to check (sinks classify without secrets); delivery resumes on its own.
       onBlocked: (sink, reason) =>
         audit(logger, 'delivery.blocked', { sink, reason }, `sink ${sink} blocked, events stay queued: ${reason}`),
       onUnblocked: (sink) => audit(logger, 'delivery.unblocked', { sink }, `sink ${sink} delivers again`),
-      onError: (sink, error) => logger.error({ sink, err: errorMessage(error) }, 'outbox failed; retrying'),
+      // A claim or settle the outbox refused (file locked by another process, disk full): retried every second,
+      // so rate-limited like sink retries; /readyz and the write-blocked gauge carry the state meanwhile.
+      onError: (sink, error) =>
+        warnings.failed(`outbox:${sink}`, {
+          event: 'outbox.retry',
+          fields: { sink, error: errorMessage(error) },
+          message: `sink ${sink}: the outbox refused its delivery bookkeeping (${errorMessage(error)}); retrying`,
+        }),
     }),
   });
   warnRemovedSinks(ctx, outbox);
@@ -136,7 +144,10 @@ function warnRemovedSinks(ctx: PipelineContext, outbox: SqliteOutbox): void {
   }
 }
 
-/** Sink retries at warn, rate-limited (src/logging/retry-warnings.ts): first failure, then every 30 s, then recovery. */
+/**
+ * Sink retries (and outbox failures, `onError`) at warn, rate-limited (src/logging/retry-warnings.ts): first failure,
+ * then every 30 s, then recovery, reported with the sink's next delivery.
+ */
 function retryWarningHooks(warnings: RetryWarnings): Pick<DispatcherHooks, 'onRetry' | 'onDelivered'> {
   return {
     onRetry: (sink, count, error, nextAttemptAt) => {
@@ -149,8 +160,10 @@ function retryWarningHooks(warnings: RetryWarnings): Pick<DispatcherHooks, 'onRe
         count,
       });
     },
-    onDelivered: (sink) =>
-      warnings.recovered(`sink:${sink}`, 'delivery.recovered', { sink }, `sink ${sink} delivers again`),
+    onDelivered: (sink) => {
+      warnings.recovered(`sink:${sink}`, 'delivery.recovered', { sink }, `sink ${sink} delivers again`);
+      warnings.recovered(`outbox:${sink}`, 'outbox.recovered', { sink }, `sink ${sink}: the outbox works again`);
+    },
   };
 }
 

@@ -165,6 +165,16 @@ describe('another process holding the outbox write lock', () => {
       const keys = keysOf(under.lines);
       assert.equal(new Set(keys).size, 200, 'every published event');
       assert.equal(keys.length, 200, 'each once');
+      // The sink's claims failed about once a second while the lock was held: one warn line, then one info line.
+      const logged = under.logLines.map((line) => JSON.parse(line) as { event?: string; level?: number });
+      const retries = logged.filter((l) => l.event === 'outbox.retry');
+      t.diagnostic(`outbox.retry lines: ${retries.length}; all log lines: ${logged.length}`);
+      assert.equal(retries.length, 1, 'the failing bookkeeping is logged once, not once per attempt');
+      assert.equal(retries[0]?.level, 40);
+      await until(
+        () => Promise.resolve(under.logLines.some((l) => l.includes('"outbox.recovered"')) ? true : undefined),
+        'the outbox recovery line',
+      );
     } finally {
       holder?.kill('SIGKILL');
       await under.stop();
