@@ -22,13 +22,13 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most this many', nonNegativeInt, 100)
     .option('--json', 'one JSON object per line')
     .action((flags: ListFlags) => {
-      withOutbox(flags.stateDir, (outbox) => printDead(outbox.listDead(flags.sink, flags.limit), flags));
+      withOutbox(flags, (outbox) => printDead(outbox.listDead(flags.sink, flags.limit), flags));
     });
 
   addOutboxOptions(dlq.command('retry').description('Requeue dead letters for delivery with a fresh attempt budget.'))
     .option('--key <key>', 'only this event key (repeatable); default: all', collect, [])
     .action((flags: SelectFlags) => {
-      withOutbox(flags.stateDir, (outbox) => {
+      withOutbox(flags, (outbox) => {
         const count = outbox.requeueDead(flags.sink, selector(flags) ?? { all: true });
         process.stdout.write(`requeued ${count} dead letter(s) of sink "${flags.sink}"\n`);
       });
@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .action((flags: SelectFlags, command: Command) => {
       const chosen = selector(flags);
       if (!chosen) command.error('error: purge needs --key KEY or --all', { exitCode: 1 });
-      withOutbox(flags.stateDir, (outbox) => {
+      withOutbox(flags, (outbox) => {
         const count = outbox.purgeDead(flags.sink, chosen ?? { all: true });
         process.stdout.write(`purged ${count} dead letter(s) of sink "${flags.sink}"\n`);
       });

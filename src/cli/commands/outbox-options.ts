@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { errorMessage } from '../../core/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { reportFailure } from '../common.ts';
 import type { SqliteOutbox } from '../../outbox/sqlite-outbox.ts';
 import { defaultStateDir, openExistingOutbox } from '../../outbox/state-dir.ts';
 
@@ -22,17 +23,22 @@ export function nonNegativeInt(value: string): number {
 }
 
 /**
- * Opens the state directory's outbox, runs `work`, closes it. Errors (missing directory, unknown sink) become one line
- * on stderr and exit code 1: not a stack trace, and not the usage text either, since the flags were fine.
+ * Opens the state directory's outbox, checks that `sink` is one it knows, runs `work`, closes it. A missing state dir,
+ * a dir without an outbox or an unknown sink is a bad flag value: one line on stderr naming the flag, exit 2 (as
+ * `status` and every other command); an outbox that fails (locked, damaged) exits 1. Never a stack trace.
  */
-export function withOutbox(stateDir: string, work: (outbox: SqliteOutbox) => void): void {
+export function withOutbox(flags: OutboxFlags, work: (outbox: SqliteOutbox) => void): void {
   let outbox: SqliteOutbox | undefined;
   try {
-    outbox = openExistingOutbox(stateDir);
+    outbox = openExistingOutbox(flags.stateDir);
+    const known = outbox.sinkNames();
+    if (!known.includes(flags.sink)) {
+      const list = known.length > 0 ? known.join(', ') : 'none yet';
+      throw new ConfigError('--sink', `unknown sink "${flags.sink}" (known: ${list})`);
+    }
     work(outbox);
   } catch (err) {
-    process.stderr.write(`error: ${errorMessage(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = reportFailure(err);
   } finally {
     outbox?.close();
   }

@@ -16,7 +16,7 @@ export function register(program: Command): void {
           'Refused while the sink is configured in the relay (remove it from the config and restart first).',
       ),
   ).action((flags: OutboxFlags) => {
-    withOutbox(flags.stateDir, (box) => {
+    withOutbox(flags, (box) => {
       const pending = box.stats().sinks.find((s) => s.sink === flags.sink)?.pending ?? 0;
       const rows = box.dropSink(flags.sink);
       process.stdout.write(

@@ -37,7 +37,7 @@ export function register(program: Command): void {
       }
       if (ranges.length > 1) command.error('error: give one of --from-seq, --since or --all', { exitCode: 2 });
       const from: ReplayFrom = flags.since !== undefined ? { sinceAt: flags.since } : { fromSeq: flags.fromSeq ?? 0 };
-      withOutbox(flags.stateDir, (outbox) => {
+      withOutbox(flags, (outbox) => {
         const count = outbox.replay(flags.sink, from);
         process.stdout.write(`marked ${count} event(s) of sink "${flags.sink}" for re-delivery\n`);
       });

@@ -73,10 +73,10 @@ describe('replay and dlq commands', () => {
       cli('replay', '--state-dir', dir, '--sink', 'webhook', '--all'),
       cli('dlq', 'purge', '--state-dir', dir, '--sink', 'rec'),
     ]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /does not exist/);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /unknown sink "webhook" \(known: rec\)/);
+    assert.equal(missing.code, 2, 'a bad --state-dir is a usage error, as for `status`');
+    assert.match(missing.stderr, /^genesys-relay: invalid configuration: --state-dir: .*nope does not exist/);
+    assert.equal(unknown.code, 2, 'so is an unknown --sink');
+    assert.match(unknown.stderr, /--sink: unknown sink "webhook" \(known: rec\)/);
     assert.equal(purge.code, 2, 'a usage error');
     assert.match(purge.stderr, /--key KEY or --all/);
     assert.deepEqual(state().states, ['pending=0', 'delivered=3', 'dead=2'], 'failed commands changed nothing');
