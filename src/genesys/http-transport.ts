@@ -1,13 +1,10 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../core/clock.ts';
-import { NetworkError, TimeoutError, errorMessage } from '../core/errors.ts';
 import { readCapped } from './bounded-body.ts';
 import {
-  abortReason,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  pathOf,
-  ResponseTooLargeError,
-  tooLarge,
+  exchange,
+  exchangeLimits,
+  type ExchangeLimits,
   type HttpRequest,
   type HttpResponse,
   type HttpTransport,
@@ -35,59 +32,32 @@ export interface UndiciTransportOptions {
 /** Keep-alive HTTP/1.1 transport on an undici Agent (one pool per origin: api and login hosts). */
 export class UndiciTransport implements HttpTransport {
   private readonly agent: Agent;
-  private readonly clock: Clock;
-  private readonly requestTimeoutMs: number;
-  private readonly maxResponseBytes: number;
+  private readonly limits: ExchangeLimits;
 
   constructor(options: UndiciTransportOptions) {
-    this.clock = options.clock;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.limits = exchangeLimits(options);
     this.agent = new Agent({
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
       connections: options.connectionsPerOrigin ?? 8,
     });
   }
 
-  async send(req: HttpRequest): Promise<HttpResponse> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(req.signal?.reason);
-    if (req.signal?.aborted) throw abortReason(req.signal);
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    let timedOut = false;
-    // The deadline runs on the injected clock so that it follows the same time source as everything else.
-    const timer = this.clock.setTimeout(() => {
-      timedOut = true;
-      controller.abort(new TimeoutError('request timed out'));
-    }, this.requestTimeoutMs);
-    try {
+  send(req: HttpRequest): Promise<HttpResponse> {
+    return exchange(req, this.limits, async (signal) => {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body ?? null,
-        signal: controller.signal,
+        signal,
         dispatcher: this.agent,
       });
-      const headers = res.headers;
-      const header = (name: string): string | undefined => headerValue(headers[name.toLowerCase()]);
-      if (req.method === 'HEAD') {
-        await res.body.dump();
-        return { status: res.statusCode, text: '', header };
-      }
-      const body = await readCapped(res.body, this.maxResponseBytes);
-      if (!body.truncated) return { status: res.statusCode, text: body.text, header };
-      if (res.statusCode >= 200 && res.statusCode < 300) throw tooLarge(req, res.statusCode, this.maxResponseBytes);
-      return { status: res.statusCode, text: body.text, header, truncated: { limitBytes: this.maxResponseBytes } };
-    } catch (err) {
-      if (req.signal?.aborted) throw abortReason(req.signal);
-      if (timedOut)
-        throw new TimeoutError(`${req.method} ${pathOf(req.url)} timed out after ${this.requestTimeoutMs} ms`);
-      if (err instanceof ResponseTooLargeError) throw err;
-      throw new NetworkError(`${req.method} ${pathOf(req.url)} failed: ${describeNetworkError(err)}`, { cause: err });
-    } finally {
-      this.clock.clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
+      return {
+        status: res.statusCode,
+        header: (name) => headerValue(res.headers[name.toLowerCase()]),
+        discardBody: () => res.body.dump(),
+        readBody: (limitBytes) => readCapped(res.body, limitBytes),
+      };
+    });
   }
 
   async close(): Promise<void> {
@@ -97,9 +67,4 @@ export class UndiciTransport implements HttpTransport {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function describeNetworkError(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? `${code} ${errorMessage(err)}` : errorMessage(err);
 }
