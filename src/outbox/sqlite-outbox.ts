@@ -329,17 +329,31 @@ export class SqliteOutbox implements Outbox {
 
   private schedulePrune(intervalMs: number): void {
     if (intervalMs <= 0) return;
-    this.pruneTimer = this.clock.setTimeout(() => {
-      if (this.closed) return;
-      try {
-        this.retention.prune();
-      } catch {
-        // Retention is housekeeping: a busy or full disk must not take the relay down; the next run tries again.
-      }
-      this.schedulePrune(intervalMs);
-    }, intervalMs);
+    this.pruneTimer = this.clock.setTimeout(
+      () => this.pruneStep(this.retention.pruneInSteps(pruneRowsPerStep), intervalMs),
+      intervalMs,
+    );
+  }
+
+  /** One retention transaction, then the event loop's turn (socket reads, commits, deliveries) before the next. */
+  private pruneStep(steps: Generator<void, PruneResult, void>, intervalMs: number): void {
+    if (this.closed) return;
+    let done = true;
+    try {
+      done = steps.next().done === true;
+    } catch {
+      // Retention is housekeeping: a busy or full disk must not take the relay down; the next run tries again.
+    }
+    if (done) this.schedulePrune(intervalMs);
+    else this.pruneTimer = this.clock.setTimeout(() => this.pruneStep(steps, intervalMs), 0);
   }
 }
+
+/**
+ * Events deleted per transaction by the timed retention: ~13 ms of event loop each with two sinks on the project's
+ * machine (1,000 events at 1,000 events/s; 60,000 in one go took 773 ms).
+ */
+const pruneRowsPerStep = 1_000;
 
 interface EventReader {
   page: Database.Statement<[number, number], { seq: number; topic: string; payload: string }>;

@@ -63,6 +63,14 @@ export class ManualClock implements Clock {
     await flushMicrotasks();
   }
 
+  /**
+   * Fires only the earliest pending timer, moving time to it: one turn of an event loop, for code that yields
+   * between steps with a zero-delay timer. False when no timer is pending.
+   */
+  fireNext(): boolean {
+    return this.fireNextDue(Number.POSITIVE_INFINITY);
+  }
+
   /** Fires the earliest timer due at or before `limit`, moving time to it; false when none is due. */
   private fireNextDue(limit: number): boolean {
     const next = this.nextDue(limit);
