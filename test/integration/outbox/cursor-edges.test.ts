@@ -1,47 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Settlement } from '../../../src/outbox/outbox.ts';
-import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
-import { ManualClock } from '../../../src/testing/manual-clock.ts';
-import { makeEvent, tempDir } from './helpers.ts';
+import type { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
+import { makeEvent } from './helpers.ts';
+import { useOutboxFixture } from './outbox-fixture.ts';
 
 /** The cases where the per-sink cursor needs its skip ranges and exceptions (sink-cursor.ts). */
 describe('per-sink cursor: out-of-order settlements, inactive sinks, replay, retention', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let clock: ManualClock;
-  const opened: SqliteOutbox[] = [];
-  const open = (options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox => {
-    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), clock, pruneIntervalMs: 0, ...options });
-    opened.push(outbox);
-    return outbox;
-  };
-  const append = (outbox: SqliteOutbox, ...ids: number[]): void => {
-    for (const i of ids) outbox.appendSync(makeEvent(i, 0, new Date(clock.now()).toISOString()));
-  };
-  /** Claims everything due for `sink` and acks it; returns the seqs. */
-  const deliverAll = (outbox: SqliteOutbox, sink: string): number[] => {
-    const claimed = outbox.claim(sink, 1_000).events;
-    outbox.settle(
-      sink,
-      claimed.map((c) => ({ seq: c.seq, action: 'ack' as const })),
-    );
-    return claimed.map((c) => c.seq);
-  };
+  const fx = useOutboxFixture();
+  const { open, append, deliverAll } = fx;
   const figures = (outbox: SqliteOutbox, sink: string): number[] => {
     const s = outbox.stats().sinks.find((x) => x.sink === sink);
     return [s?.pending ?? -1, s?.inflight ?? -1, s?.delivered ?? -1, s?.dead ?? -1];
   };
-
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-    clock = new ManualClock(Date.UTC(2026, 0, 1));
-  });
-  afterEach(() => {
-    for (const o of opened.splice(0)) o.close();
-    cleanup();
-  });
 
   it('a batch cut short: later acks and dead letters hold, the released event goes again alone', () => {
     const outbox = open();
@@ -148,7 +119,7 @@ describe('per-sink cursor: out-of-order settlements, inactive sinks, replay, ret
   it('replay since an instant leaves an earlier-received event after it alone', () => {
     const outbox = open();
     outbox.setActiveSinks(['a']);
-    const t0 = clock.now();
+    const t0 = fx.clock.now();
     for (const [i, at] of [0, 2_000, 1_000, 3_000].entries()) {
       outbox.appendSync(makeEvent(i, 0, new Date(t0 + at).toISOString()));
     }
@@ -164,7 +135,7 @@ describe('per-sink cursor: out-of-order settlements, inactive sinks, replay, ret
     outbox.setActiveSinks(['a']);
     append(outbox, 2, 3);
     deliverAll(outbox, 'a');
-    clock.advance(5_000);
+    fx.clock.advance(5_000);
     assert.deepEqual(outbox.prune(), { expired: 2, evicted: 0 });
     assert.deepEqual(deliverAll(outbox, 'b'), [1]);
     assert.deepEqual(outbox.prune(), { expired: 1, evicted: 0 });

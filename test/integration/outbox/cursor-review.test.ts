@@ -1,45 +1,16 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
-import { ManualClock } from '../../../src/testing/manual-clock.ts';
-import { makeEvent, tempDir } from './helpers.ts';
+import { describe, it } from 'node:test';
+import type { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
+import { useOutboxFixture } from './outbox-fixture.ts';
 
 /** Cases found in the zero-loss review of the per-sink cursor (issue 10), each on a real SQLite file. */
 describe('per-sink cursor review: replay over deleted events, replay beside an inflight batch', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let clock: ManualClock;
-  const opened: SqliteOutbox[] = [];
-  const open = (options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox => {
-    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), clock, pruneIntervalMs: 0, ...options });
-    opened.push(outbox);
-    return outbox;
-  };
-  const append = (outbox: SqliteOutbox, ...ids: number[]): void => {
-    for (const i of ids) outbox.appendSync(makeEvent(i, 0, new Date(clock.now()).toISOString()));
-  };
-  const deliverAll = (outbox: SqliteOutbox, sink: string): number[] => {
-    const claimed = outbox.claim(sink, 1_000).events;
-    outbox.settle(
-      sink,
-      claimed.map((c) => ({ seq: c.seq, action: 'ack' as const })),
-    );
-    return claimed.map((c) => c.seq);
-  };
+  const fx = useOutboxFixture();
+  const { open, append, deliverAll } = fx;
   const figures = (outbox: SqliteOutbox, sink: string): [number, number, number | undefined] => {
     const s = outbox.stats().sinks.find((x) => x.sink === sink);
     return [s?.pending ?? -1, s?.inflight ?? -1, s?.oldestPendingAt];
   };
-
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-    clock = new ManualClock(Date.UTC(2026, 0, 1));
-  });
-  afterEach(() => {
-    for (const o of opened.splice(0)) o.close();
-    cleanup();
-  });
 
   it('replay over events retention already deleted: the cursor passes the gap, nothing stays pending', () => {
     const outbox = open({ retentionMs: 1_000 });
@@ -50,7 +21,7 @@ describe('per-sink cursor review: replay over deleted events, replay beside an i
       { seq: 1, action: 'deadLetter', reason: 'rejected' },
       ...first.slice(1).map((c) => ({ seq: c.seq, action: 'ack' as const })),
     ]);
-    clock.advance(5_000);
+    fx.clock.advance(5_000);
     // The dead letter waits for the operator; the delivered events 2-4 expire.
     assert.deepEqual(outbox.prune(), { expired: 3, evicted: 0 });
     append(outbox, 5);

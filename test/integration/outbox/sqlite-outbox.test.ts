@@ -1,45 +1,19 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ClosedError } from '../../../src/core/errors.ts';
 import { OutboxError } from '../../../src/outbox/outbox-error.ts';
-import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
-import { ManualClock } from '../../../src/testing/manual-clock.ts';
-import { makeEvent, tempDir } from './helpers.ts';
+import { makeEvent } from './helpers.ts';
+import { useOutboxFixture } from './outbox-fixture.ts';
 
 describe('SqliteOutbox', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let clock: ManualClock;
-  const opened: SqliteOutbox[] = [];
-  const open = (options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox => {
-    const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), clock, pruneIntervalMs: 0, ...options });
-    opened.push(outbox);
-    return outbox;
-  };
-  /** Counts committed rows through a second connection, as another process would see them. */
-  const committed = (table = 'events'): number => {
-    const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
-    try {
-      return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-    } finally {
-      db.close();
-    }
-  };
-
-  beforeEach(() => {
-    ({ dir, cleanup } = tempDir());
-    clock = new ManualClock(Date.UTC(2026, 0, 1));
-  });
-  afterEach(() => {
-    for (const o of opened.splice(0)) o.close();
-    cleanup();
-  });
+  const fx = useOutboxFixture();
+  const { open, committed } = fx;
 
   it('sets WAL, synchronous=FULL and the schema version', () => {
     open().close();
-    const db = new Database(join(dir, 'outbox.sqlite'));
+    const db = new Database(fx.path);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.equal(db.pragma('user_version', { simple: true }), 3);
     db.pragma('user_version = 99');
@@ -61,7 +35,7 @@ describe('SqliteOutbox', () => {
     assert.equal(outbox.pragma('synchronous'), 2);
     assert.equal(outbox.pragma('journal_mode'), 'wal');
     assert.equal(outbox.pragma('busy_timeout'), 0);
-    assert.equal(open({ path: join(dir, 'other.sqlite') }).pragma('busy_timeout'), 5_000, 'the default waits');
+    assert.equal(open({ path: join(fx.dir, 'other.sqlite') }).pragma('busy_timeout'), 5_000, 'the default waits');
   });
 
   it('a group of N appends writes N rows, and every active sink is owed all of them, in order', async () => {
@@ -91,7 +65,7 @@ describe('SqliteOutbox', () => {
     await Promise.resolve();
     assert.equal(resolved, 0);
     assert.equal(committed(), 0, 'nothing written before the group closes');
-    clock.advance(5);
+    fx.clock.advance(5);
     await Promise.all(first);
     assert.equal(committed(), 2);
     const byCount = [2, 3, 4].map((i) => outbox.append(makeEvent(i)));
@@ -118,7 +92,7 @@ describe('SqliteOutbox', () => {
     let outbox = open();
     outbox.setActiveSinks(['a']);
     const both = [outbox.append(makeEvent(1)), outbox.append(makeEvent(1))];
-    clock.advance(5);
+    fx.clock.advance(5);
     const [x, y] = await Promise.all(both);
     assert.deepEqual([x?.duplicate, y?.duplicate], [false, true]);
     outbox.close();
@@ -149,11 +123,11 @@ describe('SqliteOutbox', () => {
     assert.equal(outbox.claim('b', 10).events.length, 1);
     outbox.settle('a', [
       { seq: 1, action: 'ack' },
-      { seq: 2, action: 'retry', at: clock.now() + 1_000, error: 'busy' },
+      { seq: 2, action: 'retry', at: fx.clock.now() + 1_000, error: 'busy' },
     ]);
     const head = outbox.claim('a', 10);
-    assert.deepEqual(head, { events: [], nextDueAt: clock.now() + 1_000 });
-    clock.advance(1_000);
+    assert.deepEqual(head, { events: [], nextDueAt: fx.clock.now() + 1_000 });
+    fx.clock.advance(1_000);
     assert.deepEqual(
       outbox.claim('a', 10).events.map((c) => [c.seq, c.attempts]),
       [[2, 2]],
@@ -165,9 +139,9 @@ describe('SqliteOutbox', () => {
     outbox.setActiveSinks(['a']);
     for (let i = 0; i < 3; i++) outbox.appendSync(makeEvent(i));
     outbox.claim('a', 1);
-    outbox.settle('a', [{ seq: 1, action: 'retry', at: clock.now() + 50, error: 'x' }]);
+    outbox.settle('a', [{ seq: 1, action: 'retry', at: fx.clock.now() + 50, error: 'x' }]);
     assert.equal(outbox.claim('a', 10).events.length, 0);
-    clock.advance(50);
+    fx.clock.advance(50);
     assert.deepEqual(
       outbox.claim('a', 10).events.map((c) => c.seq),
       [1, 2, 3],
@@ -226,7 +200,7 @@ describe('SqliteOutbox', () => {
   it('replay marks delivered events pending again, from a seq or an instant, and backfills a new sink', () => {
     const outbox = open();
     outbox.setActiveSinks(['a']);
-    const t0 = clock.now();
+    const t0 = fx.clock.now();
     for (let i = 0; i < 4; i++) outbox.appendSync(makeEvent(i, 0, new Date(t0 + i * 1_000).toISOString()));
     outbox.claim('a', 10);
     outbox.settle(
@@ -246,7 +220,7 @@ describe('SqliteOutbox', () => {
   it('retention drops finished old events, keeps pending ones, keeps dead ones unless over maxRows', () => {
     const outbox = open({ retentionMs: 10_000, maxRows: 3 });
     outbox.setActiveSinks(['a']);
-    const old = new Date(clock.now() - 20_000).toISOString();
+    const old = new Date(fx.clock.now() - 20_000).toISOString();
     for (let i = 0; i < 5; i++) outbox.appendSync(makeEvent(i, 0, old));
     outbox.claim('a', 10);
     outbox.settle('a', [
@@ -256,7 +230,7 @@ describe('SqliteOutbox', () => {
     ]);
     outbox.release('a', [4, 5]);
     assert.deepEqual(outbox.prune(), { expired: 2, evicted: 0 }, 'dead letter 2 and pending 4, 5 stay');
-    const fresh = new Date(clock.now()).toISOString();
+    const fresh = new Date(fx.clock.now()).toISOString();
     for (let i = 10; i < 12; i++) outbox.appendSync(makeEvent(i, 0, fresh));
     outbox.claim('a', 10);
     outbox.settle(
@@ -277,7 +251,7 @@ describe('SqliteOutbox', () => {
   it('maxRows never evicts undelivered events', () => {
     const outbox = open({ maxRows: 1 });
     outbox.setActiveSinks(['a']);
-    const at = clock.now() - 5_000;
+    const at = fx.clock.now() - 5_000;
     for (let i = 0; i < 3; i++) outbox.appendSync(makeEvent(i, 0, new Date(at + i).toISOString()));
     assert.deepEqual(outbox.prune(), { expired: 0, evicted: 0 });
     const s = outbox.stats().sinks[0];
@@ -289,7 +263,7 @@ describe('SqliteOutbox', () => {
     const outbox = open();
     const bad = { ...makeEvent(1), eventBody: { n: 1n } };
     const settled = Promise.allSettled([outbox.append(makeEvent(0)), outbox.append(bad), outbox.append(makeEvent(2))]);
-    clock.advance(5);
+    fx.clock.advance(5);
     const results = await settled;
     assert.deepEqual(
       results.map((r) => r.status),
