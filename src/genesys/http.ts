@@ -8,6 +8,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** This exchange's body cap, instead of the transport's: for the few answers known to be large (analytics pages). */
+  maxResponseBytes?: number;
 }
 
 export interface HttpResponse {
@@ -150,7 +152,7 @@ export async function exchange(
     controller.abort(new TimeoutError('request timed out'));
   }, limits.requestTimeoutMs);
   try {
-    return await answer(req, await start(controller.signal), limits.maxResponseBytes);
+    return await answer(req, await start(controller.signal), req.maxResponseBytes ?? limits.maxResponseBytes);
   } catch (err) {
     if (req.signal?.aborted) throw abortReason(req.signal);
     if (timedOut)

@@ -81,6 +81,8 @@ interface CallSpec {
   accept?: readonly number[];
   signal?: AbortSignal | undefined;
   token?: TokenRequest;
+  /** The body cap of this call, when its answers can be larger than the transport's (HttpRequest.maxResponseBytes). */
+  maxResponseBytes?: number;
 }
 
 const CHANNELS = '/api/v2/notifications/channels';
@@ -185,7 +187,7 @@ export class GenesysRestApi implements NotificationsApi {
   async readState(
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; accept404?: boolean; signal?: AbortSignal } = {},
+    options: { body?: unknown; accept404?: boolean; signal?: AbortSignal; maxResponseBytes?: number } = {},
   ): Promise<{ status: number; body: unknown }> {
     const res = await this.call({
       operation: 'resyncRead',
@@ -193,6 +195,7 @@ export class GenesysRestApi implements NotificationsApi {
       path,
       ...(options.body === undefined ? {} : { body: options.body }),
       ...(options.accept404 ? { accept: [404] } : {}),
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
       signal: options.signal,
     });
     if (res.status === 404 || res.text.trim() === '') return { status: res.status, body: undefined };
@@ -306,6 +309,7 @@ export class GenesysRestApi implements NotificationsApi {
       req.body = JSON.stringify(spec.body);
     }
     if (spec.signal) req.signal = spec.signal;
+    if (spec.maxResponseBytes !== undefined) req.maxResponseBytes = spec.maxResponseBytes;
     return req;
   }
 

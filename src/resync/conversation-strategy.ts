@@ -9,6 +9,11 @@ export const PREDICATES_PER_QUERY = 25;
 export const DETAILS_PAGE_SIZE = 100;
 /** Pages per query before the heal reports itself incomplete instead of paging on for ever. */
 export const DETAILS_MAX_PAGES = 50;
+/**
+ * Body cap of one details page. A page carries every segment of up to 100 conversations: long ones (many transfers,
+ * holds, wrap-ups) passed the REST client's 1 MiB default in the soak, and each such page failed the whole heal.
+ */
+export const DETAILS_PAGE_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Top-level fields of REST `Conversation` that the event has not (genesys-resync.md §2.3 field diff). */
 const REST_ONLY = ['name', 'startTime', 'endTime', 'conversationIds', 'state', 'selfUri'];
@@ -94,7 +99,10 @@ async function queryAllPages(filter: unknown, context: HealContext): Promise<Arr
       segmentFilters: [filter],
       paging: { pageSize: DETAILS_PAGE_SIZE, pageNumber },
     };
-    const body = await reader.post('/api/v2/analytics/conversations/details/query', query, { signal });
+    const body = await reader.post('/api/v2/analytics/conversations/details/query', query, {
+      signal,
+      maxResponseBytes: DETAILS_PAGE_MAX_BYTES,
+    });
     const page = isRecord(body) && Array.isArray(body.conversations) ? body.conversations.filter(isRecord) : [];
     all.push(...page);
     const total = isRecord(body) && typeof body.totalHits === 'number' ? body.totalHits : 0;

@@ -5,7 +5,7 @@ import type { StateReader } from './types.ts';
 export type ReadStateFn = (
   method: 'GET' | 'POST',
   path: string,
-  options: { body?: unknown; accept404?: boolean; signal?: AbortSignal },
+  options: { body?: unknown; accept404?: boolean; signal?: AbortSignal; maxResponseBytes?: number },
 ) => Promise<{ status: number; body: unknown }>;
 
 export interface PacedReaderOptions {
@@ -42,14 +42,18 @@ export class PacedReader implements StateReader {
     return this.run('GET', path, options);
   }
 
-  async post(path: string, body: unknown, options: { signal?: AbortSignal } = {}): Promise<unknown> {
+  async post(
+    path: string,
+    body: unknown,
+    options: { signal?: AbortSignal; maxResponseBytes?: number } = {},
+  ): Promise<unknown> {
     return this.run('POST', path, { ...options, body });
   }
 
   private async run(
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; accept404?: boolean; signal?: AbortSignal },
+    options: { body?: unknown; accept404?: boolean; signal?: AbortSignal; maxResponseBytes?: number },
   ): Promise<unknown> {
     await this.acquire(options.signal);
     try {

@@ -26,7 +26,8 @@ export interface GapRef {
 export interface StateReader {
   /** Parsed JSON body; undefined for a 404 when `accept404` is set. */
   get(path: string, options?: { accept404?: boolean; signal?: AbortSignal }): Promise<unknown>;
-  post(path: string, body: unknown, options?: { signal?: AbortSignal }): Promise<unknown>;
+  /** `maxResponseBytes`: this call's body cap, for answers known to outgrow the client's default (1 MiB). */
+  post(path: string, body: unknown, options?: { signal?: AbortSignal; maxResponseBytes?: number }): Promise<unknown>;
 }
 
 /** One entity's state as a strategy identifies it: `entity` names it, `fingerprint` compares states. */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
+import { ResponseTooLargeError } from '../../../src/genesys/http.ts';
 import { PendingGapFile } from '../../../src/resync/index.ts';
 import {
   conversationBody,
@@ -123,6 +124,41 @@ describe('Resyncer against the emulator', () => {
     }
     const { reads } = await rig.reads();
     assert.deepEqual(reads, { conversationDetailsQuery: 1, conversation: 20 });
+  });
+
+  it("heals long conversations whose details page is over the REST client's 1 MiB default body cap", async () => {
+    rig = await startRig();
+    const agent = userId(98);
+    const ids = Array.from({ length: 100 }, (_, i) => `long-${String(i).padStart(4, '0')}`);
+    for (const id of ids) rig.deliverLive(QUEUE_TOPIC, conversationBody(id, QUEUE, agent, 'alerting'));
+    await sleep(20);
+    const startAt = Date.now();
+    await sleep(5);
+    // Every state change is an analytics segment: 90 holds and resumes each make a page of 100 of them > 1 MiB.
+    for (let flip = 0; flip < 90; flip++) {
+      for (const id of ids)
+        rig.emulator.publish(QUEUE_TOPIC, conversationBody(id, QUEUE, agent, flip % 2 ? 'held' : 'connected'));
+    }
+    for (const id of ids) rig.emulator.publish(QUEUE_TOPIC, conversationBody(id, QUEUE, agent, 'disconnected'));
+    const query = {
+      interval: `${new Date(startAt).toISOString()}/${new Date(Date.now() + 1_000).toISOString()}`,
+      segmentFilters: [{ type: 'or', predicates: [{ type: 'dimension', dimension: 'queueId', value: QUEUE }] }],
+      paging: { pageSize: 100, pageNumber: 1 },
+    };
+    await assert.rejects(
+      rig.api.readState('POST', '/api/v2/analytics/conversations/details/query', { body: query }),
+      ResponseTooLargeError,
+      'the page is over the default cap (before: every such heal failed)',
+    );
+    rig.resyncer.enqueue(gapOver([QUEUE_TOPIC], startAt));
+    await rig.resyncer.idle();
+
+    assert.deepEqual(rig.failed, []);
+    assert.equal(rig.events.length, 100);
+    for (const e of rig.events) {
+      const body = e.eventBody as { participants: Array<{ purpose: string; state: string }> };
+      assert.equal(body.participants.find((p) => p.purpose === 'agent')?.state, 'disconnected');
+    }
   });
 
   it('waits out a 429 (Retry-After) during a resync and still delivers every change', async () => {
