@@ -1,49 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventKey } from '../../src/envelope/envelope.ts';
-import { INSTALL_COMMAND, SKIP_INFRA_ENV } from '../helpers/infra.ts';
+import { missingChromium, withChromium, withDemo } from './wallboard-harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const root = join(import.meta.dirname, '..', '..');
-
-/** `genesys-relay demo --web` as a user runs it; resolves with the direct-mode wallboard URL it prints. */
-function startDemo(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main-entry.ts'), 'demo', '--web', '--state-dir', stateDir].concat([
-      '--fault-every-s',
-      '0',
-      '--sink-outage-every-s',
-      '0',
-    ]),
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      text += chunk;
-      const match = /^wallboard \(direct to Genesys\): (\S+)$/m.exec(text);
-      if (match?.[1]) resolve({ child, url: match[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`demo exited (${code}) before printing the direct URL: ${text}`)));
-  });
-}
+/** `genesys-relay demo --web` as a user runs it, and the direct-mode wallboard URL it prints. */
+const DEMO = { dirPrefix: 'genesys-relay-direct-', urlLine: /^wallboard \(direct to Genesys\): (\S+)$/m };
 
 /** The emulator's control API (same host as its API), as the test's hand on "Genesys". */
 async function control(apiBase: string, route: string, body: unknown): Promise<unknown> {
@@ -81,9 +43,6 @@ function presenceShown(page: Page, userId: string, presence: string): Promise<un
   );
 }
 
-const missingChromium =
-  !existsSync(CHROMIUM) && process.env[SKIP_INFRA_ENV] === '1' ? `no ${CHROMIUM} and ${SKIP_INFRA_ENV}=1` : false;
-
 describe(
   'wallboard in direct mode (genesys-relay/browser in headless Chromium, against the emulator)',
   {
@@ -91,64 +50,51 @@ describe(
   },
   () => {
     it('shows presence published at Genesys, with relay.key as on Node; a dropped socket is a gap, then recovered', async () => {
-      assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ${INSTALL_COMMAND}`);
-      const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-direct-'));
-      const { child, url } = await startDemo(join(dir, 'demo'));
-      const params = new URLSearchParams(new URL(url).hash.slice(1));
-      const apiBase = params.get('direct') ?? '';
-      const userId = /^v2\.users\.([^.?]+)/.exec(params.getAll('topic')[0] ?? '')?.[1] ?? '';
-      assert.ok(apiBase && userId, url);
-      // Only this test's events: the generator would overwrite the presence the test publishes.
-      await control(apiBase, 'generator', { eventsPerSecond: 0 });
-      const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: FLAGS,
-        viewport: { width: 1000, height: 620 },
+      await withDemo(DEMO, async ({ dir, url }) => {
+        const params = new URLSearchParams(new URL(url).hash.slice(1));
+        const apiBase = params.get('direct') ?? '';
+        const userId = /^v2\.users\.([^.?]+)/.exec(params.getAll('topic')[0] ?? '')?.[1] ?? '';
+        assert.ok(apiBase && userId, url);
+        // Only this test's events: the generator would overwrite the presence the test publishes.
+        await control(apiBase, 'generator', { eventsPerSecond: 0 });
+        const consoleErrors: string[] = [];
+        await withChromium(dir, async (page) => {
+          page.on('pageerror', (err) => consoleErrors.push(err.message));
+          await page.goto(url);
+          await page.waitForFunction(`document.getElementById('connection').textContent === 'live'`, null, {
+            timeout: 60_000,
+          });
+
+          // A presence change published at "Genesys" appears on the page.
+          const topic = `v2.users.${userId}.presence`;
+          await control(apiBase, 'publish', { topic, eventBody: { presenceDefinition: { systemPresence: 'Meal' } } });
+          await presenceShown(page, userId, 'Meal');
+          const [seen] = await pageEvents(page);
+          assert.ok(seen);
+          assert.equal(seen.key, eventKey(seen.topicName, seen.correlationId, seen.eventBody), 'relay.key as on Node');
+
+          // The socket is dropped (no close frame): the page's client records a gap, reconnects, and later events come.
+          await control(apiBase, 'faults', { kind: 'drop' });
+          await page.waitForFunction('window.wallboard.gaps.length >= 1', null, { timeout: 60_000 });
+          await page.waitForFunction(`document.getElementById('connection').textContent === 'live'`, null, {
+            timeout: 60_000,
+          });
+          await control(apiBase, 'publish', { topic, eventBody: { presenceDefinition: { systemPresence: 'Break' } } });
+          await presenceShown(page, userId, 'Break');
+
+          const [gap] = await pageGaps(page);
+          assert.ok(gap);
+          assert.equal(gap.reason, 'socket closed 1006');
+          assert.ok(gap.topics.some((t) => t.startsWith(`v2.users.${userId}`)));
+          assert.ok(gap.endAt >= gap.startAt);
+          assert.equal(await page.textContent('#gaps'), '1', 'the gap is shown on the page');
+          assert.match((await page.textContent('#last-gap')) ?? '', /socket closed 1006/);
+          assert.equal(await page.textContent('#repeated'), '0');
+          const events = await pageEvents(page);
+          for (const e of events) assert.equal(e.key, eventKey(e.topicName, e.correlationId, e.eventBody));
+          assert.deepEqual(consoleErrors, []);
+        });
       });
-      const consoleErrors: string[] = [];
-      try {
-        const page = context.pages()[0] ?? (await context.newPage());
-        page.on('pageerror', (err) => consoleErrors.push(err.message));
-        await page.goto(url);
-        await page.waitForFunction(`document.getElementById('connection').textContent === 'live'`, null, {
-          timeout: 60_000,
-        });
-
-        // A presence change published at "Genesys" appears on the page.
-        const topic = `v2.users.${userId}.presence`;
-        await control(apiBase, 'publish', { topic, eventBody: { presenceDefinition: { systemPresence: 'Meal' } } });
-        await presenceShown(page, userId, 'Meal');
-        const [seen] = await pageEvents(page);
-        assert.ok(seen);
-        assert.equal(seen.key, eventKey(seen.topicName, seen.correlationId, seen.eventBody), 'relay.key as on Node');
-
-        // The socket is dropped (no close frame): the page's client records a gap, reconnects, and later events come.
-        await control(apiBase, 'faults', { kind: 'drop' });
-        await page.waitForFunction('window.wallboard.gaps.length >= 1', null, { timeout: 60_000 });
-        await page.waitForFunction(`document.getElementById('connection').textContent === 'live'`, null, {
-          timeout: 60_000,
-        });
-        await control(apiBase, 'publish', { topic, eventBody: { presenceDefinition: { systemPresence: 'Break' } } });
-        await presenceShown(page, userId, 'Break');
-
-        const [gap] = await pageGaps(page);
-        assert.ok(gap);
-        assert.equal(gap.reason, 'socket closed 1006');
-        assert.ok(gap.topics.some((t) => t.startsWith(`v2.users.${userId}`)));
-        assert.ok(gap.endAt >= gap.startAt);
-        assert.equal(await page.textContent('#gaps'), '1', 'the gap is shown on the page');
-        assert.match((await page.textContent('#last-gap')) ?? '', /socket closed 1006/);
-        assert.equal(await page.textContent('#repeated'), '0');
-        const events = await pageEvents(page);
-        for (const e of events) assert.equal(e.key, eventKey(e.topicName, e.correlationId, e.eventBody));
-        assert.deepEqual(consoleErrors, []);
-      } finally {
-        await context.close();
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
-        rmSync(dir, { recursive: true, force: true });
-      }
     });
   },
 );
