@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteOutbox, type SqliteOutboxOptions } from '../../../src/outbox/sqlite-outbox.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
 import { makeEvent, tempDir, waitFor } from './helpers.ts';
+import { holdWriteLock } from './write-lock-holder.ts';
 
 /** Issue 10: per-commit acknowledgement (appendToBatch) and the rate-following commit interval, on a real file. */
 describe('SqliteOutbox.appendToBatch and flushIntervalMaxMs', () => {
@@ -106,23 +105,3 @@ describe('SqliteOutbox.appendToBatch and flushIntervalMaxMs', () => {
     assert.equal(outbox.writeBlockedReason, undefined);
   });
 });
-
-const holdLockFixture = fileURLToPath(new URL('./fixtures/hold-write-lock.ts', import.meta.url));
-
-/** A second process takes the write lock and keeps it `ms`; resolves once it has it, with a promise of its release. */
-async function holdWriteLock(path: string, ms: number): Promise<{ released: Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', holdLockFixture, path, String(ms)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const seen = (word: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      child.stdout.on('data', (chunk: string) => ((out += chunk), out.includes(word) && resolve()));
-      child.on('exit', (code) => (out.includes(word) ? resolve() : reject(new Error(`lock holder exited ${code}`))));
-    });
-  const released = seen('released');
-  released.catch(() => undefined);
-  await seen('locked');
-  return { released };
-}

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tempDir } from './helpers.ts';
 import { join, keysOf, metric, mountTmpfs, publish, readyz, startRelay, until } from './relay-storage.ts';
+import { holdWriteLock } from './write-lock-holder.ts';
 
 /** Writes zeros into `path` until the filesystem refuses (ENOSPC). */
 function fillDisk(path: string): number {
@@ -96,29 +96,9 @@ describe('stopping a relay whose outbox cannot commit', () => {
   );
 });
 
-const holdLockFixture = fileURLToPath(new URL('./fixtures/hold-write-lock.ts', import.meta.url));
 const HOLD_MS = 8_000;
 /** The old relay waited synchronously up to its busy_timeout (5 s) per commit; any stall near that is the bug. */
 const MAX_TIMER_LATENESS_MS = 2_000;
-
-/** Starts the lock holder; resolves once it holds the lock, and gives a promise of its release. */
-async function holdWriteLock(path: string, ms: number): Promise<{ released: Promise<void>; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', holdLockFixture, path, String(ms)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const seen = (word: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => void (out.includes(word) && resolve());
-      child.stdout.on('data', (chunk: string) => ((out += chunk), check()));
-      child.on('exit', (code) => (out.includes(word) ? resolve() : reject(new Error(`lock holder exited ${code}`))));
-    });
-  const released = seen('released');
-  released.catch(() => undefined);
-  await seen('locked');
-  return { released, child };
-}
 
 /** Records the worst lateness of a 20 ms interval timer: how long the event loop was blocked. */
 function lagProbe(): { stop(): number } {
