@@ -19,6 +19,20 @@ function setup(fail = false): { gc: GroupCommit<number, string>; commits: number
   return { gc, commits, clock };
 }
 
+/** A commit that fails `failures` times (database locked), then records each group it writes. */
+function lockedThen(failures: number): { commits: number[][]; commit: (items: readonly number[]) => string[] } {
+  let failuresLeft = failures;
+  const commits: number[][] = [];
+  return {
+    commits,
+    commit: (items) => {
+      if (failuresLeft-- > 0) throw new Error('database is locked');
+      commits.push([...items]);
+      return items.map((i) => `r${i}`);
+    },
+  };
+}
+
 describe('GroupCommit', () => {
   it('commits at maxItems at once, else intervalMs after the first item', async () => {
     const { gc, commits, clock } = setup();
@@ -171,19 +185,8 @@ describe('GroupCommit', () => {
 
   it('pushToGroup: one promise per commit for all its items, resolved only after that commit, with items and results', async () => {
     const clock = new ManualClock(0);
-    let failuresLeft = 1;
-    const commits: number[][] = [];
-    const gc = new GroupCommit<number, string>({
-      clock,
-      maxItems: 3,
-      intervalMs: 5,
-      retryBaseMs: 10,
-      commit: (items) => {
-        if (failuresLeft-- > 0) throw new Error('database is locked');
-        commits.push([...items]);
-        return items.map((i) => `r${i}`);
-      },
-    });
+    const { commits, commit } = lockedThen(1);
+    const gc = new GroupCommit<number, string>({ clock, maxItems: 3, intervalMs: 5, retryBaseMs: 10, commit });
     const a = gc.pushToGroup(1);
     const b = gc.pushToGroup(2);
     assert.equal(a, b, 'the same promise for items of one group');
@@ -203,10 +206,10 @@ describe('GroupCommit', () => {
     assert.equal(gc.abandon(new Error('closed')), 1);
     await assert.rejects(next, /closed/);
   });
+
   it('a throwing hook neither fails a written group nor leaves its promises unresolved; it becomes a process warning', async () => {
     const clock = new ManualClock(0);
-    let failuresLeft = 1;
-    const commits: number[][] = [];
+    const { commits, commit } = lockedThen(1);
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning);
     process.on('warning', onWarning);
@@ -216,11 +219,7 @@ describe('GroupCommit', () => {
         maxItems: 2,
         intervalMs: 5,
         retryBaseMs: 10,
-        commit: (items) => {
-          if (failuresLeft-- > 0) throw new Error('database is locked');
-          commits.push([...items]);
-          return items.map((i) => `r${i}`);
-        },
+        commit,
         onBlocked: () => {
           throw new Error('onBlocked hook bug');
         },
