@@ -6,7 +6,7 @@ import { applyFault, FaultInputError } from './faults.ts';
 import type { EventGenerator } from './generator.ts';
 import { errorBody, readJson, sendJson } from './http.ts';
 import { publishTopic, PublishInputError } from './publish-topic.ts';
-import { resyncStoreSnapshot } from './resync-store.ts';
+import { resyncStoreSnapshot, setResyncQuirks } from './resync-store.ts';
 import { snapshotState } from './state-view.ts';
 import { TopicDenyList } from './topics.ts';
 import { zeroCounters } from './context.ts';
@@ -32,6 +32,8 @@ export async function handleControl(
         return sendJson(res, 200, snapshotState(ctx));
       case 'GET /control/resync-state':
         return sendJson(res, 200, resyncStoreSnapshot(ctx));
+      case 'POST /control/resync-quirks':
+        return quirksRoute(ctx, res, body);
       case 'POST /control/publish':
         return sendJson(res, 200, publishFromBody(ctx, body));
       case 'POST /control/faults':
@@ -50,6 +52,12 @@ export async function handleControl(
     if (err instanceof PublishInputError || err instanceof FaultInputError) return badRequest(res, err.message);
     throw err;
   }
+}
+
+function quirksRoute(ctx: EmulatorContext, res: ServerResponse, body: unknown): void {
+  const quirks = setResyncQuirks(ctx, body);
+  if (typeof quirks === 'string') return badRequest(res, quirks);
+  sendJson(res, 200, quirks);
 }
 
 function badRequest(res: ServerResponse, message: string): void {

@@ -33,6 +33,13 @@ export interface ResyncStore {
   readonly conversations: Map<string, ConversationRecord>;
   /** Requests served per REST state endpoint (what a resync costs, counted at the emulator). */
   readonly reads: Record<string, number>;
+  /** Departures from the documented behaviour, for testing a client against the harsher case. */
+  readonly quirks: ResyncQuirks;
+}
+
+export interface ResyncQuirks {
+  /** The details query ignores `orderBy` (sorts by conversationStart, still honouring `order`). @default false */
+  ignoreOrderBy: boolean;
 }
 
 /** Bound on stored conversations, so a long generated run does not grow the emulator without limit. */
@@ -50,6 +57,7 @@ export function resyncStoreOf(ctx: EmulatorContext): ResyncStore {
       routing: new Map(),
       conversations: new Map(),
       reads: {},
+      quirks: { ignoreOrderBy: false },
     };
     stores.set(ctx, store);
   }
@@ -138,4 +146,19 @@ export function resyncStoreSnapshot(ctx: EmulatorContext): Record<string, unknow
 export function countRead(ctx: EmulatorContext, name: string): void {
   const reads = resyncStoreOf(ctx).reads;
   reads[name] = (reads[name] ?? 0) + 1;
+}
+
+/**
+ * `POST /control/resync-quirks` `{"ignoreOrderBy": true|false}`: sets the given quirks, answers all of them; an error
+ * message for a body it cannot apply.
+ */
+export function setResyncQuirks(ctx: EmulatorContext, body: unknown): ResyncQuirks | string {
+  if (!isRecord(body) || Object.keys(body).some((k) => k !== 'ignoreOrderBy'))
+    return 'Expected {"ignoreOrderBy": true|false}.';
+  const quirks = resyncStoreOf(ctx).quirks;
+  if (body.ignoreOrderBy !== undefined) {
+    if (typeof body.ignoreOrderBy !== 'boolean') return '"ignoreOrderBy" must be a boolean.';
+    quirks.ignoreOrderBy = body.ignoreOrderBy;
+  }
+  return { ...quirks };
 }

@@ -70,6 +70,66 @@ describe('emulator state endpoints (what a resync reads)', () => {
     assert.equal((await api('GET', '/api/v2/conversations/missing')).status, 404);
   });
 
+  it('the details query sorts by order/orderBy, refuses an unknown orderBy, and can be told to ignore orderBy', async () => {
+    const queue = 'q-order';
+    const topic = `v2.routing.queues.${queue}.conversations`;
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 3));
+    // Starts a < b < c; ends c < a (b still active): orders by start and by end differ.
+    for (const id of ['o-a', 'o-b', 'o-c']) {
+      emulator.publish(topic, conversationBody(id, queue, userId(6), 'connected'));
+      await pause();
+    }
+    for (const id of ['o-c', 'o-a']) {
+      emulator.publish(topic, conversationBody(id, queue, userId(6), 'disconnected'));
+      await pause();
+    }
+    const interval = `${new Date(Date.now() - 60_000).toISOString()}/${new Date().toISOString()}`;
+    const segmentFilters = [{ type: 'or', predicates: [{ dimension: 'queueId', value: queue }] }];
+    const ids = async (extra: Record<string, unknown>): Promise<string[]> => {
+      const { status, json } = await api('POST', '/api/v2/analytics/conversations/details/query', {
+        interval,
+        segmentFilters,
+        ...extra,
+      });
+      assert.equal(status, 200);
+      return ((json as { conversations?: Array<{ conversationId: string }> }).conversations ?? []).map(
+        (c) => c.conversationId,
+      );
+    };
+    assert.deepEqual(await ids({}), ['o-a', 'o-b', 'o-c'], 'default: conversationStart asc');
+    assert.deepEqual(await ids({ order: 'desc' }), ['o-c', 'o-b', 'o-a']);
+    assert.deepEqual(await ids({ order: 'desc', orderBy: 'conversationEnd' }), ['o-a', 'o-c', 'o-b'], 'no end: last');
+    assert.deepEqual(await ids({ order: 'asc', orderBy: 'conversationEnd' }), ['o-c', 'o-a', 'o-b']);
+    const ended = {
+      conversationFilters: [{ type: 'and', predicates: [{ dimension: 'conversationEnd', operator: 'exists' }] }],
+    };
+    assert.deepEqual(await ids({ ...ended, order: 'desc', orderBy: 'segmentEnd' }), ['o-a', 'o-c']);
+    assert.deepEqual(await ids({ order: 'desc', orderBy: 'segmentStart' }), ['o-a', 'o-c', 'o-b']);
+    const query = { interval, segmentFilters };
+    const bad = await api('POST', '/api/v2/analytics/conversations/details/query', { ...query, orderBy: 'wrapUpCode' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /orderBy/);
+    const badOrder = await api('POST', '/api/v2/analytics/conversations/details/query', { ...query, order: 'up' });
+    assert.equal(badOrder.status, 400);
+
+    const quirks = async (body: unknown): Promise<{ status: number; json: unknown }> => {
+      const res = await fetch(`${emulator.controlBase}/control/resync-quirks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json() };
+    };
+    assert.deepEqual(await quirks({ ignoreOrderBy: true }), { status: 200, json: { ignoreOrderBy: true } });
+    try {
+      assert.deepEqual(await ids({ order: 'desc', orderBy: 'conversationEnd' }), ['o-c', 'o-b', 'o-a'], 'by start');
+    } finally {
+      await quirks({ ignoreOrderBy: false });
+    }
+    assert.equal((await quirks({ ignoreOrderBy: 'yes' })).status, 400);
+    assert.equal((await quirks({ sortBy: true })).status, 400);
+  });
+
   it('applies armed faults to the state endpoints like to the others', async () => {
     emulator.fault({ kind: 'server-error', count: 1, match: '/api/v2/users/presences' });
     assert.equal((await api('GET', `/api/v2/users/presences/purecloud/bulk?id=${userId(1)}`)).status, 503);
