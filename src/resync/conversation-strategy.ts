@@ -1,19 +1,12 @@
 import { isRecord } from '../core/json.ts';
+import { arrayOf, conversationsTouchingGap, segmentTimes } from './conversation-details.ts';
 import { chunk, instantOf, stableJson } from './topic-names.ts';
 import type { EntityState, HealContext, HealedState, ResyncStrategy } from './types.ts';
 
 const TOPIC = /^v2\.(users|routing\.queues)\.([^.]+)\.conversations$/i;
 /** Predicates per details query (the limit on OR predicates is UNVERIFIED; docs/resync.md). */
 export const PREDICATES_PER_QUERY = 25;
-/** Page size of the details query ("Maximum number of records per page" 200 per a Genesys blog; 100 is safe). */
-export const DETAILS_PAGE_SIZE = 100;
-/** Pages per query before the heal reports itself incomplete instead of paging on for ever. */
-export const DETAILS_MAX_PAGES = 50;
-/**
- * Body cap of one details page. A page carries every segment of up to 100 conversations: long ones (many transfers,
- * holds, wrap-ups) passed the REST client's 1 MiB default in the soak, and each such page failed the whole heal.
- */
-export const DETAILS_PAGE_MAX_BYTES = 32 * 1024 * 1024;
+export { DETAILS_MAX_PAGES, DETAILS_PAGE_MAX_BYTES, DETAILS_PAGE_SIZE } from './conversation-details.ts';
 
 /** Top-level fields of REST `Conversation` that the event has not (genesys-resync.md §2.3 field diff). */
 const REST_ONLY = ['name', 'startTime', 'endTime', 'conversationIds', 'state', 'selfUri'];
@@ -68,7 +61,10 @@ export const conversationStrategy: ResyncStrategy = {
   },
 };
 
-/** Ids of the conversations with a segment, or an end, inside the gap (started on a day the interval touches). */
+/**
+ * Ids of the conversations with a segment, or an end, inside the gap (started on a day the interval touches): two
+ * details queries per 25 ids, active ones and ended ones read down to the gap (conversation-details.ts).
+ */
 async function changedConversations(watched: readonly Watched[], context: HealContext): Promise<Set<string>> {
   const { gap, readStartedAt } = context;
   const changed = new Set<string>();
@@ -78,7 +74,7 @@ async function changedConversations(watched: readonly Watched[], context: HealCo
     for (const group of chunk([...new Set(ids)], PREDICATES_PER_QUERY)) {
       const dimension = kind === 'queues' ? 'queueId' : 'userId';
       const filter = { type: 'or', predicates: group.map((value) => ({ type: 'dimension', dimension, value })) };
-      for (const conversation of await queryAllPages(filter, context)) {
+      for (const conversation of await conversationsTouchingGap(filter, context)) {
         const id = conversation.conversationId;
         if (typeof id !== 'string') continue;
         if (inGap(instantOf(conversation.conversationEnd)) || segmentTimes(conversation).some(inGap)) changed.add(id);
@@ -86,42 +82,6 @@ async function changedConversations(watched: readonly Watched[], context: HealCo
     }
   }
   return changed;
-}
-
-async function queryAllPages(filter: unknown, context: HealContext): Promise<Array<Record<string, unknown>>> {
-  const { gap, reader, signal, readStartedAt } = context;
-  const interval = `${new Date(gap.startAt).toISOString()}/${new Date(Math.max(readStartedAt, gap.endAt)).toISOString()}`;
-  const all: Array<Record<string, unknown>> = [];
-  for (let pageNumber = 1; pageNumber <= DETAILS_MAX_PAGES; pageNumber++) {
-    const query = {
-      interval,
-      order: 'asc',
-      segmentFilters: [filter],
-      paging: { pageSize: DETAILS_PAGE_SIZE, pageNumber },
-    };
-    const body = await reader.post('/api/v2/analytics/conversations/details/query', query, {
-      signal,
-      maxResponseBytes: DETAILS_PAGE_MAX_BYTES,
-    });
-    const page = isRecord(body) && Array.isArray(body.conversations) ? body.conversations.filter(isRecord) : [];
-    all.push(...page);
-    const total = isRecord(body) && typeof body.totalHits === 'number' ? body.totalHits : 0;
-    if (page.length < DETAILS_PAGE_SIZE || pageNumber * DETAILS_PAGE_SIZE >= total) return all;
-  }
-  throw new Error(`conversation details query over ${interval} has more than ${DETAILS_MAX_PAGES} pages`);
-}
-
-function segmentTimes(conversation: Record<string, unknown>): Array<number | undefined> {
-  const times: Array<number | undefined> = [];
-  for (const participant of arrayOf(conversation.participants))
-    for (const session of arrayOf(participant.sessions))
-      for (const segment of arrayOf(session.segments))
-        times.push(instantOf(segment.segmentStart), instantOf(segment.segmentEnd));
-  return times;
-}
-
-function arrayOf(value: unknown): Array<Record<string, unknown>> {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
 }
 
 /** REST Conversation → the live body (REST-only top-level keys dropped), once per watched topic it belongs to. */

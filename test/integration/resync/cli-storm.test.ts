@@ -14,8 +14,11 @@ const SHARDS = 16;
 const GAPS = 2 * SHARDS;
 /** Genesys' budget: ~300 requests a minute per token (genesys-resync.md §3), the emulator's default too. */
 const BUDGET_PER_MINUTE = 300;
-/** Reads one resync of this topic set needs: 2 bulk presence + 2 users?id (routing) + 1 details query. */
-const READS_PER_RESYNC = 5;
+/**
+ * Reads one resync of this topic set needs: 2 bulk presence + 2 users?id (routing) + 2 details queries (active
+ * conversations, then ended ones).
+ */
+const READS_PER_RESYNC = 6;
 
 type Line = {
   topicName: string;

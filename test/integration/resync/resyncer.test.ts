@@ -122,8 +122,9 @@ describe('Resyncer against the emulator', () => {
       assert.equal(e.topicName, QUEUE_TOPIC);
       assert.equal((e.eventBody as Record<string, unknown>).selfUri, undefined, 'REST-only fields are dropped');
     }
+    // Two details queries (active conversations, then ended ones newest end first), one page each.
     const { reads } = await rig.reads();
-    assert.deepEqual(reads, { conversationDetailsQuery: 1, conversation: 20 });
+    assert.deepEqual(reads, { conversationDetailsQuery: 2, conversation: 20 });
   });
 
   it("heals long conversations whose details page is over the REST client's 1 MiB default body cap", async () => {
@@ -213,7 +214,7 @@ describe('Resyncer against the emulator', () => {
     assert.equal(new Set(rig.reports.map((r) => r.runId)).size, 1, 'in one run');
     assert.equal(rig.events.length, 20);
     const { reads } = await rig.reads();
-    assert.deepEqual(reads, { presenceBulk: 1, conversationDetailsQuery: 1 });
+    assert.deepEqual(reads, { presenceBulk: 1, conversationDetailsQuery: 2 }, 'details: active + ended conversations');
   });
 
   it('keeps unfinished gaps in the pending file when closed, for the next start', async () => {
