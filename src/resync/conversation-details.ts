@@ -121,7 +121,11 @@ export class EndOrderWitness {
 
 /** The latest segment start or end of a conversation (-Infinity without segments). */
 function latestActivity(conversation: AnalyticsConversation): number {
-  return Math.max(Number.NEGATIVE_INFINITY, ...segmentTimes(conversation).filter((t) => t !== undefined));
+  // A reduce, not Math.max(...times): a conversation with very many segments must not overflow the call stack.
+  return segmentTimes(conversation).reduce<number>(
+    (latest, t) => (t !== undefined && t > latest ? t : latest),
+    -Infinity,
+  );
 }
 
 export function segmentTimes(conversation: AnalyticsConversation): Array<number | undefined> {
