@@ -143,8 +143,11 @@ function handOn(
   return async (event) => {
     observer.onEvent(Date.now(), event.relay.channelId);
     ledger.recordReceived(event.topicName, event.metadata['emulatorSequence']);
-    // As the relay does: the entity's last delivered state is remembered once the event is committed.
-    if (await append(outbox, event, appends).catch(() => false)) resyncer.observe(event);
+    // As the relay does: the entity's live state is remembered when the event takes its place in the outbox (append
+    // order is delivery order), so a resync that re-read an older state meanwhile does not emit it behind this one.
+    const appended = append(outbox, event, appends);
+    resyncer.observe(event);
+    await appended.catch(() => false);
   };
 }
 

@@ -84,7 +84,10 @@ export class Resyncer {
     this.lastState = options.lastState ?? new LastStateMap(100_000);
   }
 
-  /** Records the state a live event delivered (call after it is committed). Resync events are ignored. */
+  /**
+   * Records the state a live event will deliver. Call it when the event is appended to the outbox, in append order
+   * (which is delivery order), not once it is committed: see Relay.commit. Resync events are ignored.
+   */
   observe(event: RelayEvent): void {
     if (event.relay.source === 'resync') return;
     const strategy = this.options.strategies.find((s) => s.handles(event.topicName));

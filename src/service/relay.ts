@@ -222,18 +222,19 @@ class RelayService implements Relay {
     const outbox = this.outbox;
     if (!outbox) return Promise.reject(new ClosedError('outbox is closed'));
     const batch = outbox.appendToBatch(event);
+    // Gap healing learns of the live state when the event takes its place in the outbox, not once it is committed:
+    // a resync event appended later is delivered after it, so a re-read older than this event must not be emitted.
+    // Observed at commit, a resync running while commits wait (group commit, a held lock) could emit its older
+    // state behind the live one and leave the sink with it (the short soak caught it).
+    this.resync?.observe(event);
     if (this.ack?.batch !== batch) this.ack = { batch, done: batch.then((c) => this.recordCommitted(c)) };
     return this.ack.done;
   }
 
-  /** Counters, last event and gap-healing state for one commit's events, in commit order. */
+  /** Counters and the last event for one commit's events, in commit order. */
   private recordCommitted({ items, results }: CommittedAppends): void {
     let fresh = 0;
-    results.forEach((result, i) => {
-      if (!result.duplicate) fresh++;
-      const item = items[i];
-      if (item) this.resync?.observe(item.event);
-    });
+    for (const result of results) if (!result.duplicate) fresh++;
     const duplicates = results.length - fresh;
     this.committed += fresh;
     this.outboxDuplicates += duplicates;
