@@ -18,7 +18,8 @@ export interface RelayUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startRelay(stateDir: string): Promise<RelayUnderTest> {
+/** `extra`: more config sections (e.g. `resync`), merged over the defaults. */
+export async function startRelay(stateDir: string, extra: Record<string, unknown> = {}): Promise<RelayUnderTest> {
   const emulator = await startEmulator({ heartbeatMs: 200 });
   const file = {
     topics: [TOPIC],
@@ -27,6 +28,7 @@ export async function startRelay(stateDir: string): Promise<RelayUnderTest> {
     metrics: { port: 0 },
     outbox: { pollIntervalMs: 100 },
     sinks: [{ type: 'ndjson', path: '-' }],
+    ...extra,
   };
   const config = emulatorRelayConfig(emulator, file);
   const stdout = new PassThrough();
