@@ -15,7 +15,8 @@
  * 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
  * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
- * BENCH_DELIVERY_ACK=event one promise per event as before)
+ * BENCH_DELIVERY_ACK=event one promise per event as before; BENCH_DELIVERY_PREFILL_ROWS=1000000 gives the relay and append
+ * contenders an outbox already holding that many events, as at steady-state retention)
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,10 +32,11 @@ import { startEmulator } from '../src/emulator/index.ts';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
 import { GenesysRestClient } from '../src/genesys/rest-client.ts';
 import { Dispatcher } from '../src/outbox/dispatcher.ts';
-import { SqliteOutbox } from '../src/outbox/sqlite-outbox.ts';
+import { SqliteOutbox, type SqliteOutboxOptions } from '../src/outbox/sqlite-outbox.ts';
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import { createNdjsonSink } from '../src/sinks/ndjson/ndjson-sink.ts';
 import type { BatchOutcome, Sink, StoredEvent } from '../src/sinks/sink.ts';
+import { fillOutboxEvents } from './lib/fill-outbox.ts';
 import { BENCH_TOPIC, median, percentile, pollUntil, round1, stopChild } from './lib/figures.ts';
 
 type Figures = Record<string, number | string>;
@@ -57,6 +59,8 @@ const ONLY = process.env.BENCH_DELIVERY_ONLY?.split(',').filter((c): c is Conten
 const CONTENDERS: readonly Contender[] = ONLY && ONLY.length > 0 ? ONLY : ALL_CONTENDERS;
 /** BENCH_DELIVERY_PARTS=cpu,latency runs only those parts (of throughput, cpu, latency). @default all three */
 const PARTS = new Set(process.env.BENCH_DELIVERY_PARTS?.split(',') ?? ['throughput', 'cpu', 'latency']);
+/** Events already in the outbox when a relay or append contender starts (steady-state retention). @default 0 */
+const PREFILL_ROWS = Number(process.env.BENCH_DELIVERY_PREFILL_ROWS ?? 0);
 
 /** A conversation-like body of ~650 bytes of JSON; `publishedAt` (ms, wall clock) is set for latency runs. */
 function benchBody(publishedAt = 0): Record<string, unknown> {
@@ -300,7 +304,7 @@ const NOOP_SINK: Sink = {
 async function relay(fh: Firehose, sinkKind: 'ndjson' | 'noop'): Promise<Run & { sink: CountingSink }> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-delivery-'));
   const { tokens, api } = restParts(fh);
-  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0, ...groupCommitTimings() });
+  const outbox = prefilled(join(dir, 'outbox.sqlite'), groupCommitTimings());
   const base: Run = { count: 0, lastAt: 0, close: () => Promise.resolve() };
   const inner = sinkKind === 'ndjson' ? createNdjsonSink(join(dir, 'events.ndjson')) : NOOP_SINK;
   const sink = new CountingSink(inner, base);
@@ -355,10 +359,19 @@ function acknowledgePerCommit(outbox: SqliteOutbox): (event: RelayEvent) => Prom
   };
 }
 
+/** An outbox holding PREFILL_ROWS events (pruning off). */
+function prefilled(path: string, options: Partial<SqliteOutboxOptions> = {}): SqliteOutbox {
+  if (PREFILL_ROWS > 0) {
+    new SqliteOutbox({ path, pruneIntervalMs: 0 }).close();
+    fillOutboxEvents(path, PREFILL_ROWS);
+  }
+  return new SqliteOutbox({ path, pruneIntervalMs: 0, ...options });
+}
+
 /** The outbox's durable append alone: the same events, OUTBOX_APPENDS_IN_FLIGHT in flight. Events/s. */
 async function appendAlone(count: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-append-'));
-  const outbox = new SqliteOutbox({ path: join(dir, 'outbox.sqlite'), pruneIntervalMs: 0 });
+  const outbox = prefilled(join(dir, 'outbox.sqlite'));
   try {
     const body = benchBody();
     const receivedAt = new Date().toISOString();
