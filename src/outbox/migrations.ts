@@ -11,7 +11,7 @@ export interface Migration {
 /**
  * Versioned schema. Append new steps; never edit a released one.
  *
- * - `events`: one row per distinct event key. AUTOINCREMENT so a sequence number is never reused after retention
+ * - `events`: one row per event (v1-v3: per distinct key, UNIQUE). AUTOINCREMENT so a sequence number is never reused after retention
  *   deleted the newest rows (cursors, exceptions and `replay --from-seq` refer to it).
  * - `sinks`: every sink the outbox has known; `active` ones are owed each new event (v1-v2: a delivery row each).
  * - `deliveries`: the per-sink state of each event. Keyed (seq, sink) so retention finds an event's rows by prefix;
@@ -19,6 +19,7 @@ export interface Migration {
  * - `delivery_counts`, `event_count` (v2): row counts kept by triggers, for O(1) statistics.
  * - v3 replaces `deliveries` and `delivery_counts` with `sink_cursor`, `sink_skip` and `sink_exception` (the model is
  *   explained in sink-cursor.ts); `event_count` stays.
+ * - v4 drops the UNIQUE index on `events.key`: de-duplication by key moved to memory (recent-keys.ts says why).
  */
 export const migrations: readonly Migration[] = [
   {
@@ -165,6 +166,37 @@ export const migrations: readonly Migration[] = [
       DROP TRIGGER deliveries_counted_update;
       DROP TABLE delivery_counts;
       DROP TABLE deliveries;
+    `,
+  },
+  {
+    // Issue 10: UNIQUE(key) cannot be dropped in place, so the table is rebuilt (one copy of the retained events, once).
+    // Every seq is kept as it was, and so is the AUTOINCREMENT high-water mark (sqlite_sequence), which may be above
+    // the newest row after retention: a seq is never reused. The count triggers went with the old table.
+    version: 4,
+    name: 'events without a key index',
+    sql: `
+      CREATE TABLE events_v4 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      INSERT INTO events_v4 (seq, key, topic, payload, received_at)
+        SELECT seq, key, topic, payload, received_at FROM events ORDER BY seq;
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'events_v4', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events_v4');
+      UPDATE sqlite_sequence
+        SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0))
+        WHERE name = 'events_v4';
+      DROP TABLE events;
+      ALTER TABLE events_v4 RENAME TO events;
+      CREATE TRIGGER events_counted_insert AFTER INSERT ON events BEGIN
+        UPDATE event_count SET n = n + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER events_counted_delete AFTER DELETE ON events BEGIN
+        UPDATE event_count SET n = n - 1 WHERE id = 1;
+      END;
     `,
   },
 ];

@@ -10,8 +10,12 @@ interface SeqRange {
   hi: number | null;
 }
 
-/** `IN (…)` over a JSON array parameter, so a variable-length key list is still one prepared statement. */
-const keysFilter = 'AND (? IS NULL OR seq IN (SELECT seq FROM events WHERE key IN (SELECT value FROM json_each(?))))';
+/**
+ * `IN (…)` over a JSON array parameter, so a variable-length key list is still one prepared statement. The key is
+ * looked up by each candidate row's seq: `events.key` has no index (schema 4), so the other way round would scan.
+ */
+const keysFilter = `AND (? IS NULL OR (SELECT e.key FROM events e WHERE e.seq = sink_exception.seq)
+  IN (SELECT value FROM json_each(?)))`;
 
 /**
  * Sequence numbers per transaction of the bulk operations (dead-letter requeue and purge, the scan of a replay), so

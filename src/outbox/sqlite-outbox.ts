@@ -18,6 +18,7 @@ import type {
   Settlement,
 } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
+import { RecentKeys } from './recent-keys.ts';
 import { createPrivateFile, ensurePrivateDir, makePrivate } from './private-files.ts';
 import { SqliteBacklog } from './sqlite-backlog.ts';
 import { SqliteDeliveryQueue } from './sqlite-delivery-queue.ts';
@@ -68,6 +69,13 @@ export interface SqliteOutboxOptions {
   /** Commit failures and recovery: called once per transition, plus `onFailure` per failed commit. */
   writeHooks?: OutboxWriteHooks;
   /**
+   * De-duplication by `relay.key` covers the newest this many events (recent-keys.ts says why it is bounded); an
+   * older copy is stored and delivered again (at-least-once). Their keys are read back at open. Heap: about 110 bytes
+   * a key read back, 170 for one appended (it is a slice of its 64-hex digest), so 5-9 MB at the default.
+   * @default 50000
+   */
+  dedupeWindowEvents?: number;
+  /**
    * Put rows left `inflight` by a previous process back to pending. Only the process that runs the dispatcher may do
    * this; the CLI, opening the file beside a running relay, must not. @default true
    */
@@ -91,6 +99,7 @@ export const sqliteOutboxDefaults = {
   maxRows: 1_000_000,
   pruneIntervalMs: 60_000,
   busyTimeoutMs: 5_000,
+  dedupeWindowEvents: 50_000,
   recoverInflight: true,
 } as const satisfies Omit<
   Required<SqliteOutboxOptions>,
@@ -118,6 +127,7 @@ export class SqliteOutbox implements Outbox {
   private readonly retention: SqliteRetention;
   private readonly listeners = new Set<() => void>();
   private readonly insertEvent: Database.Statement<[string, string, string, number]>;
+  private readonly recentKeys: RecentKeys;
   /** Built once: better-sqlite3 wraps a transaction function anew on every `db.transaction` call. */
   private readonly insertGroup: (events: readonly PendingAppend[], now: number) => AppendResult[];
   private pruneTimer: TimerHandle | undefined;
@@ -131,14 +141,14 @@ export class SqliteOutbox implements Outbox {
     this.queue = new SqliteDeliveryQueue(this.db, this.clock);
     this.backlog = new SqliteBacklog(this.db, this.clock, this.queue.cursors, sleeper(o.bulkChunkPauseMs ?? 0));
     if (o.recoverInflight) this.queue.recoverInflight();
+    this.recentKeys = loadRecentKeys(this.db, o.dedupeWindowEvents);
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(o.writeBusyTimeoutMs ?? o.busyTimeoutMs))}`);
     this.retention = new SqliteRetention(this.db, this.clock, this.queue.cursors, o.retentionMs, o.maxRows);
-    this.insertEvent = this.db.prepare(
-      'INSERT OR IGNORE INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)',
-    );
-    this.insertGroup = this.db.transaction((events: readonly PendingAppend[], now: number) =>
-      events.map((event) => this.insertOne(event, now)),
-    );
+    this.insertEvent = this.db.prepare('INSERT INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)');
+    this.insertGroup = this.db.transaction((events: readonly PendingAppend[], now: number) => {
+      const inGroup = new Set<string>();
+      return events.map((event) => this.insertOne(event, now, inGroup));
+    });
     this.writer = new GroupCommit({
       clock: this.clock,
       maxItems: o.groupCommitMaxEvents,
@@ -300,12 +310,15 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * One transaction for the whole group; a duplicate key inserts nothing. Only the events are written: each active
+   * One transaction for the whole group; a key among the recent ones (or earlier in the group) inserts nothing. Only the events are written: each active
    * sink's cursor (sink-cursor.ts) owes it every seq above it, so there is no per-sink row to fan out.
    */
   private commitEvents(events: readonly PendingAppend[]): AppendResult[] {
     try {
-      return this.insertGroup(events, this.clock.now());
+      const results = this.insertGroup(events, this.clock.now());
+      // Only keys that are committed: a failed group is retried whole, and must not find its own keys "seen".
+      for (const r of results) if (!r.duplicate) this.recentKeys.add(r.key);
+      return results;
     } catch (err) {
       throw new OutboxError(`could not commit ${events.length} event(s): ${errorMessage(err)}`, {
         cause: err,
@@ -314,11 +327,13 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  private insertOne({ event, payload }: PendingAppend, now: number): AppendResult {
+  /** `inGroup`: the keys inserted earlier in this (not yet committed) group. */
+  private insertOne({ event, payload }: PendingAppend, now: number, inGroup: Set<string>): AppendResult {
     const key = event.relay.key;
+    if (this.recentKeys.has(key) || inGroup.has(key)) return { key, seq: undefined, duplicate: true };
     const receivedAt = Date.parse(event.relay.receivedAt);
     const info = this.insertEvent.run(key, event.topicName, payload, Number.isNaN(receivedAt) ? now : receivedAt);
-    if (info.changes === 0) return { key, seq: undefined, duplicate: true };
+    inGroup.add(key);
     return { key, seq: Number(info.lastInsertRowid), duplicate: false };
   }
 
@@ -372,6 +387,14 @@ function prepareEventReader(db: Database.Database): EventReader {
 
 /** One commit's appends (`appendToBatch`): `items[i].event` was appended with result `results[i]`. */
 export type CommittedAppends = CommittedGroup<{ readonly event: RelayEvent }, AppendResult>;
+
+/** The keys of the newest `capacity` events stored, oldest first, so a reopened outbox still drops their copies. */
+function loadRecentKeys(db: Database.Database, capacity: number): RecentKeys {
+  const recent = new RecentKeys(capacity);
+  const newest = db.prepare('SELECT key FROM events ORDER BY seq DESC LIMIT ?').pluck().all(capacity) as string[];
+  for (let i = newest.length - 1; i >= 0; i--) recent.add(newest[i] as string);
+  return recent;
+}
 
 interface PendingAppend {
   event: RelayEvent;

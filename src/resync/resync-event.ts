@@ -17,7 +17,8 @@ export function gapRef(gap: ResyncGap): GapRef {
 /**
  * A re-read state as an event: the live shape (`topicName`, `version`, `eventBody`), `metadata.resync: true`, and
  * `relay.source: "resync"` with the gap. The key is stable for (gap id, entity, state), so a re-run of the same
- * resync is de-duplicated by the outbox's UNIQUE(key), while a later gap that finds a newer state gets a new key.
+ * resync is de-duplicated by the outbox (its window of recent keys), while a later gap that finds a newer state gets a
+ * new key.
  */
 export function resyncEvent(state: HealedState, gap: ResyncGap, receivedAtMs: number): RelayEvent {
   const key = hash('sha256', `resync\u0000${gap.id}\u0000${state.entity}\u0000${state.fingerprint}`, 'hex').slice(
