@@ -46,18 +46,26 @@ function lineOf(item: RelayEvent | StoredEvent): string {
   return formatNdjsonLine(item);
 }
 
-/** Serialises a batch; an event that cannot be serialised is a permanent failure for that event alone. */
-function encode(events: Batch): { body: string; failed: (DeliveryOutcome | undefined)[] } {
-  let body = '';
+/**
+ * Serialises a batch; an event that cannot be serialised is a permanent failure for that event alone. Each line is
+ * encoded on its own and the bytes joined: UTF-8 encoding one ~500 KB string built by concatenation took ~7x as long
+ * as encoding its lines one by one (3.7 ms against 0.55 ms for 500 lines of ~860 bytes; 10 % of the relay's main
+ * thread at throughput).
+ */
+function encode(events: Batch): { body: Buffer; failed: (DeliveryOutcome | undefined)[] } {
+  const lines: Buffer[] = [];
+  let bytes = 0;
   const failed = events.map((event: RelayEvent | StoredEvent): DeliveryOutcome | undefined => {
     try {
-      body += lineOf(event);
+      const line = Buffer.from(lineOf(event), 'utf8');
+      lines.push(line);
+      bytes += line.length;
       return undefined;
     } catch (err) {
       return { kind: 'permanent', error: `cannot serialise event: ${errorMessage(err)}` };
     }
   });
-  return { body, failed };
+  return { body: Buffer.concat(lines, bytes), failed };
 }
 
 /** Every event not already failed gets `outcome`. */
@@ -99,9 +107,8 @@ class NdjsonFileSink implements Sink {
     if (signal.aborted) return fill(failed, { kind: 'retryable', error: 'aborted before writing' });
     try {
       const handle = await this.file();
-      const bytes = Buffer.from(body, 'utf8');
-      for (let offset = 0; offset < bytes.length;) {
-        offset += (await handle.write(bytes, offset)).bytesWritten;
+      for (let offset = 0; offset < body.length;) {
+        offset += (await handle.write(body, offset)).bytesWritten;
       }
       if (this.fsync) await handle.datasync();
     } catch (err) {
@@ -184,7 +191,7 @@ class NdjsonStreamSink implements Sink {
     return Promise.resolve();
   }
 
-  private write(body: string, signal: AbortSignal): Promise<void> {
+  private write(body: Buffer, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => reject(new Error('aborted while waiting for stdout to drain'));
       signal.addEventListener('abort', onAbort, { once: true });

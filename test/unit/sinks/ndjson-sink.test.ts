@@ -56,6 +56,29 @@ describe('ndjson sink', () => {
     );
   });
 
+  it('writes multi-byte text exactly (stored and parsed paths); an unserialisable event fails alone', async () => {
+    const path = join(dir, 'utf8.ndjson');
+    const sink = createNdjsonSink(path);
+    const text = 'café ☕ 𝄞 Zoë';
+    const wide = event(1, { eventBody: { id: 1, note: text } });
+    const broken = event(2, { eventBody: { id: 2, big: 1n } });
+    const stored = { event: event(3, { eventBody: { id: 3, note: text } }), payload: '' };
+    stored.payload = JSON.stringify(stored.event);
+    assert.deepEqual(await sink.deliver([wide, broken, event(4)], signal), [
+      { kind: 'delivered' },
+      { kind: 'permanent', error: 'cannot serialise event: Do not know how to serialize a BigInt' },
+      { kind: 'delivered' },
+    ]);
+    assert.deepEqual(await sink.deliverStored?.([stored], signal), [{ kind: 'delivered' }]);
+    await sink.close();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    assert.deepEqual(
+      lines,
+      [formatNdjsonLine(wide), formatNdjsonLine(event(4)), formatNdjsonLine(stored.event)].map((l) => l.trimEnd()),
+    );
+    assert.equal((JSON.parse(lines[2] ?? '') as { eventBody: { note: string } }).eventBody.note, text);
+  });
+
   it('reports ENOSPC as retryable, not a crash', async () => {
     const sink = createNdjsonSink('/dev/full', { name: 'full' });
     const outcomes = await sink.deliver([event(1)], signal);
