@@ -11,7 +11,7 @@
  * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
- * outbox commits/s there; latency from publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at
+ * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts); latency from publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at
  * 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
  * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
@@ -36,6 +36,7 @@ import { SqliteOutbox, type SqliteOutboxOptions } from '../src/outbox/sqlite-out
 import { OUTBOX_APPENDS_IN_FLIGHT } from '../src/service/pipeline.ts';
 import { createNdjsonSink } from '../src/sinks/ndjson/ndjson-sink.ts';
 import type { BatchOutcome, Sink, StoredEvent } from '../src/sinks/sink.ts';
+import { durabilityFloorPct } from './lib/durability-floor.ts';
 import { fillOutboxEvents } from './lib/fill-outbox.ts';
 import { BENCH_TOPIC, median, percentile, pollUntil, round1, stopChild } from './lib/figures.ts';
 
@@ -506,6 +507,10 @@ export async function run(): Promise<Figures> {
       figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
       figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
       figures[`cpu_at_${CPU_RATE}_per_s.relay_commits_per_s`] = commitsPerS;
+      // The same fsync pace with nothing else: what any durable relay pays at this rate, whatever its code.
+      const floor = round1(await durabilityFloorPct(commitsPerS, Math.round(CPU_RATE / commitsPerS), CPU_SECONDS));
+      figures[`cpu_at_${CPU_RATE}_per_s.durability_floor_pct_core`] = floor;
+      figures[`cpu_at_${CPU_RATE}_per_s.floor_vs_client`] = round1(floor / client);
     }
     for (const rate of PARTS.has('latency') ? LATENCY_RATES : []) {
       const ms = await latencyAt(fh, rate);
