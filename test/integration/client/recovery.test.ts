@@ -86,10 +86,12 @@ describe('NotificationClient recovery', () => {
 
   it('channel TTL: renews by re-subscribing before expiry, keeping the same channel', async () => {
     const topic = userTopic(14);
-    const e = await env([topic], { emulator: { channelTtlMs: 400 } });
+    // Renewed half-way through each 600 ms life: 300 ms of margin for a timer and a PUT on a loaded CI machine (at
+    // 400 ms and the default 80 %, 80 ms was sometimes too little and the channel expired).
+    const e = await env([topic], { emulator: { channelTtlMs: 600 }, client: { session: { renewFraction: 0.5 } } });
     await e.client.start();
     const channelId = e.client.status().shards[0]?.channelId;
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 1_800));
     await flowing(e, topic, 'three lifetimes');
     assert.equal(e.client.status().shards[0]?.channelId, channelId);
     assert.equal(e.client.counters.gaps, 0);
