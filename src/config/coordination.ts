@@ -61,6 +61,12 @@ export const coordinationSchema = z
     /** Renew (and rebalance) interval; must be below leaseTtlMs. @default leaseTtlMs / 3 */
     renewEveryMs: durationMs().optional(),
     /**
+     * Deadline of each PostgreSQL call (renew, acquire, release), so a database that hangs instead of failing cannot
+     * stall the renew loop; a call past it counts as failed (the worker keeps its sockets, degraded). Raise it for a
+     * database that is slow but answers; must be below leaseTtlMs. @default renewEveryMs
+     */
+    storeTimeoutMs: durationMs().optional(),
+    /**
      * Number of shards (one channel each). Topics are dealt round-robin over them. @default as many as the topic
      * plan needs at session.maxTopicsPerChannel topics per channel
      */
@@ -73,6 +79,13 @@ export const coordinationSchema = z
         code: 'custom',
         path: ['renewEveryMs'],
         message: `must be below leaseTtlMs (${value.leaseTtlMs} ms)`,
+      });
+    }
+    if (value.storeTimeoutMs !== undefined && (value.storeTimeoutMs <= 0 || value.storeTimeoutMs >= value.leaseTtlMs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['storeTimeoutMs'],
+        message: `must be above 0 and below leaseTtlMs (${value.leaseTtlMs} ms)`,
       });
     }
   });

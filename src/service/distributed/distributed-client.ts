@@ -118,6 +118,7 @@ export class DistributedClient implements EventSource {
       leaseTtlMs: coordination.leaseTtlMs,
       clock,
       ...(coordination.renewEveryMs === undefined ? {} : { renewEveryMs: coordination.renewEveryMs }),
+      ...(coordination.storeTimeoutMs === undefined ? {} : { storeTimeoutMs: coordination.storeTimeoutMs }),
     });
     logCoordination(coordinator, logger, this.workerId);
     this.coordinator = coordinator;

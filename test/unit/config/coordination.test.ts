@@ -65,6 +65,17 @@ describe('coordination config', () => {
       fromYaml('coordination: { url: "postgres://h/db", leaseTtlMs: 1s, renewEveryMs: 1s }'),
     );
     assert.equal(renew.field, 'coordination.renewEveryMs');
+    for (const bad of ['0', '2s']) {
+      const store = configError(() =>
+        fromYaml(`coordination: { url: "postgres://h/db", leaseTtlMs: 2s, storeTimeoutMs: ${bad} }`),
+      );
+      assert.equal(store.field, 'coordination.storeTimeoutMs');
+    }
+    assert.equal(
+      fromYaml('coordination: { url: "postgres://h/db", leaseTtlMs: 15s, storeTimeoutMs: 8s }').coordination
+        ?.storeTimeoutMs,
+      8_000,
+    );
     assert.equal(
       configError(() => fromYaml('coordination: { url: "postgres://h/d", shards: 0 }')).field,
       'coordination.shards',
