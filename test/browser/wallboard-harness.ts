@@ -43,12 +43,18 @@ export async function withDemo(
 ): Promise<void> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run ${INSTALL_COMMAND}`);
   const dir = mkdtempSync(join(tmpdir(), options.dirPrefix));
-  const { child, url } = await startDemo(join(dir, 'demo'), options);
+  let child: ChildProcess | undefined;
   try {
-    await body({ dir, url });
+    const demo = await startDemo(join(dir, 'demo'), options);
+    child = demo.child;
+    await body({ dir, url: demo.url });
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    // A demo that already exited would never emit 'exit' again: wait only for one still running.
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
