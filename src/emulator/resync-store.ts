@@ -44,6 +44,12 @@ export interface ResyncQuirks {
 
 /** Bound on stored conversations, so a long generated run does not grow the emulator without limit. */
 const MAX_CONVERSATIONS = 20_000;
+/**
+ * Bound on one conversation's segments (a new one per published change): a conversation that gets events for hours
+ * (the soak's never end) would otherwise grow without limit. The oldest go first; the newest, which say when the
+ * conversation last changed, stay.
+ */
+export const MAX_SEGMENTS_PER_CONVERSATION = 100;
 
 const stores = new WeakMap<EmulatorContext, ResyncStore>();
 
@@ -130,6 +136,7 @@ function recordConversation(
     segmentType: ended ? 'wrapup' : 'interact',
     ...(queueId ? { queueId } : {}),
   });
+  if (record.segments.length > MAX_SEGMENTS_PER_CONVERSATION) record.segments.shift();
   record.endAt = ended ? now : undefined;
 }
 

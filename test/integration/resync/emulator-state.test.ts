@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.ts';
+import { MAX_SEGMENTS_PER_CONVERSATION } from '../../../src/emulator/resync-store.ts';
 import { conversationBody, presenceBody, userId } from './rig.ts';
 
 let emulator: EmulatorHandle;
+
+interface ParticipantShape {
+  sessions: Array<{ segments: Array<{ segmentType: string }> }>;
+}
 let token: string;
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -68,6 +73,25 @@ describe('emulator state endpoints (what a resync reads)', () => {
     const conversation = await api('GET', '/api/v2/conversations/c-emu');
     assert.equal((conversation.json as { state: string }).state, 'disconnected');
     assert.equal((await api('GET', '/api/v2/conversations/missing')).status, 404);
+  });
+
+  it('a conversation keeps its newest MAX_SEGMENTS_PER_CONVERSATION segments, however many changes it had', async () => {
+    const queue = 'q-long';
+    const topic = `v2.routing.queues.${queue}.conversations`;
+    const changes = MAX_SEGMENTS_PER_CONVERSATION + 20;
+    for (let i = 0; i < changes; i++) {
+      emulator.publish(
+        topic,
+        conversationBody('c-long', queue, userId(7), i === changes - 1 ? 'disconnected' : 'connected'),
+      );
+    }
+    const interval = `${new Date(Date.now() - 60_000).toISOString()}/${new Date(Date.now() + 1_000).toISOString()}`;
+    const query = { interval, segmentFilters: [{ type: 'or', predicates: [{ dimension: 'queueId', value: queue }] }] };
+    const { json } = await api('POST', '/api/v2/analytics/conversations/details/query', query);
+    const [conversation] = (json as { conversations: Array<{ participants: ParticipantShape[] }> }).conversations;
+    const segments = conversation?.participants.flatMap((p) => p.sessions.flatMap((s) => s.segments)) ?? [];
+    assert.equal(segments.length, MAX_SEGMENTS_PER_CONVERSATION);
+    assert.equal(segments.at(-1)?.segmentType, 'wrapup', 'the newest change is kept');
   });
 
   it('the details query sorts by order/orderBy, refuses an unknown orderBy, and can be told to ignore orderBy', async () => {
