@@ -19,7 +19,8 @@ import type { RelayEvent } from '../envelope/envelope.ts';
 export interface Outbox {
   /**
    * Buffers `event` and commits it with others (group commit). Resolves once the event is durable (fsynced), or was
-   * already present (same `relay.key`: `duplicate: true`). Rejects with `OutboxError` if the commit failed.
+   * already present among the recent events (same `relay.key`: `duplicate: true`; SqliteOutbox's
+   * `dedupeWindowEvents`). Rejects with `OutboxError` if the commit failed.
    */
   append(event: RelayEvent): Promise<AppendResult>;
   /** Like `append`, but commits now (together with anything buffered) and returns when durable. */
