@@ -21,6 +21,14 @@ export interface Migration {
  *   explained in sink-cursor.ts); `event_count` stays.
  * - v4 drops the UNIQUE index on `events.key`: de-duplication by key moved to memory (recent-keys.ts says why).
  */
+/** `event_count` kept by triggers on `events` (schema 2; schema 4 re-creates them on its rebuilt table). */
+const EVENT_COUNT_TRIGGERS = `CREATE TRIGGER events_counted_insert AFTER INSERT ON events BEGIN
+        UPDATE event_count SET n = n + 1 WHERE id = 1;
+      END;
+      CREATE TRIGGER events_counted_delete AFTER DELETE ON events BEGIN
+        UPDATE event_count SET n = n - 1 WHERE id = 1;
+      END;`;
+
 export const migrations: readonly Migration[] = [
   {
     version: 1,
@@ -79,12 +87,7 @@ export const migrations: readonly Migration[] = [
         INSERT INTO delivery_counts (sink, state, n) VALUES (NEW.sink, NEW.state, 1)
           ON CONFLICT (sink, state) DO UPDATE SET n = n + 1;
       END;
-      CREATE TRIGGER events_counted_insert AFTER INSERT ON events BEGIN
-        UPDATE event_count SET n = n + 1 WHERE id = 1;
-      END;
-      CREATE TRIGGER events_counted_delete AFTER DELETE ON events BEGIN
-        UPDATE event_count SET n = n - 1 WHERE id = 1;
-      END;
+      ${EVENT_COUNT_TRIGGERS}
     `,
   },
   {
@@ -191,12 +194,7 @@ export const migrations: readonly Migration[] = [
         WHERE name = 'events_v4';
       DROP TABLE events;
       ALTER TABLE events_v4 RENAME TO events;
-      CREATE TRIGGER events_counted_insert AFTER INSERT ON events BEGIN
-        UPDATE event_count SET n = n + 1 WHERE id = 1;
-      END;
-      CREATE TRIGGER events_counted_delete AFTER DELETE ON events BEGIN
-        UPDATE event_count SET n = n - 1 WHERE id = 1;
-      END;
+      ${EVENT_COUNT_TRIGGERS}
     `,
   },
 ];
