@@ -11,8 +11,8 @@ export interface Migration {
 /**
  * Versioned schema. Append new steps; never edit a released one.
  *
- * - `events`: one row per event (v1-v3: per distinct key, UNIQUE). AUTOINCREMENT so a sequence number is never reused after retention
- *   deleted the newest rows (cursors, exceptions and `replay --from-seq` refer to it).
+ * - `events`: one row per event (v1-v3: per distinct key, UNIQUE). AUTOINCREMENT so a sequence number is never
+ *   reused after retention deleted the newest rows (cursors, exceptions and `replay --from-seq` refer to it).
  * - `sinks`: every sink the outbox has known; `active` ones are owed each new event (v1-v2: a delivery row each).
  * - `deliveries`: the per-sink state of each event. Keyed (seq, sink) so retention finds an event's rows by prefix;
  *   the (sink, state, seq) index serves claims, depth counts and dead-letter listings.
@@ -172,7 +172,7 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
-    // Issue 10: UNIQUE(key) cannot be dropped in place, so the table is rebuilt (one copy of the retained events, once).
+    // Issue 10: UNIQUE(key) cannot be dropped in place, so the table is rebuilt (one copy of the retained events).
     // Every seq is kept as it was, and so is the AUTOINCREMENT high-water mark (sqlite_sequence), which may be above
     // the newest row after retention: a seq is never reused. The count triggers went with the old table.
     version: 4,

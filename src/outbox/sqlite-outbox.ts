@@ -18,8 +18,8 @@ import type {
   Settlement,
 } from './outbox.ts';
 import { OutboxError } from './outbox-error.ts';
-import { RecentKeys } from './recent-keys.ts';
 import { createPrivateFile, ensurePrivateDir, makePrivate } from './private-files.ts';
+import { RecentKeys } from './recent-keys.ts';
 import { SqliteBacklog } from './sqlite-backlog.ts';
 import { SqliteDeliveryQueue } from './sqlite-delivery-queue.ts';
 import { SqliteRetention } from './sqlite-retention.ts';
@@ -310,8 +310,9 @@ export class SqliteOutbox implements Outbox {
   }
 
   /**
-   * One transaction for the whole group; a key among the recent ones (or earlier in the group) inserts nothing. Only the events are written: each active
-   * sink's cursor (sink-cursor.ts) owes it every seq above it, so there is no per-sink row to fan out.
+   * One transaction for the whole group; a key among the recent ones (or earlier in the group) inserts nothing. Only
+   * the events are written: each active sink's cursor (sink-cursor.ts) owes it every seq above it, so there is no
+   * per-sink row to fan out.
    */
   private commitEvents(events: readonly PendingAppend[]): AppendResult[] {
     try {
