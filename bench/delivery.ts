@@ -11,12 +11,12 @@
  * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
- * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts); latency from publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at
- * 100 and 1,000 events/s.
+ * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts); latency from
+ * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
  * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
- * BENCH_DELIVERY_ACK=event one promise per event as before; BENCH_DELIVERY_PREFILL_ROWS=1000000 gives the relay and append
- * contenders an outbox already holding that many events, as at steady-state retention)
+ * BENCH_DELIVERY_ACK=event one promise per event as before; BENCH_DELIVERY_PREFILL_ROWS=1000000 gives the relay
+ * and append contenders an outbox already holding that many events, as at steady-state retention)
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

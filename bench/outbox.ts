@@ -21,7 +21,7 @@ import { fillOutboxEvents } from './lib/fill-outbox.ts';
 
 const pad = 'x'.repeat(880); // with the envelope fields, about 1 KB of JSON per event
 
-/** Keys spread over the whole key space, as real `relay.key`s (digests) are: sequential ones would flatter its index. */
+/** Keys spread over the whole key space, as real `relay.key`s (digests) are: sequential ones flatter an index. */
 function event(run: string, i: number): RelayEvent {
   const key = createHash('sha256').update(`${run}-${i}`).digest('hex').slice(0, 32);
   return {
