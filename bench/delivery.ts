@@ -11,7 +11,8 @@
  * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
- * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts); latency from
+ * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts), in interleaved
+ * rounds (BENCH_DELIVERY_CPU_ROUNDS, default 3); latency from
  * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
  * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
@@ -48,6 +49,8 @@ const BATCH = 2_000;
 const BURST_TIMEOUT_MS = 120_000;
 const CPU_RATE = 500;
 const CPU_SECONDS = 10;
+/** Interleaved rounds of the CPU measurement (client, relay, floor). BENCH_DELIVERY_CPU_ROUNDS. @default 3 */
+const CPU_ROUNDS = Number(process.env.BENCH_DELIVERY_CPU_ROUNDS ?? 3);
 const LATENCY_RATES = [100, 1_000] as const;
 const LATENCY_SECONDS = 10;
 const TOPIC = BENCH_TOPIC;
@@ -480,6 +483,42 @@ async function cpuAt(
   }
 }
 
+/**
+ * CPU at CPU_RATE, CPU_ROUNDS interleaved rounds of: the bare client, the relay, and the durability floor at the
+ * relay's commit pace (bench/lib/durability-floor.ts). Median (min-max); ratios per round, as the machine's load
+ * moves between rounds.
+ */
+async function cpuFigures(fh: Firehose): Promise<Figures> {
+  const client: number[] = [];
+  const relay: number[] = [];
+  const commits: number[] = [];
+  const floor: number[] = [];
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    client.push((await cpuAt(fh, 'client')).pct);
+    const run = await cpuAt(fh, 'relay_ndjson');
+    relay.push(run.pct);
+    commits.push(run.commitsPerS);
+    // The same fsync pace with nothing else: what any durable relay pays at this rate, whatever its code.
+    const perCommit = Math.round(CPU_RATE / Math.max(1, run.commitsPerS));
+    floor.push(round1(await durabilityFloorPct(run.commitsPerS, perCommit, CPU_SECONDS)));
+    process.stderr.write(
+      `  cpu round ${round + 1}: client ${client.at(-1)} %, relay ${run.pct} %, floor ${floor.at(-1)} %\n`,
+    );
+  }
+  const range = (xs: readonly number[]): string => `${round1(median(xs))} (${Math.min(...xs)}-${Math.max(...xs)})`;
+  const key = `cpu_at_${CPU_RATE}_per_s`;
+  return {
+    [`${key}.rounds`]: CPU_ROUNDS,
+    [`${key}.client_pct_core`]: range(client),
+    [`${key}.relay_ndjson_pct_core`]: range(relay),
+    [`${key}.relay_vs_client`]: ratioText(relay, client),
+    [`${key}.relay_commits_per_s`]: Math.round(median(commits)),
+    [`${key}.durability_floor_pct_core`]: range(floor),
+    [`${key}.floor_vs_client`]: ratioText(floor, client),
+    [`${key}.relay_vs_floor`]: ratioText(relay, floor),
+  };
+}
+
 async function latencyAt(fh: Firehose, rate: number): Promise<number[]> {
   const run = await relay(fh, 'ndjson');
   try {
@@ -500,18 +539,7 @@ export async function run(): Promise<Figures> {
   try {
     const figures: Figures = PARTS.has('throughput') ? await throughputFigures(fh) : {};
     if (ONLY && ONLY.length > 0) return figures;
-    if (PARTS.has('cpu')) {
-      const client = (await cpuAt(fh, 'client')).pct;
-      const { pct: relayCpu, commitsPerS } = await cpuAt(fh, 'relay_ndjson');
-      figures[`cpu_at_${CPU_RATE}_per_s.client_pct_core`] = client;
-      figures[`cpu_at_${CPU_RATE}_per_s.relay_ndjson_pct_core`] = relayCpu;
-      figures[`cpu_at_${CPU_RATE}_per_s.relay_vs_client`] = round1(relayCpu / client);
-      figures[`cpu_at_${CPU_RATE}_per_s.relay_commits_per_s`] = commitsPerS;
-      // The same fsync pace with nothing else: what any durable relay pays at this rate, whatever its code.
-      const floor = round1(await durabilityFloorPct(commitsPerS, Math.round(CPU_RATE / commitsPerS), CPU_SECONDS));
-      figures[`cpu_at_${CPU_RATE}_per_s.durability_floor_pct_core`] = floor;
-      figures[`cpu_at_${CPU_RATE}_per_s.floor_vs_client`] = round1(floor / client);
-    }
+    if (PARTS.has('cpu')) Object.assign(figures, await cpuFigures(fh));
     for (const rate of PARTS.has('latency') ? LATENCY_RATES : []) {
       const ms = await latencyAt(fh, rate);
       figures[`latency_ms_at_${rate}_per_s.p50`] = round1(percentile(ms, 0.5));
