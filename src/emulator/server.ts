@@ -135,7 +135,7 @@ function onUpgrade(
   wss.handleUpgrade(req, socket, head, (ws) => {
     // The channel may have gone while the handshake completed.
     if (channel && ctx.channels.get(channel.id) === channel && !ctx.closed) {
-      attachSocket(ctx, ws, channel);
+      attachSocket(ctx, ws, channel, socket);
       return;
     }
     ctx.counters.socketsRejected++;

@@ -6,11 +6,17 @@ import { armHeartbeat, closeSocket, detachSocket, sendFrame, sendPong } from './
 import { applySubscriptions } from './subscriptions.ts';
 
 /** Binds an accepted socket to its channel; a newer socket takes the channel over (genesys-api.md §2.5). */
-export function attachSocket(ctx: EmulatorContext, ws: WebSocket, channel: ChannelRecord): SocketRecord {
+export function attachSocket(
+  ctx: EmulatorContext,
+  ws: WebSocket,
+  channel: ChannelRecord,
+  transport?: SocketRecord['transport'],
+): SocketRecord {
   const previous = channel.socket;
   if (previous) closeSocket(ctx, previous, ctx.options.takeoverCloseCode, 'replaced by a newer connection');
   const sock: SocketRecord = {
     ws,
+    transport,
     channel,
     openedAt: ctx.options.clock.now(),
     zombie: false,

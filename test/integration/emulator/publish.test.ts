@@ -7,6 +7,32 @@ const control = (base: string, path: string, body?: unknown): Promise<Response> 
   fetch(`${base}/control/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
 
 describe('emulator: publishing', () => {
+  it('a burst (count > 1, written corked) reaches the socket whole and in order, and later frames still flow', async () => {
+    const { emu, createChannel, subscribe } = await openSession();
+    try {
+      const channel = await createChannel();
+      await subscribe(channel.id, ['v2.users.u2.presence']);
+      const probe = await Probe.open(channel.connectUri);
+      assert.deepEqual(emu.publish('v2.users.u2.presence', { k: 1 }, 3_000), { published: 3_000, delivered: 3_000 });
+      const sequences: (number | undefined)[] = [];
+      for (let i = 0; i < 3_000; i++)
+        sequences.push((await probe.next(isTopic('v2.users.u2.presence'))).metadata?.emulatorSequence);
+      assert.deepEqual(
+        sequences,
+        Array.from({ length: 3_000 }, (_, i) => i + 1),
+      );
+      emu.publish('v2.users.u2.presence', { k: 2 });
+      assert.equal(
+        (await probe.next(isTopic('v2.users.u2.presence'))).metadata?.emulatorSequence,
+        3_001,
+        'uncorked after',
+      );
+      probe.close();
+    } finally {
+      await emu.close();
+    }
+  });
+
   it('one publish is one event: the same CorrelationId and sequence reach every subscribed channel', async () => {
     const { emu, createChannel, subscribe } = await openSession();
     try {
