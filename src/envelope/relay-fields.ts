@@ -1,10 +1,38 @@
 import { eventKey, type RelayFields } from './envelope.ts';
 
+/** What the key of one event is computed from, and the key once it was. Held by a non-enumerable own property. */
+interface KeyInputs {
+  readonly topicName: string;
+  readonly correlationId: string | undefined;
+  readonly eventBody: unknown;
+  key?: string;
+}
+
+const keyInputs = Symbol('relay.keyInputs');
+
+type WithKeyInputs = RelayFields & { readonly [keyInputs]: KeyInputs };
+
+/** One getter function for every event's `key`, so that V8 gives all relay objects one hidden class (see below). */
+function lazyKey(this: WithKeyInputs): string {
+  const inputs = this[keyInputs];
+  inputs.key ??= eventKey(inputs.topicName, inputs.correlationId, inputs.eventBody);
+  return inputs.key;
+}
+
+/** Shared by every relay object: one descriptor, not one per event. */
+const KEY_PROPERTY: PropertyDescriptor = Object.freeze({ get: lazyKey, enumerable: true, configurable: true });
+
 /**
  * The relay fields of one event, with `key` (a sha256 digest over topic, CorrelationId and the canonical body)
  * computed on first read and then cached. The digest costs more than parsing the frame, and consumers that never
  * read the key (counting, filtering) should not pay for it. `key` is an own enumerable getter, so JSON.stringify,
- * spread and structuredClone all see its value.
+ * spread and structuredClone all see its value; what it is computed from sits in a non-enumerable symbol property,
+ * which none of them copies.
+ *
+ * Why not an object literal with `get key()`: each literal then carries its own getter closure, V8 cannot share a
+ * hidden class between such objects, and every event left garbage that survived young-generation collections. In
+ * the delivery bench the bare client ran at 60,600 events/s that way (scavenges of 13 ms keeping ~60 MB), and at
+ * 75,000-85,000 with the shared getter (scavenges of 0.5 ms; the raw consumer 84,000-89,000 in the same runs).
  */
 export function relayFields(
   receivedAt: string,
@@ -13,14 +41,8 @@ export function relayFields(
   correlationId: string | undefined,
   eventBody: unknown,
 ): RelayFields {
-  let key: string | undefined;
-  return {
-    receivedAt,
-    channelId,
-    source: 'notification',
-    get key(): string {
-      key ??= eventKey(topicName, correlationId, eventBody);
-      return key;
-    },
-  };
+  const fields = { receivedAt, channelId, source: 'notification' } as RelayFields;
+  Object.defineProperty(fields, 'key', KEY_PROPERTY);
+  Object.defineProperty(fields, keyInputs, { value: { topicName, correlationId, eventBody } satisfies KeyInputs });
+  return fields;
 }
