@@ -36,7 +36,9 @@ export interface Outbox {
   sinkNames(): string[];
   /**
    * Marks up to `limit` due rows of `sink` inflight and returns them in sequence order. Rows are taken strictly in order:
-   * if the oldest pending row is not yet due, nothing is returned and `nextDueAt` says when to look again.
+   * if the oldest pending row is not yet due, nothing is returned and `nextDueAt` says when to look again. A batch of
+   * fewer than `limit` rows took everything the sink was owed and due at that moment, up to the first row not yet
+   * due (`nextDueAt`, if there is one).
    */
   claim(sink: string, limit: number): ClaimedBatch;
   /** Applies the fate of claimed rows in one transaction. */
@@ -96,7 +98,7 @@ export interface ClaimedEvent {
 
 export interface ClaimedBatch {
   events: ClaimedEvent[];
-  /** When the head of the sink's queue falls due, if it has pending rows that are not due yet. */
+  /** When the first row left behind by this claim falls due, if the claim stopped at a row not due yet. */
   nextDueAt: number | undefined;
 }
 

@@ -153,7 +153,7 @@ export class SqliteDeliveryQueue {
         const fresh = range[j];
         if (retry && (!fresh || retry.seq < fresh.seq)) {
           if (retry.nextAttemptAt > now) {
-            if (events.length === 0) nextDueAt = retry.nextAttemptAt;
+            nextDueAt = retry.nextAttemptAt;
             break;
           }
           events.push(new StoredClaimedEvent(retry.seq, retry.attempts + 1, retry.payload, retry.receivedAt));
