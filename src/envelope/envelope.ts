@@ -44,16 +44,27 @@ export interface RelayFields {
  * 32 hex chars (128 bits) keep ServiceNow coalesce fields and SQLite indexes small.
  */
 export function eventKey(topicName: string, correlationId: string | undefined, eventBody: unknown): string {
-  const identity = `${topicName.toLowerCase()}\u0000${correlationId ?? ''}\u0000${canonicalBody(eventBody)}`;
+  return eventKeyOfJson(topicName, correlationId, bodyJson(eventBody));
+}
+
+/** `eventKey` for a body already serialised by `bodyJson` (the relay keeps that text for its outbox row). */
+export function eventKeyOfJson(topicName: string, correlationId: string | undefined, json: BodyJson): string {
+  // Undefined and unserialisable bodies have a fixed spelling, so the key never throws.
+  const canonical = json === undefined ? 'undefined' : json === null ? 'unserialisable' : json;
+  const identity = `${topicName.toLowerCase()}\u0000${correlationId ?? ''}\u0000${canonical}`;
   // Node's one-shot crypto.hash where there is one, the same digest in pure JavaScript in a browser (sha256.ts).
   return sha256Hex(identity).slice(0, 32);
 }
 
-/** JSON text of the body (undefined and unserialisable values have a fixed spelling, so the key never throws). */
-function canonicalBody(eventBody: unknown): string {
+/** JSON text of a body; undefined for `undefined` (JSON has no spelling for it), null if it cannot be serialised. */
+export type BodyJson = string | undefined | null;
+
+export function bodyJson(eventBody: unknown): BodyJson {
   try {
-    return JSON.stringify(eventBody) ?? 'undefined';
+    // Typed as string, but undefined for `undefined` (and functions, symbols).
+    const text: string | undefined = JSON.stringify(eventBody);
+    return text;
   } catch {
-    return 'unserialisable';
+    return null;
   }
 }

@@ -1,11 +1,16 @@
-import { eventKey, type RelayFields } from './envelope.ts';
+import { bodyJson, eventKeyOfJson, type BodyJson, type RelayFields } from './envelope.ts';
 
-/** What the key of one event is computed from, and the key once it was. Held by a non-enumerable own property. */
+/**
+ * What the key of one event is computed from, and once it was, the body's JSON text and the key. Held by a
+ * non-enumerable own property. Every field is there from the start, so all of them share one hidden class.
+ */
 interface KeyInputs {
   readonly topicName: string;
   readonly correlationId: string | undefined;
   readonly eventBody: unknown;
-  key?: string;
+  serialised: boolean;
+  json: BodyJson;
+  key: string | undefined;
 }
 
 const keyInputs = Symbol('relay.keyInputs');
@@ -15,8 +20,28 @@ type WithKeyInputs = RelayFields & { readonly [keyInputs]: KeyInputs };
 /** One getter function for every event's `key`, so that V8 gives all relay objects one hidden class (see below). */
 function lazyKey(this: WithKeyInputs): string {
   const inputs = this[keyInputs];
-  inputs.key ??= eventKey(inputs.topicName, inputs.correlationId, inputs.eventBody);
+  inputs.key ??= eventKeyOfJson(inputs.topicName, inputs.correlationId, serialisedBody(inputs));
   return inputs.key;
+}
+
+function serialisedBody(inputs: KeyInputs): BodyJson {
+  if (!inputs.serialised) {
+    inputs.json = bodyJson(inputs.eventBody);
+    inputs.serialised = true;
+  }
+  return inputs.json;
+}
+
+/**
+ * The JSON text of `eventBody` that the key of `relay` was computed from, if the key was read and `eventBody` is
+ * that same object; otherwise undefined. The outbox writes it into the stored row instead of serialising the body a
+ * second time (issue 10: the body is most of an event's bytes). Like the key itself, it describes the body as it was
+ * when the key was first read: an event is not to be changed after that.
+ */
+export function keyedBodyJson(relay: RelayFields, eventBody: unknown): string | undefined {
+  const inputs = (relay as Partial<WithKeyInputs>)[keyInputs];
+  if (inputs?.serialised !== true || inputs.eventBody !== eventBody) return undefined;
+  return typeof inputs.json === 'string' ? inputs.json : undefined;
 }
 
 /** Shared by every relay object: one descriptor, not one per event. */
@@ -43,6 +68,7 @@ export function relayFields(
 ): RelayFields {
   const fields = { receivedAt, channelId, source: 'notification' } as RelayFields;
   Object.defineProperty(fields, 'key', KEY_PROPERTY);
-  Object.defineProperty(fields, keyInputs, { value: { topicName, correlationId, eventBody } satisfies KeyInputs });
+  const inputs: KeyInputs = { topicName, correlationId, eventBody, serialised: false, json: undefined, key: undefined };
+  Object.defineProperty(fields, keyInputs, { value: inputs });
   return fields;
 }

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
+import { eventJson } from '../envelope/event-json.ts';
 import { callHook, GroupCommit, type CommittedGroup, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
@@ -303,7 +304,7 @@ export class SqliteOutbox implements Outbox {
   private prepareAppend(event: RelayEvent): PendingAppend {
     if (this.closed) throw new ClosedError('outbox is closed');
     try {
-      return { event, payload: JSON.stringify(event) };
+      return { event, payload: eventJson(event) };
     } catch (err) {
       throw new OutboxError(`cannot serialise event ${event.relay.key}: ${errorMessage(err)}`, { cause: err });
     }
