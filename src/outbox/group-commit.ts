@@ -20,6 +20,18 @@ export interface GroupCommitOptions<T, R> {
   retryBaseMs?: number;
   /** @default 500 */
   retryMaxMs?: number;
+  /**
+   * Says whether a failed commit was refused because another connection holds the write lock (e.g. a CLI bulk
+   * operation). Such a commit is retried after a short random pause, not the doubling one: the other side holds
+   * the lock in short chunks with short pauses between them, and a regular pause can fall into step with that
+   * rhythm, landing on a chunk every time (measured: commits refused for 406 ms of a 589 ms `dlq retry --all`).
+   * A random pause lands in a gap about as often as the gaps are long, every attempt anew. @default never
+   */
+  isContention?(error: unknown): boolean;
+  /** Upper bound of that random pause (ms): uniform in [1, contentionRetryMaxMs]. @default 10 */
+  contentionRetryMaxMs?: number;
+  /** Source of that randomness, in [0, 1). @default Math.random */
+  random?: () => number;
   /** The first commit of a run of failures failed (not called again until a commit succeeds). */
   onBlocked?(error: unknown): void;
   /** A commit succeeded after failures; `failures` counts them. */
@@ -210,10 +222,19 @@ export class GroupCommit<T, R> {
     }
     callHook(() => this.options.onFailure?.(error));
     blocked.failures++;
-    const base = this.options.retryBaseMs ?? 10;
-    const pauseMs = Math.min(this.options.retryMaxMs ?? 500, base * 2 ** Math.min(blocked.failures - 1, 20));
+    const pauseMs = this.options.isContention?.(error) ? this.contentionPauseMs() : this.backoffMs(blocked.failures);
     this.options.clock.clearTimeout(blocked.timer);
     blocked.timer = this.options.clock.setTimeout(() => this.flush(), pauseMs);
+  }
+
+  private backoffMs(failures: number): number {
+    const base = this.options.retryBaseMs ?? 10;
+    return Math.min(this.options.retryMaxMs ?? 500, base * 2 ** Math.min(failures - 1, 20));
+  }
+
+  private contentionPauseMs(): number {
+    const max = Math.max(1, this.options.contentionRetryMaxMs ?? 10);
+    return 1 + Math.floor((this.options.random ?? Math.random)() * max);
   }
 
   private recovered(): void {

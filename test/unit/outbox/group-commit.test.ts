@@ -108,6 +108,34 @@ describe('GroupCommit', () => {
     assert.equal(gc.blockedBy, undefined);
   });
 
+  it("a commit refused for another connection's lock is retried after a random 1-10 ms, not the doubling pause", () => {
+    const clock = new ManualClock(0);
+    const { commits, commit } = lockedThen(3);
+    const draws = [0, 0.95, 0.5];
+    const pauses: number[] = [];
+    let lastFailureAt = 0;
+    const gc = new GroupCommit<number, string>({
+      clock,
+      maxItems: 1,
+      intervalMs: 5,
+      retryBaseMs: 100,
+      retryMaxMs: 1_000,
+      commit,
+      isContention: (err) => (err as Error).message === 'database is locked',
+      random: () => draws.shift() ?? 0,
+      onFailure: () => {
+        pauses.push(clock.now() - lastFailureAt);
+        lastFailureAt = clock.now();
+      },
+    });
+    void gc.push(1);
+    for (let ms = 0; ms < 30 && commits.length === 0; ms++) clock.advance(1);
+    // Failures at 0, then 1 ms (draw 0), 10 ms (draw 0.95) later; the commit 6 ms (draw 0.5) after the last.
+    assert.deepEqual(pauses, [0, 1, 10]);
+    assert.equal(clock.now(), 17);
+    assert.deepEqual(commits, [[1]]);
+  });
+
   it('pushSync throws on a failed commit and drops only its own item; abandon rejects the rest', async () => {
     const { gc, clock } = setup(true);
     const a = gc.push(1);

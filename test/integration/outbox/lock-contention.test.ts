@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
+import { ManualClock } from '../../../src/testing/manual-clock.ts';
+import { makeEvent, tempDir } from './helpers.ts';
+
+/**
+ * A commit refused because another connection holds the write lock (SQLITE_BUSY, as beside `dlq retry --all`) is
+ * retried after a random 1-10 ms, not after the doubling pause of other failures, so it gets into the short gaps a
+ * bulk operation leaves between its chunks. Real SQLite, a second real connection holding BEGIN IMMEDIATE; time is
+ * a ManualClock.
+ */
+describe("outbox commit refused for another connection's write lock", () => {
+  it('is retried every 1-10 ms while refused, and commits within 10 ms of the lock coming free', async () => {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, 'outbox.sqlite');
+    const clock = new ManualClock();
+    const failures: string[] = [];
+    const outbox = new SqliteOutbox({
+      path,
+      clock,
+      pruneIntervalMs: 0,
+      writeBusyTimeoutMs: 0,
+      commitRetryBaseMs: 10,
+      commitRetryMaxMs: 500,
+      writeHooks: { onFailure: (reason) => failures.push(reason) },
+    });
+    const holder = new Database(path, { timeout: 0 });
+    try {
+      holder.prepare('BEGIN IMMEDIATE').run();
+      let durable = false;
+      const append = outbox.append(makeEvent(1)).then(() => (durable = true));
+      await clock.advanceAsync(5); // the group's commit interval: the first refusal
+      await clock.advanceAsync(200);
+      assert.ok(failures.length >= 20, `${failures.length} refusals in 200 ms: a doubling pause would have made 5`);
+      assert.ok(
+        failures.every((f) => f === 'database is locked'),
+        failures[0],
+      );
+      holder.prepare('COMMIT').run();
+      await clock.advanceAsync(10);
+      assert.equal(durable, true, 'committed within 10 ms of the lock coming free');
+      await append;
+      assert.equal(outbox.stats().events, 1);
+    } finally {
+      holder.close();
+      outbox.close();
+      cleanup();
+    }
+  });
+
+  it('other failures keep the doubling pause', async () => {
+    const { dir, cleanup } = tempDir();
+    const clock = new ManualClock();
+    const failures: string[] = [];
+    const outbox = new SqliteOutbox({
+      path: join(dir, 'outbox.sqlite'),
+      clock,
+      pruneIntervalMs: 0,
+      commitRetryBaseMs: 10,
+      commitRetryMaxMs: 500,
+      writeHooks: { onFailure: (reason) => failures.push(reason) },
+    });
+    const db = new Database(join(dir, 'outbox.sqlite'));
+    try {
+      // A read-only-ish failure: every insert into events fails inside the transaction (not a lock).
+      db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused by test'); END`);
+      void outbox.append(makeEvent(1)).catch(() => undefined);
+      await clock.advanceAsync(5);
+      await clock.advanceAsync(200);
+      // Refusals at 5, 15, 35, 75, 155 ms.
+      assert.equal(failures.length, 5, failures.join(', '));
+      db.exec('DROP TRIGGER refuse');
+    } finally {
+      db.close();
+      outbox.close();
+      cleanup();
+    }
+  });
+});
