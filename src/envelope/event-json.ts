@@ -14,7 +14,7 @@ const BODY_MARK_JSON = JSON.stringify(BODY_MARK);
  */
 export function eventJson(event: RelayEvent): string {
   // Reading the key computes it, and with it the body's text, if nothing read it before.
-  const body = event.relay.key === undefined ? undefined : keyedBodyJson(event.relay, event.eventBody);
+  const body = typeof event.relay.key === 'string' ? keyedBodyJson(event.relay, event.eventBody) : undefined;
   if (body === undefined) return JSON.stringify(event);
   const shell = JSON.stringify({ ...event, eventBody: BODY_MARK });
   const at = shell.indexOf(BODY_MARK_JSON);

@@ -428,8 +428,8 @@ function isLockContention(error: unknown): boolean {
 /**
  * The pause between bulk chunks: as long as the last chunk held the lock (at least `minMs`, at most 100 ms), so a
  * writer in another process, retrying a refused commit after a random 1-10 ms (group-commit.ts), finds the lock
- * free about half the time, every attempt anew. A synchronous
- * sleep: the CLI's bulk operations are synchronous by design. Nothing when `minMs` is 0.
+ * free about half the time, every attempt anew. A synchronous sleep: the CLI's bulk operations are synchronous by
+ * design. Nothing when `minMs` is 0.
  */
 function sleeper(minMs: number): (lastHoldMs: number) => void {
   if (minMs <= 0) return () => undefined;
