@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../core/clock.ts';
+import { contentionPauseMs } from './outbox-error.ts';
 
 export interface GroupCommitOptions<T, R> {
   clock: Clock;
@@ -28,9 +29,7 @@ export interface GroupCommitOptions<T, R> {
    * A random pause lands in a gap about as often as the gaps are long, every attempt anew. @default never
    */
   isContention?(error: unknown): boolean;
-  /** Upper bound of that random pause (ms): uniform in [1, contentionRetryMaxMs]. @default 10 */
-  contentionRetryMaxMs?: number;
-  /** Source of that randomness, in [0, 1). @default Math.random */
+  /** Source of the randomness of that pause (1-10 ms, outbox-error.ts), in [0, 1). @default Math.random */
   random?: () => number;
   /** The first commit of a run of failures failed (not called again until a commit succeeds). */
   onBlocked?(error: unknown): void;
@@ -233,8 +232,7 @@ export class GroupCommit<T, R> {
   }
 
   private contentionPauseMs(): number {
-    const max = Math.max(1, this.options.contentionRetryMaxMs ?? 10);
-    return 1 + Math.floor((this.options.random ?? Math.random)() * max);
+    return contentionPauseMs(this.options.random ?? Math.random);
   }
 
   private recovered(): void {

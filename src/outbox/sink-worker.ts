@@ -4,6 +4,7 @@ import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { DeliveryOutcome, Sink } from '../sinks/sink.ts';
 import { decideDelivery, type DeliveryPolicy } from './delivery-policy.ts';
 import type { ClaimedEvent, Outbox, Settlement } from './outbox.ts';
+import { contentionPauseMs, isWriteLockContention } from './outbox-error.ts';
 import { SinkBlocking, type SinkBlock } from './sink-blocking.ts';
 
 /** Callbacks for metrics and logs. Each is optional and must not throw. */
@@ -23,7 +24,10 @@ export interface DispatcherHooks {
   onBlocked?(sink: string, error: string): void;
   /** A blocked sink delivered again (or got an answer about an event): its credentials work. */
   onUnblocked?(sink: string): void;
-  /** The outbox itself failed (disk full, closed); the worker pauses and tries again. */
+  /**
+   * The outbox itself failed (disk full, closed); the worker pauses and tries again. A write refused for another
+   * process's lock is reported only once that has lasted `errorPauseMs` (then at most once per `errorPauseMs`).
+   */
   onError?(sink: string, error: unknown): void;
 }
 
@@ -56,6 +60,8 @@ export class SinkWorker {
   private stopping = false;
   /** Something may have changed the sink's queue since the last claim began (a commit, a stop, an error pause). */
   private woken = false;
+  /** Since when the outbox has refused this loop's writes for another process's lock; when that was last reported. */
+  private contention: { since: number; reportedAt: number | undefined } | undefined;
   private waiter: { resolve: () => void; timer: TimerHandle } | undefined;
   private controller: AbortController | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -106,9 +112,9 @@ export class SinkWorker {
       this.woken = false;
       try {
         ({ events: claimed, nextDueAt } = this.o.outbox.claim(name, limit));
+        this.contention = undefined;
       } catch (err) {
-        this.o.hooks.onError?.(name, err);
-        await this.idle(this.o.clock.now() + this.o.errorPauseMs);
+        await this.pauseAfter(err);
         continue;
       }
       if (claimed.length === 0) {
@@ -220,14 +226,39 @@ export class SinkWorker {
     for (;;) {
       try {
         write();
+        this.contention = undefined;
         return true;
       } catch (err) {
-        this.o.hooks.onError?.(this.o.sink.name, err);
-        if (this.stopping || err instanceof ClosedError) return false;
-        await this.idle(this.o.clock.now() + this.o.errorPauseMs);
+        if (this.stopping || err instanceof ClosedError) {
+          this.o.hooks.onError?.(this.o.sink.name, err);
+          return false;
+        }
+        await this.pauseAfter(err);
         if (this.stopping) return false;
       }
     }
+  }
+
+  /**
+   * Waits after the outbox refused a claim or a settlement. A lock held by another process (a CLI bulk operation
+   * holds it a few ms at a time) is tried again within a few ms, as the outbox's own commits are, and reported only
+   * if it lasts: a routine `dlq retry` beside the relay had paused delivery a second per collision, with a warning.
+   * Anything else (disk full, I/O error) waits `errorPauseMs` and is reported each time.
+   */
+  private async pauseAfter(err: unknown): Promise<void> {
+    const now = this.o.clock.now();
+    if (!isWriteLockContention(err)) {
+      this.contention = undefined;
+      this.o.hooks.onError?.(this.o.sink.name, err);
+      return this.idle(now + this.o.errorPauseMs);
+    }
+    const contention = (this.contention ??= { since: now, reportedAt: undefined });
+    const every = this.o.errorPauseMs;
+    if (now - contention.since >= every && now - (contention.reportedAt ?? Number.NEGATIVE_INFINITY) >= every) {
+      contention.reportedAt = now;
+      this.o.hooks.onError?.(this.o.sink.name, err);
+    }
+    return this.idle(now + contentionPauseMs(this.o.random));
   }
 
   private report(tally: Tally): void {

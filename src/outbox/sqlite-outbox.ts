@@ -18,7 +18,7 @@ import type {
   ReplayFrom,
   Settlement,
 } from './outbox.ts';
-import { OutboxError } from './outbox-error.ts';
+import { isWriteLockContention, OutboxError } from './outbox-error.ts';
 import { createPrivateFile, ensurePrivateDir, makePrivate } from './private-files.ts';
 import { RecentKeys } from './recent-keys.ts';
 import { SqliteBacklog } from './sqlite-backlog.ts';
@@ -411,18 +411,11 @@ function writeRetryOptions(o: SqliteOutboxOptions): Partial<GroupCommitOptions<P
   return {
     ...(o.commitRetryBaseMs === undefined ? {} : { retryBaseMs: o.commitRetryBaseMs }),
     ...(o.commitRetryMaxMs === undefined ? {} : { retryMaxMs: o.commitRetryMaxMs }),
-    isContention: isLockContention,
+    isContention: isWriteLockContention,
     onBlocked: (error) => hooks.onBlocked?.(sqliteReason(error)),
     onRecovered: (failures) => hooks.onRecovered?.(failures),
     onFailure: (error) => hooks.onFailure?.(sqliteReason(error)),
   };
-}
-
-/** Another connection holds the write lock (busy_timeout 0 or spent): retried after a short random pause. */
-function isLockContention(error: unknown): boolean {
-  const cause = error instanceof OutboxError ? error.cause : error;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 /**

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { Dispatcher } from '../../../src/outbox/dispatcher.ts';
 import { SqliteOutbox } from '../../../src/outbox/sqlite-outbox.ts';
 import { ManualClock } from '../../../src/testing/manual-clock.ts';
-import { makeEvent, tempDir } from './helpers.ts';
+import { keys, makeEvent, RecordingSink, tempDir, waitFor } from './helpers.ts';
 
 /**
  * A commit refused because another connection holds the write lock (SQLITE_BUSY, as beside `dlq retry --all`) is
@@ -75,6 +76,51 @@ describe("outbox commit refused for another connection's write lock", () => {
       db.exec('DROP TRIGGER refuse');
     } finally {
       db.close();
+      outbox.close();
+      cleanup();
+    }
+  });
+
+  it('a sink claim refused for the lock is tried again within 10 ms, and reported only once it lasts', async () => {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, 'outbox.sqlite');
+    const clock = new ManualClock();
+    const outbox = new SqliteOutbox({ path, clock, pruneIntervalMs: 0, writeBusyTimeoutMs: 0 });
+    const sink = new RecordingSink('rec', 10, () => clock.now());
+    const reported: string[] = [];
+    const dispatcher = new Dispatcher({
+      outbox,
+      sinks: [sink],
+      clock,
+      pollIntervalMs: 60_000,
+      errorPauseMs: 1_000,
+      hooks: { onError: (_sink, err) => reported.push((err as Error).message) },
+    });
+    const holder = new Database(path, { timeout: 0 });
+    try {
+      outbox.appendSync(makeEvent(1));
+      holder.prepare('BEGIN IMMEDIATE').run();
+      dispatcher.start();
+      await clock.advanceAsync(200);
+      assert.equal(sink.calls.length, 0, 'nothing claimed while the lock is held');
+      assert.deepEqual(reported, [], 'a short contention is not reported');
+      holder.prepare('COMMIT').run();
+      await clock.advanceAsync(10);
+      await waitFor(() => sink.delivered.length === 1, 'claimed within 10 ms of the lock coming free');
+      // A lock held for 2.5 s: reported once it has lasted errorPauseMs, then at most once per errorPauseMs.
+      outbox.appendSync(makeEvent(2));
+      holder.prepare('BEGIN IMMEDIATE').run();
+      for (let ms = 0; ms < 2_500; ms += 50) await clock.advanceAsync(50);
+      assert.equal(reported.length, 2, reported.join(' | '));
+      assert.match(reported[0] ?? '', /locked/);
+      holder.prepare('COMMIT').run();
+      await clock.advanceAsync(10);
+      await waitFor(() => sink.delivered.length === 2, 'the second event once the lock is free');
+      assert.deepEqual(sink.delivered, keys(1, 2));
+    } finally {
+      if (holder.inTransaction) holder.prepare('ROLLBACK').run();
+      holder.close();
+      await dispatcher.close({ drainTimeoutMs: 1_000 });
       outbox.close();
       cleanup();
     }
