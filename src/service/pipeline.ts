@@ -117,8 +117,9 @@ export function createDispatcher(ctx: PipelineContext, outbox: SqliteOutbox, sin
       onBlocked: (sink, reason) =>
         audit(logger, 'delivery.blocked', { sink, reason }, `sink ${sink} blocked, events stay queued: ${reason}`),
       onUnblocked: (sink) => audit(logger, 'delivery.unblocked', { sink }, `sink ${sink} delivers again`),
-      // A claim or settle the outbox refused (file locked by another process, disk full): retried every second,
-      // so rate-limited like sink retries; /readyz and the write-blocked gauge carry the state meanwhile.
+      // A claim or settle the outbox refused (disk full: retried every second; a lock another process has held for a
+      // second or more: retried every few ms, reported once a second), rate-limited like sink retries; /readyz and
+      // the write-blocked gauge carry the state meanwhile.
       onError: (sink, error) =>
         warnings.failed(`outbox:${sink}`, {
           event: 'outbox.retry',
