@@ -10,7 +10,7 @@ export function attachSocket(
   ctx: EmulatorContext,
   ws: WebSocket,
   channel: ChannelRecord,
-  transport?: SocketRecord['transport'],
+  transport: SocketRecord['transport'],
 ): SocketRecord {
   const previous = channel.socket;
   if (previous) closeSocket(ctx, previous, ctx.options.takeoverCloseCode, 'replaced by a newer connection');
