@@ -8,7 +8,9 @@
  * - `relay_ndjson`: the relay's pipeline (client → SqliteOutbox, synchronous=FULL, group commit, appends in flight as
  *   in src/service/pipeline.ts → Dispatcher → ndjson file sink, fdatasync per batch);
  * - `relay_noop`: the same with a sink that does nothing;
- * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket).
+ * - `append`: the outbox's durable append alone (the same events, appends in flight, no socket), keys given;
+ * - `append_keyed`: the same with the events made as the client makes them, so each append computes its key (the
+ *   relay's own append: the client computes keys only while copies are possible, around rollovers).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
  * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts), in interleaved
@@ -31,6 +33,7 @@ import { outboxSchema } from '../src/config/schema.ts';
 import { NotificationClient } from '../src/client/index.ts';
 import { startEmulator } from '../src/emulator/index.ts';
 import type { RelayEvent } from '../src/envelope/envelope.ts';
+import { relayFields } from '../src/envelope/relay-fields.ts';
 import { GenesysRestClient } from '../src/genesys/rest-client.ts';
 import { Dispatcher } from '../src/outbox/dispatcher.ts';
 import { SqliteOutbox, type SqliteOutboxOptions } from '../src/outbox/sqlite-outbox.ts';
@@ -54,7 +57,8 @@ const CPU_ROUNDS = Number(process.env.BENCH_DELIVERY_CPU_ROUNDS ?? 3);
 const LATENCY_RATES = [100, 1_000] as const;
 const LATENCY_SECONDS = 10;
 const TOPIC = BENCH_TOPIC;
-const ALL_CONTENDERS = ['frames', 'raw', 'client', 'relay_ndjson', 'relay_noop', 'append'] as const;
+const ALL_CONTENDERS = ['frames', 'raw', 'client', 'relay_ndjson', 'relay_noop', 'append', 'append_keyed'] as const;
+type AppendContender = 'append' | 'append_keyed';
 type Contender = (typeof ALL_CONTENDERS)[number];
 /** BENCH_DELIVERY_ONLY=raw,client runs those alone, throughput only (for profiling with --cpu-prof). */
 const ONLY = process.env.BENCH_DELIVERY_ONLY?.split(',').filter((c): c is Contender =>
@@ -372,17 +376,24 @@ function prefilled(path: string, options: Partial<SqliteOutboxOptions> = {}): Sq
   return new SqliteOutbox({ path, pruneIntervalMs: 0, ...options });
 }
 
-/** The outbox's durable append alone: the same events, OUTBOX_APPENDS_IN_FLIGHT in flight. Events/s. */
-async function appendAlone(count: number): Promise<number> {
+/**
+ * The outbox's durable append alone: the same events, OUTBOX_APPENDS_IN_FLIGHT in flight. Events/s. `keyed`: the
+ * events as the client makes them (relay-fields.ts), so the append computes each key (a digest over the body's
+ * JSON) as the relay's does when no rollover is under way; otherwise plain objects with a key given.
+ */
+async function appendAlone(count: number, keyed: boolean): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-append-'));
   const outbox = prefilled(join(dir, 'outbox.sqlite'));
   try {
     const body = benchBody();
     const receivedAt = new Date().toISOString();
     const events: RelayEvent[] = Array.from({ length: count }, () => {
-      const key = randomUUID().replaceAll('-', '');
-      const metadata = { CorrelationId: randomUUID() };
-      return { topicName: TOPIC, version: '2', eventBody: body, metadata, relay: { receivedAt, channelId: 'c', key } };
+      const correlationId = randomUUID();
+      const metadata = { CorrelationId: correlationId };
+      const relay = keyed
+        ? relayFields(receivedAt, 'c', TOPIC, correlationId, body)
+        : { receivedAt, channelId: 'c', key: randomUUID().replaceAll('-', '') };
+      return { topicName: TOPIC, version: '2', eventBody: body, metadata, relay };
     });
     const startedAt = performance.now();
     let next = 0;
@@ -397,7 +408,7 @@ async function appendAlone(count: number): Promise<number> {
   }
 }
 
-async function start(fh: Firehose, contender: Exclude<Contender, 'append'>): Promise<Run> {
+async function start(fh: Firehose, contender: Exclude<Contender, AppendContender>): Promise<Run> {
   switch (contender) {
     case 'frames':
       return wsConsumer(fh, false);
@@ -414,7 +425,7 @@ async function start(fh: Firehose, contender: Exclude<Contender, 'append'>): Pro
 
 /** One burst of EVENTS through one contender: events/s from the burst's start to the last event seen. */
 async function throughput(fh: Firehose, contender: Contender): Promise<number> {
-  if (contender === 'append') return appendAlone(EVENTS);
+  if (contender === 'append' || contender === 'append_keyed') return appendAlone(EVENTS, contender === 'append_keyed');
   const run = await start(fh, contender);
   try {
     const startedAt = performance.now();
@@ -444,12 +455,14 @@ async function throughputFigures(fh: Firehose): Promise<Figures> {
     const r = rates[c];
     figures[`${c}.events_per_s`] =
       `${Math.round(median(r))} (${Math.round(Math.min(...r))}-${Math.round(Math.max(...r))})`;
-    if (c === 'raw' || c === 'append' || rates.raw.length === 0) continue;
+    if (c === 'raw' || c === 'append' || c === 'append_keyed' || rates.raw.length === 0) continue;
     figures[`${c}.vs_raw`] = ratioText(r, rates.raw);
   }
-  if (rates.append.length === 0) return figures;
-  figures['relay_ndjson.vs_append'] = ratioText(rates.relay_ndjson, rates.append);
-  figures['relay_noop.vs_append'] = ratioText(rates.relay_noop, rates.append);
+  for (const base of ['append', 'append_keyed'] as const) {
+    if (rates[base].length === 0) continue;
+    figures[`relay_ndjson.vs_${base}`] = ratioText(rates.relay_ndjson, rates[base]);
+    figures[`relay_noop.vs_${base}`] = ratioText(rates.relay_noop, rates[base]);
+  }
   return figures;
 }
 
