@@ -12,7 +12,8 @@
  * - `append_keyed`: the same with the events made as the client makes them, so each append computes its key (the
  *   relay's own append: the client computes keys only while copies are possible, around rollovers).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
- * append rate; CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
+ * append rate; per contender, its CPU per event (all threads of this process), how busy its main thread was and the
+ * firehose's CPU per event, and from these the CPU budget of the relay goal on this machine (costFigures); CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
  * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts), in interleaved
  * rounds (BENCH_DELIVERY_CPU_ROUNDS, default 3); latency from
  * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
@@ -24,7 +25,7 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
@@ -91,14 +92,19 @@ function benchBody(publishedAt = 0): Record<string, unknown> {
 
 // ---------------------------------------------------------------- the firehose (emulator), in a child process
 
-type Command = { kind: 'burst'; count: number } | { kind: 'steady'; rate: number; seconds: number };
-type Reply = { kind: 'ready'; apiBase: string; loginBase: string } | { kind: 'done'; published: number };
+type Command = { kind: 'burst'; count: number } | { kind: 'steady'; rate: number; seconds: number } | { kind: 'cpu' };
+type Reply =
+  | { kind: 'ready'; apiBase: string; loginBase: string }
+  | { kind: 'done'; published: number }
+  | { kind: 'cpu'; micros: number };
 
 interface Firehose {
   apiBase: string;
   loginBase: string;
   /** Sends the command; resolves when the child has published everything. */
-  run(command: Command): Promise<number>;
+  run(command: Exclude<Command, { kind: 'cpu' }>): Promise<number>;
+  /** CPU time the firehose process has used so far, all its threads (µs). */
+  cpuMicros(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -120,6 +126,11 @@ async function forkFirehose(): Promise<Firehose> {
         child.once('message', (m) => resolve((m as Extract<Reply, { kind: 'done' }>).published));
         child.send(command);
       }),
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as Extract<Reply, { kind: 'cpu' }>).micros));
+        child.send({ kind: 'cpu' } satisfies Command);
+      }),
     close: () => stopChild(child),
   };
 }
@@ -128,6 +139,11 @@ async function firehoseMain(): Promise<void> {
   const emu = await startEmulator({ heartbeatMs: 60_000, maxChannelsPerClient: 1_000, rateLimitPerMinute: 100_000 });
   const body = benchBody();
   process.on('message', (command: Command) => {
+    if (command.kind === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ kind: 'cpu', micros: user + system } satisfies Reply);
+      return;
+    }
     const done = (published: number): void => void process.send?.({ kind: 'done', published } satisfies Reply);
     if (command.kind === 'burst') {
       let published = 0;
@@ -381,27 +397,37 @@ function prefilled(path: string, options: Partial<SqliteOutboxOptions> = {}): Sq
  * events as the client makes them (relay-fields.ts), so the append computes each key (a digest over the body's
  * JSON) as the relay's does when no rollover is under way; otherwise plain objects with a key given.
  */
-async function appendAlone(count: number, keyed: boolean): Promise<number> {
+async function appendAlone(count: number, keyed: boolean): Promise<Sample> {
   const dir = mkdtempSync(join(tmpdir(), 'genesys-relay-bench-append-'));
   const outbox = prefilled(join(dir, 'outbox.sqlite'));
   try {
     const body = benchBody();
     const receivedAt = new Date().toISOString();
-    const events: RelayEvent[] = Array.from({ length: count }, () => {
+    // Each event made just before its append, as the client makes it just before the relay appends it: events made
+    // up front all live through the run, and computing their keys then costs the garbage collector far more.
+    const eventAt = (): RelayEvent => {
       const correlationId = randomUUID();
       const metadata = { CorrelationId: correlationId };
       const relay = keyed
         ? relayFields(receivedAt, 'c', TOPIC, correlationId, body)
         : { receivedAt, channelId: 'c', key: randomUUID().replaceAll('-', '') };
       return { topicName: TOPIC, version: '2', eventBody: body, metadata, relay };
-    });
+    };
     const startedAt = performance.now();
-    let next = 0;
+    const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
+    let made = 0;
     const lane = async (): Promise<void> => {
-      while (next < events.length) await outbox.append(events[next++] as RelayEvent);
+      for (; made < count; made++) await outbox.append(eventAt());
     };
     await Promise.all(Array.from({ length: OUTBOX_APPENDS_IN_FLIGHT }, lane));
-    return (count / (performance.now() - startedAt)) * 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      rate: (count / (performance.now() - startedAt)) * 1000,
+      cpuUsPerEvent: (cpu.user + cpu.system) / count,
+      firehoseUsPerEvent: undefined,
+      mainBusy: performance.eventLoopUtilization(loopBefore).utilization,
+    };
   } finally {
     outbox.close();
     rmSync(dir, { recursive: true, force: true });
@@ -423,15 +449,38 @@ async function start(fh: Firehose, contender: Exclude<Contender, AppendContender
   }
 }
 
-/** One burst of EVENTS through one contender: events/s from the burst's start to the last event seen. */
-async function throughput(fh: Firehose, contender: Contender): Promise<number> {
+/** One burst through one contender: its rate and what it cost (CPU per event, main-thread busy fraction). */
+interface Sample {
+  /** Events/s from the burst's start to the last event seen. */
+  rate: number;
+  /** CPU of this process, all its threads (the socket thread, libuv's pool, V8's helpers), per event: µs. */
+  cpuUsPerEvent: number;
+  /** The firehose child's CPU per event over the same burst: µs (undefined for the append contenders). */
+  firehoseUsPerEvent: number | undefined;
+  /** Event-loop utilisation of this process's main thread over the burst, 0-1. */
+  mainBusy: number;
+}
+
+/** One burst of EVENTS through one contender. */
+async function throughput(fh: Firehose, contender: Contender): Promise<Sample> {
   if (contender === 'append' || contender === 'append_keyed') return appendAlone(EVENTS, contender === 'append_keyed');
   const run = await start(fh, contender);
   try {
+    const firehoseBefore = await fh.cpuMicros();
     const startedAt = performance.now();
+    // Counted from here: connecting and subscribing are not per-event work.
+    const connected = process.cpuUsage();
+    const loopConnected = performance.eventLoopUtilization();
     await fh.run({ kind: 'burst', count: EVENTS });
     await pollUntil(() => run.count >= EVENTS, BURST_TIMEOUT_MS, 2);
-    return (run.count / (run.lastAt - startedAt)) * 1000;
+    const firehoseUs = (await fh.cpuMicros()) - firehoseBefore;
+    const cpu = process.cpuUsage(connected);
+    return {
+      rate: (run.count / (run.lastAt - startedAt)) * 1000,
+      cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS,
+      firehoseUsPerEvent: firehoseUs / EVENTS,
+      mainBusy: performance.eventLoopUtilization(loopConnected).utilization,
+    };
   } finally {
     await run.close();
   }
@@ -440,30 +489,77 @@ async function throughput(fh: Firehose, contender: Contender): Promise<number> {
 // ---------------------------------------------------------------- figures
 
 async function throughputFigures(fh: Firehose): Promise<Figures> {
-  const rates = Object.fromEntries(ALL_CONTENDERS.map((c) => [c, [] as number[]])) as Record<Contender, number[]>;
+  const samples = Object.fromEntries(ALL_CONTENDERS.map((c) => [c, [] as Sample[]])) as Record<Contender, Sample[]>;
   // One untimed warm-up burst each, so no contender is measured while V8 still compiles its hot path.
   for (const contender of CONTENDERS) await throughput(fh, contender);
   for (let round = 0; round < ROUNDS; round++) {
     for (const contender of CONTENDERS) {
-      const rate = await throughput(fh, contender);
-      rates[contender].push(rate);
-      process.stderr.write(`  round ${round + 1} ${contender}: ${Math.round(rate)} events/s\n`);
+      const sample = await throughput(fh, contender);
+      samples[contender].push(sample);
+      process.stderr.write(
+        `  round ${round + 1} ${contender}: ${Math.round(sample.rate)} events/s, ` +
+          `${sample.cpuUsPerEvent.toFixed(1)} µs CPU/event, main thread ${Math.round(sample.mainBusy * 100)} % busy\n`,
+      );
     }
   }
+  const rates = (c: Contender): number[] => samples[c].map((s) => s.rate);
   const figures: Figures = { events_per_round: EVENTS, rounds: ROUNDS };
   for (const c of CONTENDERS) {
-    const r = rates[c];
-    figures[`${c}.events_per_s`] =
-      `${Math.round(median(r))} (${Math.round(Math.min(...r))}-${Math.round(Math.max(...r))})`;
-    if (c === 'raw' || c === 'append' || c === 'append_keyed' || rates.raw.length === 0) continue;
-    figures[`${c}.vs_raw`] = ratioText(r, rates.raw);
+    const r = rates(c);
+    figures[`${c}.events_per_s`] = rangeText(r, 0);
+    if (c !== 'raw' && c !== 'append' && c !== 'append_keyed' && samples.raw.length > 0) {
+      figures[`${c}.vs_raw`] = ratioText(r, rates('raw'));
+    }
   }
   for (const base of ['append', 'append_keyed'] as const) {
-    if (rates[base].length === 0) continue;
-    figures[`relay_ndjson.vs_${base}`] = ratioText(rates.relay_ndjson, rates[base]);
-    figures[`relay_noop.vs_${base}`] = ratioText(rates.relay_noop, rates[base]);
+    if (samples[base].length === 0) continue;
+    figures[`relay_ndjson.vs_${base}`] = ratioText(rates('relay_ndjson'), rates(base));
+    figures[`relay_noop.vs_${base}`] = ratioText(rates('relay_noop'), rates(base));
   }
+  Object.assign(figures, costFigures(samples));
   return figures;
+}
+
+/**
+ * What each event costs, and the CPU budget of the throughput goal: the machine's cores hold the firehose and the
+ * relay together, so with today's work per event no division of it over threads can deliver more than
+ * cores / (relay's µs + firehose's µs) events a second (`ceiling_on_all_cores`). If that is below half the raw
+ * consumer's rate, the goal "relay >= 0.5 of raw" needs less work per event on this machine, not only more threads.
+ */
+function costFigures(samples: Record<Contender, Sample[]>): Figures {
+  const figures: Figures = {};
+  for (const c of CONTENDERS) {
+    const s = samples[c];
+    if (s.length === 0) continue;
+    figures[`${c}.cpu_us_per_event`] = rangeText(
+      s.map((x) => x.cpuUsPerEvent),
+      1,
+    );
+    figures[`${c}.main_thread_busy`] = rangeText(
+      s.map((x) => x.mainBusy),
+      2,
+    );
+    const firehose = s.flatMap((x) => (x.firehoseUsPerEvent === undefined ? [] : [x.firehoseUsPerEvent]));
+    if (firehose.length > 0) figures[`${c}.firehose_cpu_us_per_event`] = rangeText(firehose, 1);
+  }
+  const relay = samples.relay_ndjson;
+  if (relay.length === 0 || samples.raw.length === 0) return figures;
+  const cores = availableParallelism();
+  const perEvent = median(relay.map((x) => x.cpuUsPerEvent + (x.firehoseUsPerEvent ?? 0)));
+  const ceiling = (cores * 1e6) / perEvent;
+  const raw = median(samples.raw.map((x) => x.rate));
+  figures['budget.cores'] = cores;
+  figures['budget.relay_ndjson_plus_firehose_cpu_us_per_event'] = round1(perEvent);
+  figures['budget.relay_ndjson.cores_needed_at_half_raw'] = round1((perEvent * raw * 0.5) / 1e6);
+  figures['budget.relay_ndjson.ceiling_on_all_cores'] = Math.round(ceiling);
+  figures['budget.relay_ndjson.ceiling_vs_raw'] = (ceiling / raw).toFixed(2);
+  return figures;
+}
+
+/** Median (min-max) of `xs`, each with `digits` decimals. */
+function rangeText(xs: readonly number[], digits: number): string {
+  const f = (v: number): string => (digits === 0 ? String(Math.round(v)) : v.toFixed(digits));
+  return `${f(median(xs))} (${f(Math.min(...xs))}-${f(Math.max(...xs))})`;
 }
 
 /** Median of per-round ratios (each round's contenders saw the same machine load), with their range. */
