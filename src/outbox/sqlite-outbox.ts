@@ -435,12 +435,22 @@ function sqliteReason(error: unknown): string {
   return errorMessage(error instanceof OutboxError && error.cause !== undefined ? error.cause : error);
 }
 
+/**
+ * Page size of a new outbox file (an existing file keeps its own: SQLite changes it only when the file is empty).
+ * In WAL mode each page a commit touches costs two writes to the WAL and, at the checkpoint, a read and a write
+ * more: every one a system call, and system calls are much of a commit's cost (issue 10). Twice SQLite's default
+ * halves them for the same bytes. Measured in a minimal script (groups of 500 rows, FULL, 200–30,000-byte rows):
+ * 10–30 % less CPU an event than 4096. Not larger: 16384 took three times the CPU there.
+ */
+const OUTBOX_PAGE_SIZE = 8192;
+
 function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   let db: Database.Database | undefined;
   try {
     ensurePrivateDir(dirname(path));
     createPrivateFile(path);
     db = new Database(path, { timeout: busyTimeoutMs });
+    db.pragma(`page_size = ${OUTBOX_PAGE_SIZE}`);
     db.pragma('journal_mode = WAL');
     makePrivate([path, `${path}-wal`, `${path}-shm`]);
     // FULL: a commit is fsynced before it returns, so "append resolved" means "survives power loss".

@@ -21,6 +21,34 @@ describe('SqliteOutbox', () => {
     assert.throws(() => open(), OutboxError);
   });
 
+  it('makes a new file with 8 KiB pages; a file made with 4 KiB pages keeps them and works', () => {
+    open().close();
+    const made = new Database(fx.path);
+    assert.equal(made.pragma('page_size', { simple: true }), 8192);
+    made.close();
+
+    // An outbox of an earlier relay (SQLite's default 4096), holding an undelivered event.
+    const oldPath = join(fx.dir, 'old.sqlite');
+    const old = new Database(oldPath);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.close();
+    const before = open({ path: oldPath });
+    before.setActiveSinks(['a']);
+    before.appendSync(makeEvent(1));
+    before.close();
+    const after = open({ path: oldPath });
+    after.appendSync(makeEvent(2));
+    assert.deepEqual(
+      after.claim('a', 10).events.map((e) => e.event.relay.key),
+      [makeEvent(1).relay.key, makeEvent(2).relay.key],
+    );
+    after.close();
+    const reopened = new Database(oldPath);
+    assert.equal(reopened.pragma('page_size', { simple: true }), 4096);
+    reopened.close();
+  });
+
   it("its own connection commits with synchronous=FULL in WAL; the relay's writer has busy_timeout 0", () => {
     const outbox = open({ writeBusyTimeoutMs: 0 });
     outbox.setActiveSinks(['a']);
