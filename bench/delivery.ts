@@ -13,10 +13,11 @@
  *   relay's own append: the client computes keys only while copies are possible, around rollovers).
  * Figures: events/s min/median/max over ROUNDS, ratios vs `raw` per round (median and range), the relay vs its own
  * append rate; per contender, its CPU per event (all threads of this process), how busy its main thread was and the
- * firehose's CPU per event, and from these the CPU budget of the relay goal on this machine (costFigures); CPU (% of one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's
- * outbox commits/s there, and the durability floor at that pace (bench/lib/durability-floor.ts), in interleaved
- * rounds (BENCH_DELIVERY_CPU_ROUNDS, default 3); latency from
- * publish to the ndjson line on disk (the sink's fdatasync returned) p50/p99 at 100 and 1,000 events/s.
+ * firehose's CPU per event, and from these the CPU budget of the relay goal on this machine (costFigures); CPU (% of
+ * one core, process.cpuUsage) at a steady 500 events/s, relay vs bare client, and the relay's outbox commits/s there,
+ * and the durability floor at that pace (bench/lib/durability-floor.ts), in interleaved rounds
+ * (BENCH_DELIVERY_CPU_ROUNDS, default 3); latency from publish to the ndjson line on disk (the sink's fdatasync
+ * returned) p50/p99 at 100 and 1,000 events/s.
  * Run alone: node --import tsx bench/delivery.ts   (BENCH_DELIVERY_EVENTS, BENCH_DELIVERY_ROUNDS scale it down;
  * BENCH_DELIVERY_PARTS=cpu,latency runs only those parts; BENCH_DELIVERY_FLUSH_MAX_MS=5 the fixed interval of before;
  * BENCH_DELIVERY_ACK=event one promise per event as before; BENCH_DELIVERY_PREFILL_ROWS=1000000 gives the relay
@@ -614,15 +615,14 @@ async function cpuFigures(fh: Firehose): Promise<Figures> {
       `  cpu round ${round + 1}: client ${client.at(-1)} %, relay ${run.pct} %, floor ${floor.at(-1)} %\n`,
     );
   }
-  const range = (xs: readonly number[]): string => `${round1(median(xs))} (${Math.min(...xs)}-${Math.max(...xs)})`;
   const key = `cpu_at_${CPU_RATE}_per_s`;
   return {
     [`${key}.rounds`]: CPU_ROUNDS,
-    [`${key}.client_pct_core`]: range(client),
-    [`${key}.relay_ndjson_pct_core`]: range(relay),
+    [`${key}.client_pct_core`]: rangeText(client, 1),
+    [`${key}.relay_ndjson_pct_core`]: rangeText(relay, 1),
     [`${key}.relay_vs_client`]: ratioText(relay, client),
     [`${key}.relay_commits_per_s`]: Math.round(median(commits)),
-    [`${key}.durability_floor_pct_core`]: range(floor),
+    [`${key}.durability_floor_pct_core`]: rangeText(floor, 1),
     [`${key}.floor_vs_client`]: ratioText(floor, client),
     [`${key}.relay_vs_floor`]: ratioText(relay, floor),
   };
