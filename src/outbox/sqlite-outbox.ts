@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
 import { ClosedError, errorMessage } from '../core/errors.ts';
 import type { RelayEvent } from '../envelope/envelope.ts';
 import { eventJson } from '../envelope/event-json.ts';
+import { EventRowWriter, type EventRow } from './event-rows.ts';
 import { callHook, GroupCommit, type CommittedGroup, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrations.ts';
 import type {
@@ -130,7 +131,7 @@ export class SqliteOutbox implements Outbox {
   private readonly backlog: SqliteBacklog;
   private readonly retention: SqliteRetention;
   private readonly listeners = new Set<() => void>();
-  private readonly insertEvent: Database.Statement<[string, string, string, number]>;
+  private readonly rows: EventRowWriter;
   private readonly recentKeys: RecentKeys;
   /** Built once: better-sqlite3 wraps a transaction function anew on every `db.transaction` call. */
   private readonly insertGroup: (events: readonly PendingAppend[], now: number) => AppendResult[];
@@ -148,11 +149,10 @@ export class SqliteOutbox implements Outbox {
     this.recentKeys = loadRecentKeys(this.db, o.dedupeWindowEvents);
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(o.writeBusyTimeoutMs ?? o.busyTimeoutMs))}`);
     this.retention = new SqliteRetention(this.db, this.clock, this.queue.cursors, o.retentionMs, o.maxRows);
-    this.insertEvent = this.db.prepare('INSERT INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)');
-    this.insertGroup = this.db.transaction((events: readonly PendingAppend[], now: number) => {
-      const inGroup = new Set<string>();
-      return events.map((event) => this.insertOne(event, now, inGroup));
-    });
+    this.rows = new EventRowWriter(this.db);
+    this.insertGroup = this.db.transaction((events: readonly PendingAppend[], now: number) =>
+      this.insertEvents(events, now),
+    );
     this.writer = new GroupCommit({
       clock: this.clock,
       maxItems: o.groupCommitMaxEvents,
@@ -332,14 +332,22 @@ export class SqliteOutbox implements Outbox {
     }
   }
 
-  /** `inGroup`: the keys inserted earlier in this (not yet committed) group. */
-  private insertOne({ event, payload }: PendingAppend, now: number, inGroup: Set<string>): AppendResult {
-    const key = event.relay.key;
-    if (this.recentKeys.has(key) || inGroup.has(key)) return { key, seq: undefined, duplicate: true };
-    const receivedAt = Date.parse(event.relay.receivedAt);
-    const info = this.insertEvent.run(key, event.topicName, payload, Number.isNaN(receivedAt) ? now : receivedAt);
-    inGroup.add(key);
-    return { key, seq: Number(info.lastInsertRowid), duplicate: false };
+  /** A group's rows, without the events whose key is among the recent ones or earlier in the group. */
+  private insertEvents(events: readonly PendingAppend[], now: number): AppendResult[] {
+    const inGroup = new Set<string>();
+    const rows: EventRow[] = [];
+    const results = events.map(({ event, payload }): AppendResult => {
+      const key = event.relay.key;
+      if (this.recentKeys.has(key) || inGroup.has(key)) return { key, seq: undefined, duplicate: true };
+      inGroup.add(key);
+      const receivedAt = Date.parse(event.relay.receivedAt);
+      rows.push({ key, topic: event.topicName, payload, receivedAt: Number.isNaN(receivedAt) ? now : receivedAt });
+      return { key, seq: undefined, duplicate: false };
+    });
+    const seqs = this.rows.insert(rows);
+    let next = 0;
+    for (const result of results) if (!result.duplicate) result.seq = seqs[next++];
+    return results;
   }
 
   /** Each listener on its own: one that throws must not keep the others (a sink's wake-up) from hearing of it. */

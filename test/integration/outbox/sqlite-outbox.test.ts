@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClosedError } from '../../../src/core/errors.ts';
+import type { AppendResult } from '../../../src/outbox/outbox.ts';
 import { OutboxError } from '../../../src/outbox/outbox-error.ts';
 import { makeEvent } from './helpers.ts';
 import { useOutboxFixture } from './outbox-fixture.ts';
@@ -84,6 +85,40 @@ describe('SqliteOutbox', () => {
         `sink ${sink} gets every event of the group`,
       );
     }
+  });
+
+  it("a group of 100 (32 rows a statement) gets each row's seq, after the newest rows were deleted", async () => {
+    const outbox = open({ groupCommitMaxEvents: 200, flushIntervalMs: 1_000 });
+    outbox.setActiveSinks(['a']);
+    for (let i = 0; i < 5; i++) outbox.appendSync(makeEvent(i));
+    // Seqs are never reused: the next ones follow 5 even with the table empty.
+    const other = new Database(fx.path);
+    other.exec('DELETE FROM events');
+    // Copies (of an earlier group's event, and of events just before them) sit between the rows, so the rows a
+    // statement writes are not the group's events at the same places.
+    const copies = [outbox.append(makeEvent(2))];
+    const appends: Promise<AppendResult>[] = [];
+    for (let i = 100; i < 200; i++) {
+      appends.push(outbox.append(makeEvent(i)));
+      if (i === 131 || i === 132 || i === 163) copies.push(outbox.append(makeEvent(i)));
+    }
+    outbox.flush();
+    const results = await Promise.all(appends);
+    const stored = other.prepare('SELECT seq FROM events WHERE key = ?').pluck();
+    assert.deepEqual(
+      results.map((r) => r.seq),
+      results.map((r) => stored.get(r.key)),
+    );
+    assert.deepEqual(
+      results.map((r) => r.seq),
+      Array.from({ length: 100 }, (_, i) => 6 + i),
+    );
+    assert.equal(committed('events'), 100);
+    assert.deepEqual(
+      (await Promise.all(copies)).map((r) => r.duplicate),
+      [true, true, true, true],
+    );
+    other.close();
   });
 
   it('group commit: appends resolve only once committed, by size or by interval', async () => {
