@@ -85,6 +85,40 @@ describe('outbox counts (O(1) stats)', () => {
     }
   });
 
+  it('an outbox written by schema 4 (rows counted by a trigger) keeps its count, then the append counts', () => {
+    const { dir, cleanup } = tempDir();
+    const path = join(dir, 'outbox.sqlite');
+    try {
+      const v4 = new Database(path);
+      migrate(v4, migrations.slice(0, 4));
+      const insert = v4.prepare('INSERT INTO events (key, topic, payload, received_at) VALUES (?, ?, ?, ?)');
+      for (let i = 1; i <= 5; i++) insert.run(makeEvent(i).relay.key, 't', JSON.stringify(makeEvent(i)), 0);
+      v4.exec(`INSERT INTO sinks (name, active, registered_at) VALUES ('a', 1, 0)`);
+      v4.exec(`INSERT INTO sink_cursor (sink, acked_to, claimed_to) VALUES ('a', 2, 2)`);
+      v4.close();
+      const outbox = new SqliteOutbox({ path, pruneIntervalMs: 0 });
+      try {
+        assert.equal(reported(outbox).events, 5);
+        // A copy of an event already appended adds no row, and is not counted.
+        for (const i of [6, 7, 6]) outbox.appendSync(makeEvent(i));
+        assert.equal(reported(outbox).events, 7);
+        assert.deepEqual(
+          outbox.claim('a', 10).events.map((c) => c.seq),
+          [3, 4, 5, 6, 7],
+          'pending rows still deliver',
+        );
+      } finally {
+        outbox.close();
+      }
+      const db = new Database(path, { readonly: true });
+      const triggers = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'`);
+      assert.deepEqual(triggers.pluck().all(), ['events_counted_delete']);
+      db.close();
+    } finally {
+      cleanup();
+    }
+  });
+
   it('an outbox written by schema 1 (pending, delivered and dead rows) migrates with its counts seeded', () => {
     const { dir, cleanup } = tempDir();
     const path = join(dir, 'outbox.sqlite');

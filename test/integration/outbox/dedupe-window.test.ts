@@ -54,12 +54,12 @@ describe('SqliteOutbox de-duplication window and schema 4', () => {
     assert.equal(outbox.appendSync(makeEvent(2)).duplicate, true, 'once committed, the keys are seen');
   });
 
-  it('schema 3 -> 4: same seqs, keys and owed rows; no key index; a seq is never reused; counts kept', () => {
+  it('schema 3 -> 4 and on: same seqs, keys and owed rows; no key index; a seq is never reused; counts kept', () => {
     writeSchema3(fx.path);
     const outbox = fx.open();
     const db = new Database(fx.path, { readonly: true });
     try {
-      assert.equal(db.pragma('user_version', { simple: true }), 4);
+      assert.equal(db.pragma('user_version', { simple: true }), 5);
       const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'`);
       assert.deepEqual(indexes.pluck().all(), []);
       const rows = db.prepare('SELECT seq, key FROM events ORDER BY seq').all() as { seq: number; key: string }[];

@@ -16,7 +16,7 @@ describe('SqliteOutbox', () => {
     open().close();
     const db = new Database(fx.path);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('user_version', { simple: true }), 4);
+    assert.equal(db.pragma('user_version', { simple: true }), 5);
     db.pragma('user_version = 99');
     db.close();
     assert.throws(() => open(), OutboxError);
